@@ -1,0 +1,1 @@
+"""convc: gray-box MLIR compiler for heterogeneous edge-AI SoCs."""
