@@ -51,4 +51,4 @@ def tensor_shape(value) -> list[int]:
 def element_width(value) -> int:
     """Bit width of a tensor value's integer element type (0 if not an integer)."""
     elem = ir.RankedTensorType(value.type).element_type
-    return ir.IntegerType(elem).width if ir.IntegerType.isinstance(elem) else 0
+    return elem.width if isinstance(elem, ir.IntegerType) else 0

@@ -1,0 +1,94 @@
+"""Helpers shared by the benchmark scripts: model cache, tool lookup, and
+running a command while measuring its wall time and peak memory."""
+import dataclasses
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MODELS = REPO_ROOT / "build" / "models"
+
+
+class ToolFailed(Exception):
+    """A benchmarked tool is missing or failed; the message says which and why."""
+
+
+def ensure_models(models_dir, names):
+    """Generate the models with tools/make_models.py if any file is missing."""
+    models_dir = Path(models_dir)
+    kinds = ("onnx", "calib.npz", "sample.npz")
+    missing = [n for n in names if not all((models_dir / f"{n}.{k}").exists() for k in kinds)]
+    if "digits_cnn" in names and not (models_dir / "digits_cnn.test.npz").exists():
+        missing.append("digits_cnn")
+    if missing:
+        print(f"generating {', '.join(sorted(set(missing)))} into {models_dir} ...", flush=True)
+        spec = importlib.util.spec_from_file_location("make_models", REPO_ROOT / "tools" / "make_models.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        mod.make_all(models_dir, sorted(set(missing)))
+    return models_dir
+
+
+def find_tool(name, override=None):
+    """A console script: explicit path, else PATH, else beside this Python
+    (the venv's bin/ may not be on PATH when the venv is not activated)."""
+    if override:
+        return override
+    found = shutil.which(name) or (Path(sys.executable).parent / name)
+    if not Path(found).exists():
+        raise ToolFailed(f"`{name}` not found on PATH nor in {Path(sys.executable).parent}")
+    return str(found)
+
+
+@dataclasses.dataclass
+class Run:
+    cmd: list
+    returncode: int
+    wall_s: float
+    peak_rss_mb: float  # of the child and any descendants it waited for
+    stdout: str
+    stderr: str
+
+
+def run_measured(cmd, timeout_s=900):
+    """Run cmd; wall time and the child's own peak RSS via os.wait4
+    (RUSAGE_CHILDREN deltas would report the max over all earlier children)."""
+    cmd = [str(c) for c in cmd]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        try:
+            p = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        except OSError as e:  # missing or not executable
+            raise ToolFailed(f"cannot start {cmd[0]}: {e}") from None
+        killer = threading.Timer(timeout_s, p.kill)
+        killer.start()
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        killer.cancel()
+        p.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, tell Popen
+        out.seek(0)
+        err.seek(0)
+        return Run(cmd, p.returncode, wall, usage.ru_maxrss / 1024.0,  # Linux: KiB
+                   out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+
+
+def check(run, what):
+    """Raise ToolFailed with the tail of the tool's output if it failed."""
+    if run.returncode != 0:
+        tail = "\n".join((run.stderr.strip() or run.stdout.strip()).splitlines()[-12:])
+        raise ToolFailed(f"{what} failed (exit {run.returncode}): {' '.join(run.cmd)}\n"
+                         + "\n".join("    | " + line for line in tail.splitlines()))
+    return run
+
+
+def ort_session(path):
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1  # single-core comparison, stable timings
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])

@@ -1,0 +1,388 @@
+"""convc-lower-to-engines: calibrated float TOSA → int8 `imc` and `dpu` ops.
+
+Convolutions and matrix products go to the IMC arrays, everything else to the DPU. Activation
+functions (clamp, or max/min against scalar constants) that are the only user of an op's result
+fuse into that op's integer clamp. Weights are quantized per output channel; the input zero
+point is folded into the int32 bias, because the array multiplies raw int8 codes.
+A new function with int8 arguments and results replaces the float one.
+"""
+
+import math
+
+import numpy as np
+
+from convc.compiler import quant_math as qm
+from convc.compiler import tosa_eval
+from convc.compiler.errors import UnsupportedOpError
+from convc.compiler.irutil import (body_ops, defining_op, dense_constant, entry_func, is_constant,
+                                   op_name, users)
+from convc.compiler.locations import describe
+from convc.compiler.mlir import func, ir
+from convc.compiler.passes_api import Pass
+from convc.dialects import dpu, imc
+from convc.dialects.attrs import f64, i32_array, i64, i64_array
+from convc.passes.quantize import qparams_of
+
+ACTIVATIONS = ("tosa.clamp", "tosa.maximum", "tosa.minimum")
+PASS_THROUGH = ("tosa.identity", "tosa.cast")
+
+
+def _i8(shape):
+    return ir.RankedTensorType.get(list(shape), ir.IntegerType.get_signless(8))
+
+
+def _shape(value):
+    return list(ir.RankedTensorType(value.type).shape)
+
+
+def _scalar_const(value):
+    if not is_constant(value):
+        return None
+    c = tosa_eval.const_value(defining_op(value))
+    return float(c.reshape(-1)[0]) if c.size == 1 else None
+
+
+def _compact_broadcast(const: np.ndarray, shape) -> np.ndarray:
+    """The shortest repeating block of `const` broadcast to `shape` (rhs[i % len] indexing)."""
+    full = np.broadcast_to(const, shape).reshape(-1)
+    for j in range(len(shape), -1, -1):
+        period = int(np.prod(shape[j:])) if j < len(shape) else 1
+        if np.array_equal(full.reshape(-1, period), np.broadcast_to(full[:period], (full.size // period, period))):
+            return full[:period].copy()
+    return full.copy()
+
+
+class _Lowering:
+    def __init__(self, func_op, ctx):
+        self.old = func_op
+        self.ctx = ctx
+        self.vmap = {}       # float value -> int8 value
+        self.fused = set()   # float values produced by ops fused into an earlier one
+
+    # -- helpers -------------------------------------------------------------------------
+    def q(self, value):
+        return qparams_of(value)
+
+    def int_value(self, value, origin):
+        if value in self.vmap:
+            return self.vmap[value]
+        if is_constant(value):  # a float constant used as an activation: quantize it per tensor
+            c = tosa_eval.const_value(defining_op(value))
+            scale, zp = qm.activation_qparams(float(c.min()), float(c.max()))
+            self.const_qparams[value] = (scale, zp)
+            return dense_constant(qm.quantize(c, scale, zp), loc=origin.location)
+        raise UnsupportedOpError(f"{describe(origin)} uses a value convc cannot quantize")
+
+    def activation_chain(self, value):
+        """Follow single-use activation ops; returns (last value, real lo, real hi)."""
+        lo, hi = -math.inf, math.inf
+        while True:
+            uses = users(value)
+            if len(uses) != 1 or op_name(uses[0]) not in ACTIVATIONS:
+                return value, lo, hi
+            user = uses[0]
+            if op_name(user) == "tosa.clamp":
+                lo = max(lo, ir.FloatAttr(user.attributes["min_val"]).value)
+                hi = min(hi, ir.FloatAttr(user.attributes["max_val"]).value)
+            else:
+                other = user.operands[1] if user.operands[0] == value else user.operands[0]
+                c = _scalar_const(other)
+                if c is None:
+                    return value, lo, hi
+                lo, hi = (max(lo, c), hi) if op_name(user) == "tosa.maximum" else (lo, min(hi, c))
+            value = user.results[0]
+            self.fused.add(value)
+
+    def requant_attrs(self, s_in, s_w, zp_in, out_value, lo, hi):
+        s_out, zp_out = self.q(out_value)
+        mults, shifts = zip(*(qm.multiplier(s_in * sw / s_out) for sw in s_w))
+        cmin, cmax = qm.int8_clamp(lo, hi, s_out, zp_out)
+        return dict(in_zp=i64(zp_in), mult=i32_array(mults), shift=i32_array(shifts),
+                    out_zp=i64(zp_out), out_scale=f64(s_out), clamp_min=i64(cmin), clamp_max=i64(cmax))
+
+    def bias(self, b, wq_rows, s_in, s_w, zp_in, loc):
+        """int32 bias at scale s_in*s_w with the input zero point's contribution removed."""
+        b_q = np.rint(np.asarray(b, np.float64) / (s_in * s_w))
+        b_eff = b_q - zp_in * wq_rows.astype(np.int64).sum(axis=1)
+        return dense_constant(np.clip(b_eff, -2**31, 2**31 - 1).astype(np.int32), loc=loc)
+
+    def window_input(self, op):
+        """The conv/pool input, looking through a crop at the origin (negative bottom/right pads)."""
+        x = op.operands[0]
+        pad = tosa_eval._ints(op, "pad")
+        src = defining_op(x)
+        while src is not None and op_name(src) == "tosa.slice":  # torch-mlir crops H and W separately
+            start = [int(s) for s in tosa_eval.const_value(defining_op(src.operands[1]))]
+            full, cropped = _shape(src.operands[0]), _shape(x)
+            if any(start) or len(users(x)) != 1 or full[0] != cropped[0] or full[3] != cropped[3]:
+                raise UnsupportedOpError(f"{describe(src)}: only spatial crops at the origin feeding a window op are supported")
+            pad = [pad[0], pad[1] - (full[1] - cropped[1]), pad[2], pad[3] - (full[2] - cropped[2])]
+            self.fused.add(x)
+            x = src.operands[0]
+            src = defining_op(x)
+        return x, pad
+
+    # -- op handlers ---------------------------------------------------------------------
+    def conv2d(self, op):
+        x, pad = self.window_input(op)
+        w = tosa_eval.const_value(defining_op(op.operands[1]))
+        b = np.broadcast_to(tosa_eval.const_value(defining_op(op.operands[2])).reshape(-1), (w.shape[0],))
+        out, lo, hi = self.activation_chain(op.results[0])
+        s_in, zp_in = self.q(x)
+        wq, s_w = qm.weight_qparams(w, axis=0)
+        loc = op.location
+        new = imc.Conv2dOp(
+            self.vmap[x], dense_constant(wq, loc=loc),
+            self.bias(b, wq.reshape(w.shape[0], -1), s_in, s_w, zp_in, loc),
+            i64_array(tosa_eval._ints(op, "stride")), i64_array(pad),
+            i64_array(tosa_eval._ints(op, "dilation")),
+            **self.requant_attrs(s_in, s_w, zp_in, out, lo, hi), output=_i8(_shape(out)), loc=loc)
+        self.vmap[out] = new.output
+
+    def depthwise_conv2d(self, op):
+        x, pad = self.window_input(op)
+        w = tosa_eval.const_value(defining_op(op.operands[1]))
+        if w.shape[3] != 1:
+            raise UnsupportedOpError(f"{describe(op)}: depthwise channel multiplier {w.shape[3]} is not supported")
+        w = w[..., 0]
+        b = np.broadcast_to(tosa_eval.const_value(defining_op(op.operands[2])).reshape(-1), (w.shape[2],))
+        out, lo, hi = self.activation_chain(op.results[0])
+        s_in, zp_in = self.q(x)
+        wq, s_w = qm.weight_qparams(w, axis=2)
+        loc = op.location
+        # The DPU subtracts the zero point itself, so the bias needs no correction here.
+        bias = dense_constant(np.clip(np.rint(b / (s_in * s_w)), -2**31, 2**31 - 1).astype(np.int32), loc=loc)
+        new = dpu.DwConv2dOp(
+            self.vmap[x], dense_constant(wq, loc=loc), bias,
+            i64_array(tosa_eval._ints(op, "stride")), i64_array(pad),
+            i64_array(tosa_eval._ints(op, "dilation")),
+            **self.requant_attrs(s_in, s_w, zp_in, out, lo, hi), output=_i8(_shape(out)), loc=loc)
+        self.vmap[out] = new.output
+
+    def matmul(self, op):
+        a, b = op.operands[0], op.operands[1]
+        if not is_constant(b) or _shape(b)[0] != 1:
+            raise UnsupportedOpError(f"{describe(op)}: only products with constant weights run on the IMC array")
+        w = tosa_eval.const_value(defining_op(b))[0]  # [K, N]
+        out = op.results[0]
+        bias = np.zeros(w.shape[1])
+        # A bias add may follow directly or after a reshape (Gemm → matmul, reshape, add).
+        chain = [out]
+        uses = users(out)
+        if len(uses) == 1 and op_name(uses[0]) == "tosa.reshape":
+            chain.append(uses[0].results[0])
+            uses = users(chain[-1])
+        if len(uses) == 1 and op_name(uses[0]) == "tosa.add":
+            add = uses[0]
+            other = add.operands[1] if add.operands[0] == chain[-1] else add.operands[0]
+            if is_constant(other):
+                c = tosa_eval.const_value(defining_op(other))
+                if c.size in (1, w.shape[1]):
+                    bias = np.broadcast_to(c.reshape(-1), (w.shape[1],))
+                    chain.append(add.results[0])
+        final, lo, hi = self.activation_chain(chain[-1])
+        s_in, zp_in = self.q(a)
+        wq, s_w = qm.weight_qparams(w, axis=1)
+        loc = op.location
+        new = imc.MatmulOp(
+            self.vmap[a], dense_constant(wq, loc=loc),
+            self.bias(bias, wq.T, s_in, s_w, zp_in, loc),
+            **self.requant_attrs(s_in, s_w, zp_in, final, lo, hi), output=_i8(_shape(out)), loc=loc)
+        result = new.output
+        if _shape(final) != _shape(out):
+            result = dpu.ReshapeOp(result, _i8(_shape(final)), loc=loc).output
+        for v in chain[1:]:
+            self.fused.add(v)
+        self.vmap[final] = result
+
+    def add_sub(self, op):
+        lhs, rhs = op.operands[0], op.operands[1]
+        sign_l, sign_r = 1.0, (-1.0 if op_name(op) == "tosa.sub" else 1.0)
+        if is_constant(lhs) and not is_constant(rhs):
+            lhs, rhs, sign_l, sign_r = rhs, lhs, sign_r, sign_l
+        out, lo, hi = self.activation_chain(op.results[0])
+        s_out, zp_out = self.q(out)
+        a = self.vmap[lhs]
+        if is_constant(rhs):
+            c = _compact_broadcast(tosa_eval.const_value(defining_op(rhs)), _shape(lhs))
+            s_b, zp_b = qm.activation_qparams(float(c.min()), float(c.max()))
+            b = dense_constant(qm.quantize(c, s_b, zp_b), loc=op.location)
+        else:
+            (s_b, zp_b), b = self.q(rhs), self.vmap[rhs]
+        s_a, zp_a = self.q(lhs)
+        (m_a, m_b), shift = qm.shared_shift_multipliers([sign_l * s_a / s_out, sign_r * s_b / s_out])
+        cmin, cmax = qm.int8_clamp(lo, hi, s_out, zp_out)
+        new = dpu.AddOp(a, b, i64(zp_a), i64(m_a), i64(zp_b), i64(m_b), i64(shift), i64(zp_out),
+                        f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
+        self.vmap[out] = new.output
+
+    def mul(self, op):
+        lhs, rhs = op.operands[0], op.operands[1]
+        if is_constant(lhs) and not is_constant(rhs):
+            lhs, rhs = rhs, lhs
+        out, lo, hi = self.activation_chain(op.results[0])
+        s_out, zp_out = self.q(out)
+        s_a, zp_a = self.q(lhs)
+        cmin, cmax = qm.int8_clamp(lo, hi, s_out, zp_out)
+        scalar = _scalar_const(rhs)
+        if scalar is not None:  # multiplying by a constant only changes the scale
+            mult, shift = qm.multiplier(s_a * scalar / s_out)
+            new = dpu.RescaleOp(self.vmap[lhs], i64(zp_a), i64(mult), i64(shift), i64(zp_out),
+                                f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
+            self.vmap[out] = new.output
+            return
+        if is_constant(rhs):
+            c = _compact_broadcast(tosa_eval.const_value(defining_op(rhs)), _shape(lhs))
+            s_b, zp_b = qm.activation_qparams(float(c.min()), float(c.max()))
+            b = dense_constant(qm.quantize(c, s_b, zp_b), loc=op.location)
+        else:
+            (s_b, zp_b), b = self.q(rhs), self.vmap[rhs]
+        mult, shift = qm.multiplier(s_a * s_b / s_out)
+        new = dpu.MulOp(self.vmap[lhs], b, i64(zp_a), i64(zp_b), i64(mult), i64(shift), i64(zp_out),
+                        f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
+        self.vmap[out] = new.output
+
+    def activation(self, op):
+        """A clamp that could not fuse into its producer: a DPU rescale with a clamp."""
+        src = op.operands[0]
+        if op_name(op) != "tosa.clamp" and _scalar_const(op.operands[1]) is None:
+            raise UnsupportedOpError(f"{describe(op)}: element-wise max/min of two tensors is not supported")
+        out, lo, hi = self.activation_chain_from(op)
+        s_in, zp_in = self.q(src)
+        s_out, zp_out = self.q(out)
+        mult, shift = qm.multiplier(s_in / s_out)
+        cmin, cmax = qm.int8_clamp(lo, hi, s_out, zp_out)
+        new = dpu.RescaleOp(self.vmap[src], i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out),
+                            i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
+        self.vmap[out] = new.output
+
+    def activation_chain_from(self, op):
+        """Like activation_chain, but starting with `op` itself as the first activation."""
+        src = op.operands[0]
+        probe_users = users(src)
+        if len(probe_users) == 1:
+            return self.activation_chain(src)
+        # The source has other users: lower this op alone, then follow its own users.
+        if op_name(op) == "tosa.clamp":
+            lo, hi = ir.FloatAttr(op.attributes["min_val"]).value, ir.FloatAttr(op.attributes["max_val"]).value
+        else:
+            c = _scalar_const(op.operands[1])
+            lo, hi = (c, math.inf) if op_name(op) == "tosa.maximum" else (-math.inf, c)
+        out, lo2, hi2 = self.activation_chain(op.results[0])
+        return out, max(lo, lo2), min(hi, hi2)
+
+    def max_pool2d(self, op):
+        x, pad = self.window_input(op)
+        s, zp = self.q(x)
+        new = dpu.MaxPoolOp(self.vmap[x], i64_array(tosa_eval._ints(op, "kernel")),
+                            i64_array(tosa_eval._ints(op, "stride")), i64_array(pad), i64(zp), f64(s),
+                            output=_i8(_shape(op.results[0])), loc=op.location)
+        self.vmap[op.results[0]] = new.output
+
+    def avg_pool2d(self, op):
+        x, pad = self.window_input(op)
+        out, lo, hi = self.activation_chain(op.results[0])
+        s_in, zp_in = self.q(x)
+        s_out, zp_out = self.q(out)
+        mult, shift = qm.multiplier(s_in / s_out, max_shift=40)
+        cmin, cmax = qm.int8_clamp(lo, hi, s_out, zp_out)
+        new = dpu.AvgPoolOp(self.vmap[x], i64_array(tosa_eval._ints(op, "kernel")),
+                            i64_array(tosa_eval._ints(op, "stride")), i64_array(pad), i64(0),
+                            i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin), i64(cmax),
+                            output=_i8(_shape(out)), loc=op.location)
+        self.vmap[out] = new.output
+
+    def transpose(self, op):
+        new = dpu.TransposeOp(self.vmap[op.operands[0]], ir.DenseI64ArrayAttr.get(tosa_eval._ints(op, "perms")),
+                              output=_i8(_shape(op.results[0])), loc=op.location)
+        self.vmap[op.results[0]] = new.output
+
+    def reshape(self, op):
+        new = dpu.ReshapeOp(self.vmap[op.operands[0]], _i8(_shape(op.results[0])), loc=op.location)
+        self.vmap[op.results[0]] = new.output
+
+    def concat(self, op):
+        out = op.results[0]
+        s_out, zp_out = self.q(out)
+        parts = []
+        for v in op.operands:
+            s_in, zp_in = self.q(v)
+            part = self.vmap[v]
+            if (s_in, zp_in) != (s_out, zp_out):  # bring every input to the output's quantization
+                mult, shift = qm.multiplier(s_in / s_out)
+                part = dpu.RescaleOp(part, i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out),
+                                     i64(qm.QMIN), i64(qm.QMAX), output=_i8(_shape(v)), loc=op.location).output
+            parts.append(part)
+        axis = ir.IntegerAttr(op.attributes["axis"]).value
+        new = dpu.ConcatOp(parts, i64(axis), output=_i8(_shape(out)), loc=op.location)
+        self.vmap[out] = new.output
+
+    HANDLERS = {
+        "tosa.conv2d": conv2d, "tosa.depthwise_conv2d": depthwise_conv2d, "tosa.matmul": matmul,
+        "tosa.add": add_sub, "tosa.sub": add_sub, "tosa.mul": mul,
+        "tosa.clamp": activation, "tosa.maximum": activation, "tosa.minimum": activation,
+        "tosa.max_pool2d": max_pool2d, "tosa.avg_pool2d": avg_pool2d, "tosa.transpose": transpose,
+        "tosa.reshape": reshape, "tosa.concat": concat,
+    }
+
+    def lower(self, module_op):
+        self.const_qparams = {}
+        old_block = self.old.regions[0].blocks[0]
+        ret = [op for op in body_ops(self.old) if op_name(op) == "func.return"][0]
+        in_types = [_i8(_shape(a)) for a in old_block.arguments]
+        out_types = [_i8(_shape(v)) for v in ret.operands]
+        with ir.InsertionPoint(self.old), self.old.location:
+            new_func = func.FuncOp("main", (in_types, out_types))
+        block = new_func.add_entry_block()
+        for old_arg, new_arg in zip(old_block.arguments, block.arguments):
+            self.vmap[old_arg] = new_arg
+        with ir.InsertionPoint(block):
+            for op in body_ops(self.old):
+                name = op_name(op)
+                if name in tosa_eval.STRUCTURAL or name == "func.return" or op.results[0] in self.fused:
+                    continue
+                if name in PASS_THROUGH:
+                    self.vmap[op.results[0]] = self.vmap[op.operands[0]]
+                    continue
+                if name == "tosa.slice":
+                    continue  # lowered by the window op it crops for, or refused below
+                handler = self.HANDLERS.get(name)
+                if handler is None:
+                    raise UnsupportedOpError(f"{describe(op)} has no lowering to the engines")
+                self._check_inputs(op)
+                handler(self, op)
+            func.ReturnOp([self.vmap[v] for v in ret.operands], loc=ret.location)
+        self._carry_io_attrs(new_func, ret)
+        self.old.erase()
+
+    def _check_inputs(self, op):
+        for v in op.operands:
+            src = defining_op(v)
+            if src is not None and op_name(src) == "tosa.slice" and v not in self.vmap:
+                if op_name(op) not in ("tosa.conv2d", "tosa.depthwise_conv2d", "tosa.max_pool2d", "tosa.avg_pool2d"):
+                    raise UnsupportedOpError(
+                        f"{describe(src)}: slices are only supported as spatial crops feeding conv/pool")
+
+    def _carry_io_attrs(self, new_func, ret):
+        new_func.attributes["convc.input_scales"] = self.old.attributes["convc.input_scales"]
+        new_func.attributes["convc.input_zps"] = self.old.attributes["convc.input_zps"]
+        qps = [qparams_of(v) for v in ret.operands]
+        new_func.attributes["convc.output_scales"] = ir.ArrayAttr.get([f64(s) for s, _ in qps])
+        new_func.attributes["convc.output_zps"] = ir.DenseI64ArrayAttr.get([z for _, z in qps])
+        names = [str(a.location) for a in self.old.regions[0].blocks[0].arguments]
+        new_func.attributes["convc.input_names"] = ir.ArrayAttr.get(
+            [ir.StringAttr.get(_loc_name(n, i, "input")) for i, n in enumerate(names)])
+
+
+def _loc_name(loc_text: str, i: int, kind: str) -> str:
+    from convc.compiler.locations import _NAME
+    m = _NAME.search(loc_text)
+    return m.group(1) if m else f"{kind}{i}"
+
+
+def run(module_op, ctx) -> None:
+    func_op = entry_func(module_op)
+    _Lowering(func_op, ctx).lower(module_op)
+
+
+PASS = Pass("convc-lower-to-engines", run, "Lower calibrated TOSA to int8 imc/dpu engine ops")

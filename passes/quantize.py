@@ -1,0 +1,87 @@
+"""convc-quantize: post-training INT8 calibration of every activation.
+
+Runs the float TOSA function over the calibration samples, records each activation's range and
+a subsample of its values, and picks a clipping range per tensor that minimises quantization
+MSE (network inputs and outputs keep their full range). The result is an annotation on each
+defining op: `convc.scale` (f64) and `convc.zp` (i64); the function carries the input
+parameters. Ops that only move data (transpose, reshape, slice, max-pool) inherit their input's
+parameters, so they need no rescaling on the DPU. Weights are quantized during lowering.
+"""
+
+import numpy as np
+
+from convc.compiler import tosa_eval
+from convc.compiler.irutil import body_ops, defining_op, entry_func, op_name
+from convc.compiler.mlir import ir
+from convc.compiler.quant_math import SUBSAMPLE, activation_qparams, mse_optimal_range
+from convc.compiler.passes_api import Pass
+from convc.dialects.attrs import f64, i64
+
+TRANSPARENT = {"tosa.transpose", "tosa.reshape", "tosa.slice", "tosa.max_pool2d", "tosa.identity"}
+
+
+class _Stats:
+    """Exact min/max plus a deterministic strided subsample of the values seen."""
+
+    def __init__(self):
+        self.lo, self.hi, self.parts = np.inf, -np.inf, []
+
+    def add(self, value: np.ndarray):
+        flat = value.reshape(-1)
+        self.lo, self.hi = min(self.lo, float(flat.min())), max(self.hi, float(flat.max()))
+        self.parts.append(flat[:: max(1, flat.size // 2048)])
+
+    def values(self) -> np.ndarray:
+        v = np.concatenate(self.parts)
+        return v[:: max(1, v.size // SUBSAMPLE)]
+
+
+def qparams_of(value) -> tuple[float, int]:
+    """The (scale, zero point) annotation of a calibrated float value."""
+    op = defining_op(value)
+    if op is None:
+        func_op = value.owner.owner
+        idx = value.arg_number
+        scales = func_op.attributes["convc.input_scales"]
+        return ir.FloatAttr(scales[idx]).value, list(func_op.attributes["convc.input_zps"])[idx]
+    return ir.FloatAttr(op.attributes["convc.scale"]).value, ir.IntegerAttr(op.attributes["convc.zp"]).value
+
+
+def run(module_op, ctx) -> None:
+    func_op = entry_func(module_op)
+    block = func_op.regions[0].blocks[0]
+    ops = body_ops(func_op)
+    index = {op.results[0]: i for i, op in enumerate(ops) if len(op.results) == 1}
+    stats = {i: _Stats() for i in range(len(ops))}
+    arg_stats = [_Stats() for _ in block.arguments]
+    samples = ctx.calibration
+    if not samples:
+        raise ValueError("convc-quantize needs calibration samples (the driver supplies synthetic ones)")
+    for sample in samples:
+        for s, x in zip(arg_stats, sample):
+            s.add(np.asarray(x, np.float32))
+        tosa_eval.run_function(func_op, sample,
+                               record=lambda op, v: stats[index[op.results[0]]].add(v))
+
+    returned = {v for op in ops if op_name(op) == "func.return" for v in op.operands}
+    func_op.attributes["convc.input_scales"] = ir.ArrayAttr.get(
+        [f64(activation_qparams(s.lo, s.hi)[0]) for s in arg_stats])
+    func_op.attributes["convc.input_zps"] = ir.DenseI64ArrayAttr.get(
+        [activation_qparams(s.lo, s.hi)[1] for s in arg_stats])
+
+    for i, op in enumerate(ops):
+        if op_name(op) in tosa_eval.STRUCTURAL or op_name(op) == "func.return" or stats[i].parts == []:
+            continue
+        if op_name(op) in TRANSPARENT:
+            scale, zp = qparams_of(op.operands[0])
+        else:
+            st = stats[i]
+            lo, hi = (st.lo, st.hi) if op.results[0] in returned else mse_optimal_range(st.values(), st.lo, st.hi)
+            scale, zp = activation_qparams(lo, hi)
+        op.attributes["convc.scale"] = f64(scale)
+        op.attributes["convc.zp"] = i64(zp)
+    ctx.info["calibration_samples"] = len(samples)
+
+
+PASS = Pass("convc-quantize", run,
+            "Calibrate activations (MSE-optimal clipping) and annotate int8 scale/zero point")

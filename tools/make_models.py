@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Generate the small ONNX models that convc's tests and benchmarks compile.
+
+    python tools/make_models.py --out build/models [--only NAME ...]
+
+For each model NAME it writes DIR/NAME.onnx, DIR/NAME.calib.npz (calibration
+inputs) and DIR/NAME.sample.npz (8 other inputs for verification); each npz maps
+the ONNX input name ("x") to a float32 array stacked on the batch axis.
+digits_cnn also gets DIR/digits_cnn.test.npz (x: inputs, y: int64 labels).
+
+Output is byte-identical between runs (fixed seeds, one thread, deterministic
+algorithms, no timestamps in the npz zips, no doc strings in the ONNX files),
+so a cache can be keyed on this file's hash.
+"""
+import argparse
+import collections
+import io
+import sys
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+OPSET = 17
+N_CALIB = 64          # synthetic models: random calibration inputs
+N_CALIB_DIGITS = 128  # digits: drawn from the training split
+N_SAMPLE = 8
+
+
+# ---------------------------------------------------------------- models
+
+def conv_bn(cin, cout, k, stride=1, groups=1):
+    # bias=False like real ResNets/MobileNets: BN supplies the shift.
+    return [nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
+            nn.BatchNorm2d(cout)]
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.body = nn.Sequential(*conv_bn(cin, cout, 3, stride), nn.ReLU(),
+                                  *conv_bn(cout, cout, 3))
+        # 1x1 projection only when the shape changes; else identity shortcut.
+        self.short = (nn.Sequential(*conv_bn(cin, cout, 1, stride))
+                      if stride != 1 or cin != cout else nn.Identity())
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        return self.relu(self.body(x) + self.short(x))
+
+
+class ResNetMini(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            *conv_bn(3, 16, 3), nn.ReLU(),
+            nn.MaxPool2d(2),            # 32x32 -> 16x16
+            BasicBlock(16, 16, 1),      # identity shortcut
+            BasicBlock(16, 32, 2),      # 16x16 -> 8x8, 1x1 projection
+            BasicBlock(32, 64, 2),      # 8x8 -> 4x4; 2nd conv: 3*3*64 = 576 rows > 512
+            nn.AdaptiveAvgPool2d(1))    # exports as GlobalAveragePool
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.features(x), 1))
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin, cout, stride, expand=4):
+        super().__init__()
+        hid = cin * expand
+        self.body = nn.Sequential(
+            *conv_bn(cin, hid, 1), nn.ReLU6(),
+            *conv_bn(hid, hid, 3, stride, groups=hid), nn.ReLU6(),  # depthwise
+            *conv_bn(hid, cout, 1))                                  # linear bottleneck
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        y = self.body(x)
+        return x + y if self.residual else y
+
+
+class MobileNetV2Mini(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            *conv_bn(3, 16, 3), nn.ReLU6(),
+            InvertedResidual(16, 24, 2),   # 32x32 -> 16x16
+            InvertedResidual(24, 24, 1),   # residual Add
+            InvertedResidual(24, 32, 2),   # 16x16 -> 8x8
+            InvertedResidual(32, 32, 1),   # residual Add
+            *conv_bn(32, 128, 1), nn.ReLU6(),
+            nn.AdaptiveAvgPool2d(1))
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.features(x), 1))
+
+
+def mlp():
+    # 640 > 512: the compiler must tile both the columns of layer 1
+    # and the rows of layer 2 on the 512x512 array.
+    return nn.Sequential(nn.Linear(256, 640), nn.ReLU(), nn.Linear(640, 256),
+                         nn.ReLU(), nn.Linear(256, 10))
+
+
+def digits_cnn():
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(32 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, 10))
+
+
+# ---------------------------------------------------------------- helpers
+
+def seed_everything(seed):
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)  # reductions split over threads may reorder sums
+
+
+def randomize_bn(model, shape, seed):
+    """Give every BN a non-trivial gamma/beta and running stats, so that the
+    compiler's BN folding changes numbers (defaults 1/0 would hide bugs)."""
+    g = torch.Generator().manual_seed(seed)
+    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    with torch.no_grad():
+        for bn in bns:
+            bn.weight.uniform_(0.5, 1.5, generator=g)
+            bn.bias.normal_(0.0, 0.2, generator=g)
+            bn.momentum = None  # cumulative average over the batches below
+        # Running stats from real forward passes keep activations in range.
+        model.train()
+        for _ in range(4):
+            model(torch.randn(16, *shape[1:], generator=g))
+        # Zero-mean inputs give near-zero means in the first layers: nudge the
+        # stats (by a fraction of a std) so that the mean term is exercised too.
+        for bn in bns:
+            std = bn.running_var.sqrt()
+            bn.running_mean += 0.3 * std * torch.randn(std.shape, generator=g)
+            bn.running_var *= torch.empty(std.shape).uniform_(0.8, 1.25, generator=g)
+    model.eval()
+
+
+def cleanup(proto):
+    """Make the TorchScript export tidier for the compiler's importer:
+    Constant nodes become initializers, Identity-of-initializer (the exporter's
+    dedup of equal tensors) becomes a copy, and doc strings go (determinism)."""
+    g = proto.graph
+    inits = {t.name: t for t in g.initializer}
+    keep = []
+    for n in g.node:
+        if n.op_type == "Constant" and n.attribute[0].name == "value":
+            t = onnx.TensorProto()
+            t.CopyFrom(n.attribute[0].t)
+            t.name = n.output[0]
+            g.initializer.append(t)
+            inits[t.name] = t
+        elif n.op_type == "Identity" and n.input[0] in inits:
+            t = onnx.TensorProto()
+            t.CopyFrom(inits[n.input[0]])
+            t.name = n.output[0]
+            g.initializer.append(t)
+            inits[t.name] = t
+        else:
+            keep.append(n)
+    del g.node[:]
+    g.node.extend(keep)
+    proto.doc_string = ""
+    for n in g.node:
+        n.doc_string = ""
+    return proto
+
+
+def export(model, shape, path):
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # legacy-exporter deprecation notices
+        # PRESERVE with the module in eval mode: BN stays a BatchNormalization
+        # node (EVAL mode would fuse it into the Conv); no constant folding.
+        torch.onnx.export(model, (torch.zeros(shape),), buf, dynamo=False,
+                          opset_version=OPSET, input_names=["x"], output_names=["y"],
+                          training=torch.onnx.TrainingMode.PRESERVE,
+                          do_constant_folding=False)
+    proto = cleanup(onnx.load_from_string(buf.getvalue()))
+    onnx.checker.check_model(proto, full_check=True)
+    path.write_bytes(proto.SerializeToString())
+    return proto
+
+
+def save_npz(path, **arrays):
+    """np.savez stamps each member with the current time; write the zip
+    ourselves with a fixed date so that reruns are byte-identical."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for key in sorted(arrays):
+            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            b = io.BytesIO()
+            np.lib.format.write_array(b, np.ascontiguousarray(arrays[key]),
+                                      allow_pickle=False)
+            zf.writestr(info, b.getvalue())
+
+
+def op_histogram(proto):
+    return dict(sorted(collections.Counter(n.op_type for n in proto.graph.node).items()))
+
+
+def ort_predict(onnx_path, x):
+    """Run the batch-1 model over x one sample at a time; returns [N, 10]."""
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+    return np.concatenate([sess.run(None, {"x": x[i:i + 1]})[0] for i in range(len(x))])
+
+
+# ---------------------------------------------------------------- builders
+# Each builder seeds itself, so --only NAME gives the same bytes as a full run.
+
+def build_synthetic(name, make, shape, seed, out):
+    seed_everything(seed)
+    model = make()
+    if any(isinstance(m, nn.BatchNorm2d) for m in model.modules()):
+        randomize_bn(model, shape, seed + 1)
+    model.eval()
+    paths = {"onnx": out / f"{name}.onnx", "calib": out / f"{name}.calib.npz",
+             "sample": out / f"{name}.sample.npz"}
+    proto = export(model, shape, paths["onnx"])
+    rng = np.random.default_rng(seed)
+    save_npz(paths["calib"], x=rng.standard_normal((N_CALIB, *shape[1:]), dtype=np.float32))
+    save_npz(paths["sample"], x=rng.standard_normal((N_SAMPLE, *shape[1:]), dtype=np.float32))
+    return paths, proto
+
+
+def build_digits(out, seed=3):
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    seed_everything(seed)
+    d = load_digits()
+    x = (d.images / 16.0).astype(np.float32)[:, None]  # [N,1,8,8] in [0,1]
+    y = d.target.astype(np.int64)
+    xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
+
+    model = digits_cnn()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    g = torch.Generator().manual_seed(seed)
+    xt, yt = torch.from_numpy(xtr), torch.from_numpy(ytr)
+    for _ in range(12):
+        model.train()
+        for idx in torch.randperm(len(xt), generator=g).split(32):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(xt[idx]), yt[idx]).backward()
+            opt.step()
+    model.eval()
+
+    paths = {"onnx": out / "digits_cnn.onnx", "calib": out / "digits_cnn.calib.npz",
+             "sample": out / "digits_cnn.sample.npz", "test": out / "digits_cnn.test.npz"}
+    proto = export(model, (1, 1, 8, 8), paths["onnx"])
+    # Calibration and samples come from the training split, disjoint from each other.
+    pick = np.random.default_rng(seed).permutation(len(xtr))
+    save_npz(paths["calib"], x=xtr[pick[:N_CALIB_DIGITS]])
+    save_npz(paths["sample"], x=xtr[pick[N_CALIB_DIGITS:N_CALIB_DIGITS + N_SAMPLE]])
+    save_npz(paths["test"], x=xte, y=yte)
+    return paths, proto
+
+
+BUILDERS = {
+    "resnet_mini": lambda out: build_synthetic("resnet_mini", ResNetMini, (1, 3, 32, 32), 0, out),
+    "mobilenetv2_mini": lambda out: build_synthetic("mobilenetv2_mini", MobileNetV2Mini, (1, 3, 32, 32), 1, out),
+    "mlp": lambda out: build_synthetic("mlp", mlp, (1, 256), 2, out),
+    "digits_cnn": build_digits,
+}
+MODEL_NAMES = tuple(BUILDERS)
+
+
+def make_all(out_dir, names=None, verbose=False):
+    """Write the models named in `names` (default: all) into out_dir.
+    Returns {name: {"onnx"|"calib"|"sample"[|"test"]: Path}}."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result = {}
+    for name in names or MODEL_NAMES:
+        if name not in BUILDERS:
+            raise ValueError(f"unknown model {name!r}; known: {', '.join(MODEL_NAMES)}")
+        paths, proto = BUILDERS[name](out)
+        ops = op_histogram(proto)
+        if name in ("resnet_mini", "mobilenetv2_mini"):
+            # The compiler folds BN itself; a fused export would not test that.
+            assert ops.get("BatchNormalization"), f"{name}: BN was fused away"
+        if verbose:
+            print(f"{name}: {paths['onnx']}")
+            print("  ops: " + ", ".join(f"{k} {v}" for k, v in ops.items()))
+            if "test" in paths:
+                t = np.load(paths["test"])
+                acc = float((ort_predict(paths["onnx"], t["x"]).argmax(1) == t["y"]).mean())
+                print(f"  FP32 onnxruntime test accuracy: {acc:.4f} ({len(t['y'])} samples)")
+        result[name] = paths
+    return result
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", required=True, help="output directory")
+    ap.add_argument("--only", nargs="+", choices=MODEL_NAMES, metavar="NAME",
+                    help=f"subset of: {' '.join(MODEL_NAMES)}")
+    args = ap.parse_args(argv)
+    make_all(args.out, args.only, verbose=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
