@@ -1,0 +1,135 @@
+"""The IMC crossbar engine: im2col-style matrix products on array-sized weight tiles.
+
+A product of M input vectors of K rows with a [K, N] weight matrix runs as a grid of tiles:
+ceil(K / tile_rows) row tiles whose partial sums accumulate in int32, times ceil(N / tile_cols)
+column tiles written side by side. Input vectors are processed in blocks of `m_block` rows so
+the patch matrix and accumulators fit the core's L1. The DPU beside the array builds patches
+(DPU_IM2COL) and requantizes the accumulators (DPU_REQUANT).
+"""
+
+import math
+
+import numpy as np
+
+from convc.accelerators.base import Cost, Engine, align, dma_cycles
+from convc.compiler.tosa_eval import const_value
+from convc.dialects.attrs import get_array, get_int, tensor_shape
+from convc.dialects.imc import dot_product_shape
+from convc.runtime.builder import requant_params
+from convc.runtime.stream import Op
+
+ACCUMULATE = 1
+
+
+def weight_matrix(op) -> np.ndarray:
+    """The [K, N] int8 matrix the array holds; K is ordered (ky, kx, cin) like the patches."""
+    w = const_value(op.operands[1].owner).astype(np.int8)
+    if op.operation.name == "imc.conv2d":
+        return w.transpose(1, 2, 3, 0).reshape(-1, w.shape[0])
+    return w
+
+
+def tile_grid(op):
+    """[(i, j, k0, k1, n0, n1)] in execution order: column tiles outer, row tiles inner."""
+    _, k, n = dot_product_shape(op)
+    tr, tc = get_int(op, "tile_rows"), get_int(op, "tile_cols")
+    return [(i, j, k0, min(k, k0 + tr), n0, min(n, n0 + tc))
+            for j, n0 in enumerate(range(0, n, tc)) for i, k0 in enumerate(range(0, k, tr))]
+
+
+class ImcEngine(Engine):
+    kind = "imc"
+    ops = ("imc.conv2d", "imc.matmul")
+
+    def constants(self, op):
+        wm = weight_matrix(op)
+        tiles = b"".join(np.ascontiguousarray(wm[k0:k1, n0:n1]).tobytes()
+                         for _, _, k0, k1, n0, n1 in tile_grid(op))
+        bias = const_value(op.operands[2].owner)
+        return {"weights": tiles,
+                "params": requant_params(bias, get_array(op, "mult"), get_array(op, "shift"))}
+
+    def l1_buffers(self, op, target, m_block=None):
+        m, k, n = dot_product_shape(op)
+        mb = m_block or get_int(op, "m_block")
+        tr = get_int(op, "tile_rows") or min(k, target.imc.rows)
+        tc = get_int(op, "tile_cols") or min(n, target.imc.cols)
+        bufs = [("input", _numel(tensor_shape(op.input))), ("weights", tr * tc), ("params", 12 * n)]
+        if op.operation.name == "imc.conv2d":
+            bufs.append(("patches", mb * k))
+        return bufs + [("acc", 4 * mb * n), ("output", m * n)]
+
+    def cost(self, op, target):
+        m, k, n = dot_product_shape(op)
+        grid = tile_grid(op) if get_int(op, "tile_rows") else None
+        n_tiles = len(grid) if grid else math.ceil(k / target.imc.rows) * math.ceil(n / target.imc.cols)
+        blocks = math.ceil(m / (get_int(op, "m_block") or m))
+        first_tile = min(k, target.imc.rows) * min(n, target.imc.cols)
+        prefetch = dma_cycles(target, first_tile, "dram", "l1") + min(k, target.imc.rows) * target.imc.program_cycles_per_row
+        reprograms = max(0, n_tiles * (blocks if n_tiles > 1 else 1) - 1)
+        program = reprograms * (dma_cycles(target, first_tile, "dram", "l1")
+                                + min(k, target.imc.rows) * target.imc.program_cycles_per_row)
+        lanes = target.dpu.lanes
+        compute = (program + m * n_tiles * target.imc.cycles_per_mvm + math.ceil(m * n / lanes)
+                   + (math.ceil(m * k / lanes) if op.operation.name == "imc.conv2d" else 0))
+        dma = (dma_cycles(target, _numel(tensor_shape(op.input)), "l2", "l1")
+               + dma_cycles(target, m * n, "l1", "l2") + dma_cycles(target, 12 * n, "dram", "l1"))
+        return Cost(prefetch, compute, dma)
+
+    def emit_prefetch(self, op, em):
+        _, _, k0, k1, n0, n1 = tile_grid(op)[0]
+        em.copy(em.const("weights"), em.l1("weights"), (k1 - k0) * (n1 - n0))
+        em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)
+
+    def emit(self, op, em):
+        m, k, n = dot_product_shape(op)
+        grid = tile_grid(op)
+        offsets = np.cumsum([0] + [(k1 - k0) * (n1 - n0) for _, _, k0, k1, n0, n1 in grid])
+        is_conv = op.operation.name == "imc.conv2d"
+        em.copy(em.const("params"), em.l1("params"), 12 * n)
+        em.copy(em.addr(op.input), em.l1("input"), _numel(tensor_shape(op.input)))
+        programmed = 0  # the prefetch programmed the first tile
+        mb = get_int(op, "m_block")
+        for r0 in range(0, m, mb):
+            rows = min(mb, m - r0)
+            if is_conv:
+                self._im2col(op, em, r0, rows)
+                src = em.l1("patches")
+            else:
+                src = em.l1("input") + r0 * k
+            for t, (i, _j, k0, k1, n0, n1) in enumerate(grid):
+                if programmed != t:
+                    em.copy(em.const("weights") + int(offsets[t]), em.l1("weights"), (k1 - k0) * (n1 - n0))
+                    em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)
+                    programmed = t
+                em.cmd(Op.IMC_MVM, flags=ACCUMULATE if i > 0 else 0, in_addr=src + k0, in_stride=k,
+                       out_addr=em.l1("acc") + 4 * n0, out_stride=4 * n, m=rows)
+            em.cmd(Op.DPU_REQUANT, in_addr=em.l1("acc"), in_stride=4 * n, out_addr=em.l1("output") + r0 * n,
+                   out_stride=n, m=rows, c=n, params_addr=em.l1("params"), out_zp=get_int(op, "out_zp"),
+                   clamp_min=get_int(op, "clamp_min"), clamp_max=get_int(op, "clamp_max"))
+        em.copy(em.l1("output"), em.addr(op.output), m * n)
+
+    def _im2col(self, op, em, r0, rows):
+        _, h, w, c = tensor_shape(op.input)
+        _, kh, kw, _ = tensor_shape(op.weights)
+        _, out_h, out_w, _ = tensor_shape(op.output)
+        sh, sw = get_array(op, "stride")
+        dh, dw = get_array(op, "dilation")
+        pad = get_array(op, "pad")
+        em.cmd(Op.DPU_IM2COL, in_addr=em.l1("input"), h=h, w=w, c=c, kh=kh, kw=kw, stride_h=sh, stride_w=sw,
+               pad_top=pad[0], pad_left=pad[2], dil_h=dh, dil_w=dw, pad_value=get_int(op, "in_zp"),
+               out_addr=em.l1("patches"), row_start=r0, n_rows=rows, out_h=out_h, out_w=out_w)
+
+    def describe(self, op):
+        m, k, n = dot_product_shape(op)
+        grid = tile_grid(op)
+        return {"mvm_shape": [m, k, n], "row_tiles": len({g[0] for g in grid}),
+                "col_tiles": len({g[1] for g in grid}), "tile": [get_int(op, "tile_rows"), get_int(op, "tile_cols")],
+                "m_block": get_int(op, "m_block")}
+
+
+def _numel(shape) -> int:
+    return int(np.prod(shape))
+
+
+__all__ = ["ImcEngine", "tile_grid", "align"]

@@ -1,0 +1,34 @@
+"""Helpers the back-end passes share: the engine ops of the function and their data edges."""
+
+from convc.accelerators import engine_of
+from convc.compiler.irutil import body_ops, entry_func
+from convc.compiler.mlir import ir
+from convc.dialects.attrs import get_int
+
+
+def engine_ops(module_op) -> list:
+    """Engine ops in program order (a topological order of the dataflow graph)."""
+    return [op for op in body_ops(entry_func(module_op)) if engine_of(op) is not None]
+
+
+def producer(value):
+    """The engine op that really produces `value`, looking through views; None for inputs."""
+    owner = value.owner
+    while not isinstance(owner, ir.Block) and owner.operation.name == "dpu.reshape":
+        owner = owner.operands[0].owner
+    if isinstance(owner, ir.Block) or engine_of(owner) is None:
+        return None
+    return owner
+
+
+def op_id(op) -> int:
+    return get_int(op, "id")
+
+
+def is_constant(value) -> bool:
+    return not isinstance(value.owner, ir.Block) and value.owner.operation.name in ("arith.constant", "tosa.const")
+
+
+def activation_operands(op) -> list:
+    """Operands that are activations (not constants)."""
+    return [v for v in op.operands if not is_constant(v)]

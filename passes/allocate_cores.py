@@ -1,0 +1,39 @@
+"""convc-allocate-cores: place every engine op on a core.
+
+List scheduling over the dataflow graph with the engines' cost model: each op goes to the core
+where it would finish first. An IMC layer's weight loading (DMA + array programming) can run
+before its inputs are ready, so consecutive layers spread over cores and one core programs
+its array while another computes. Sets `id` (program order) and `core` on each engine op.
+Views (dpu.reshape) stay on their producer's core.
+"""
+
+from convc.accelerators import engine_of
+from convc.compiler.passes_api import Pass
+from convc.dialects.attrs import get_int, i64
+from convc.passes._engine_ops import activation_operands, engine_ops, producer
+
+
+def run(module_op, ctx) -> None:
+    target = ctx.target
+    finish: dict[int, int] = {}
+    core_free = [0] * target.cores
+    ops = engine_ops(module_op)
+    for i, op in enumerate(ops):
+        op.operation.attributes["id"] = i64(i)
+    for i, op in enumerate(ops):
+        preds = [p for p in (producer(v) for v in activation_operands(op)) if p is not None]
+        ready = max((finish[get_int(p, "id")] for p in preds), default=0)
+        if op.operation.name == "dpu.reshape":
+            core = get_int(preds[0], "core") if preds else 0
+            finish[i] = ready
+        else:
+            cost = engine_of(op).cost(op, target)
+            options = [(max(core_free[c] + cost.prefetch, ready) + cost.compute + cost.dma, c)
+                       for c in range(target.cores)]
+            finish[i], core = min(options)
+            core_free[core] = finish[i]
+        op.operation.attributes["core"] = i64(core)
+    ctx.info["estimated_cycles"] = max(finish.values(), default=0)
+
+
+PASS = Pass("convc-allocate-cores", run, "Place engine ops on cores by list scheduling on estimated cycles")

@@ -1,0 +1,161 @@
+"""convc-plan-memory: give every tensor an address in L1, L2 or DRAM.
+
+- Constants (weight tiles, requantization parameters) are packed into DRAM.
+- Network inputs and outputs live in DRAM, where the host reads and writes them.
+- Intermediate activations live in the shared L2. Buffers are reused once every consumer of
+  the previous tenant has run (liveness over program order, first-fit placement). Reuse across
+  cores is a write-after-read hazard: the new producer records the ops it must wait for
+  (`after`), and the schedule pass turns those into signal/wait pairs. Activations that do not
+  fit L2 spill to DRAM.
+- Each op's L1 working set (input, patches, accumulators, output, weight tile...) is laid out
+  from the base of its core's L1; a core runs its ops in order, so ops on one core reuse L1.
+Views (dpu.reshape) alias their input's buffer.
+"""
+
+from convc.accelerators import engine_of
+from convc.accelerators.base import align
+from convc.compiler.errors import TargetFitError
+from convc.compiler.irutil import entry_func, op_name, users
+from convc.compiler.locations import describe
+from convc.compiler.mlir import ir
+from convc.compiler.passes_api import Pass
+from convc.dialects.attrs import get_int, i64
+from convc.passes._engine_ops import engine_ops
+
+
+class _Bump:
+    def __init__(self, base: int, size: int):
+        self.base, self.size, self.top = base, size, base
+
+    def take(self, nbytes: int) -> int | None:
+        if self.top + nbytes > self.base + self.size:
+            return None
+        addr, self.top = self.top, self.top + align(nbytes)
+        return addr
+
+
+class _FirstFit:
+    """First-fit placement of live ranges in one memory, remembering who last used each byte."""
+
+    def __init__(self, base: int, size: int):
+        self.base, self.size = base, size
+        self.live: list[tuple[int, int, int, list[int]]] = []   # (offset, size, end, readers)
+        self.dead: list[tuple[int, int, list[int]]] = []         # (offset, size, readers)
+        self.peak = 0
+
+    def place(self, start: int, end: int, nbytes: int, readers: list[int]):
+        for entry in [e for e in self.live if e[2] < start]:
+            self.live.remove(entry)
+            self.dead.append((entry[0], entry[1], entry[3]))
+        nbytes = align(nbytes)
+        offset = 0
+        for off, size, _, _ in sorted(self.live):
+            if offset + nbytes <= off:
+                break
+            offset = max(offset, off + size)
+        if offset + nbytes > self.size:
+            return None, []
+        self.live.append((offset, nbytes, end, readers))
+        self.peak = max(self.peak, offset + nbytes)
+        hazards = sorted({r for off, size, rs in self.dead if off < offset + nbytes and offset < off + size
+                          for r in rs})
+        return self.base + offset, hazards
+
+
+def _root(value):
+    owner = value.owner
+    while not isinstance(owner, ir.Block) and owner.operation.name == "dpu.reshape":
+        value = owner.operands[0]
+        owner = value.owner
+    return value
+
+
+def _readers(value) -> list:
+    """Ops that read `value`, looking through views."""
+    out = []
+    for u in users(value):
+        if op_name(u) == "dpu.reshape":
+            out += _readers(u.results[0])
+        else:
+            out.append(u)
+    return out
+
+
+def run(module_op, ctx) -> None:
+    target = ctx.target
+    func_op = entry_func(module_op)
+    ops = engine_ops(module_op)
+    dram = _Bump(target.dram.base, target.dram.size)
+    index = {get_int(op, "id"): op for op in ops}
+
+    for op in ops:  # constants
+        for name, blob in engine_of(op).constants(op).items():
+            addr = dram.take(len(blob))
+            if addr is None:
+                raise TargetFitError(f"{describe(op)}: constants exceed {target.name}'s DRAM")
+            op.operation.attributes["const_" + name] = i64(addr)
+
+    block = func_op.regions[0].blocks[0]
+    in_addrs = [dram.take(_numel(a.type)) for a in block.arguments]
+    func_op.attributes["convc.input_addrs"] = ir.DenseI64ArrayAttr.get(in_addrs)
+    ret = [op for op in block.operations if op_name(op) == "func.return"][0]
+    outputs = {}
+    for v in ret.operands:
+        root = _root(v)
+        if root not in outputs and not isinstance(root.owner, ir.Block):
+            outputs[root] = dram.take(_numel(root.type))
+    func_op.attributes["convc.output_addrs"] = ir.DenseI64ArrayAttr.get(
+        [outputs.get(_root(v), 0) for v in ret.operands])
+
+    l2 = _FirstFit(target.l2.base, target.l2.size)
+    spilled = 0
+    for op in ops:
+        attrs = op.operation.attributes
+        result = op.results[0]
+        if op_name(op) == "dpu.reshape":
+            continue
+        nbytes = _numel(result.type)
+        if result in outputs:
+            attrs["out_addr"] = i64(outputs[result])
+        else:
+            readers = [get_int(r, "id") for r in _readers(result) if op_name(r) != "func.return"]
+            start = get_int(op, "id")
+            addr, hazards = l2.place(start, max(readers, default=start), nbytes, readers)
+            if addr is None:
+                addr, hazards = dram.take(nbytes), []
+                spilled += nbytes
+                if addr is None:
+                    raise TargetFitError(f"{describe(op)}: its {nbytes}-byte result fits neither L2 nor DRAM")
+            attrs["out_addr"] = i64(addr)
+            attrs["after"] = ir.DenseI64ArrayAttr.get([h for h in hazards if h != start])
+        _plan_l1(op, target)
+
+    for op in ops:  # views take their root's address
+        if op_name(op) == "dpu.reshape":
+            root = _root(op.results[0])
+            addr = (list(func_op.attributes["convc.input_addrs"])[root.arg_number] if isinstance(root.owner, ir.Block)
+                    else get_int(root.owner, "out_addr"))
+            op.operation.attributes["out_addr"] = i64(addr)
+    ctx.info.update(l2_peak_bytes=l2.peak, dram_bytes=dram.top - dram.base, dram_spill_bytes=spilled)
+    del index
+
+
+def _plan_l1(op, target):
+    core = get_int(op, "core")
+    base = target.l1_base(core)
+    offset = 0
+    for name, size in engine_of(op).l1_buffers(op, target):
+        op.operation.attributes["l1_" + name] = i64(base + offset)
+        offset += align(size)
+    if offset > target.l1.size:
+        raise TargetFitError(f"{describe(op)} needs {offset} bytes of L1, but {target.name}'s L1 holds {target.l1.size}")
+
+
+PASS = Pass("convc-plan-memory", run, "Assign DRAM/L2/L1 addresses with liveness-based L2 reuse")
+
+
+def _numel(type_) -> int:
+    n = 1
+    for d in ir.RankedTensorType(type_).shape:
+        n *= d
+    return n

@@ -1,0 +1,39 @@
+"""convc-schedule: make the cross-core order explicit with signal/wait events.
+
+Each core runs its ops in program order, so dependencies between ops on one core need nothing.
+For a dependency that crosses cores — a data edge, or a write-after-read hazard recorded by the
+memory plan — the consumer waits for the producer's event (event id = producer's op id) and the
+producer signals it when its output is written. Waits only ever point to earlier ops, so the
+stream cannot deadlock. Sets `waits` and `signal` on every engine op.
+"""
+
+from convc.compiler.passes_api import Pass
+from convc.dialects.attrs import get_array, get_int, i64
+from convc.passes._engine_ops import activation_operands, engine_ops, producer
+
+
+def run(module_op, ctx) -> None:
+    ops = engine_ops(module_op)
+    by_id = {get_int(op, "id"): op for op in ops}
+    signals = set()
+    events = 0
+    for op in ops:
+        deps = {get_int(p, "id") for p in (producer(v) for v in activation_operands(op)) if p is not None}
+        if "after" in op.operation.attributes:
+            deps |= set(get_array(op, "after"))
+        core = get_int(op, "core")
+        waits = sorted(d for d in deps if get_int(by_id[d], "core") != core)
+        signals.update(waits)
+        op.operation.attributes["waits"] = _array(waits)
+        events += len(waits)
+    for op in ops:
+        op.operation.attributes["signal"] = i64(1 if get_int(op, "id") in signals else 0)
+    ctx.info["sync_waits"] = events
+
+
+def _array(values):
+    from convc.compiler.mlir import ir
+    return ir.DenseI64ArrayAttr.get(list(values))
+
+
+PASS = Pass("convc-schedule", run, "Insert cross-core signal/wait events for data and reuse hazards")

@@ -1,0 +1,48 @@
+"""convc-tile: cut IMC matrix products into array-sized tiles and L1-sized row blocks.
+
+K (dot-product rows) beyond the array's rows becomes row tiles with int32 partial-sum
+accumulation; N beyond its columns becomes column tiles. Input vectors are grouped in blocks
+of `m_block`, the largest that keeps the layer's L1 working set within the core's L1.
+The op verifiers then check every tile against `array_rows` x `array_cols`.
+"""
+
+from convc.accelerators import engine_of
+from convc.accelerators.base import align
+from convc.compiler.errors import TargetFitError
+from convc.compiler.locations import describe
+from convc.compiler.passes_api import Pass
+from convc.dialects.attrs import i64
+from convc.dialects.imc import IMC_OPS, dot_product_shape
+from convc.passes._engine_ops import engine_ops
+
+
+def l1_bytes(buffers) -> int:
+    return sum(align(size) for _, size in buffers)
+
+
+def run(module_op, ctx) -> None:
+    target = ctx.target
+    tiles = 0
+    for op in engine_ops(module_op):
+        if not isinstance(op, IMC_OPS):
+            continue
+        m, k, n = dot_product_shape(op)
+        attrs = op.operation.attributes
+        attrs["tile_rows"] = i64(min(k, target.imc.rows))
+        attrs["tile_cols"] = i64(min(n, target.imc.cols))
+        attrs["array_rows"] = i64(target.imc.rows)
+        attrs["array_cols"] = i64(target.imc.cols)
+        engine = engine_of(op)
+        block = m
+        while block > 1 and l1_bytes(engine.l1_buffers(op, target, block)) > target.l1.size:
+            block = (block + 1) // 2
+        need = l1_bytes(engine.l1_buffers(op, target, block))
+        if need > target.l1.size:
+            raise TargetFitError(f"{describe(op)} needs {need} bytes of L1 even one row at a time, "
+                                 f"but {target.name}'s L1 holds {target.l1.size}")
+        attrs["m_block"] = i64(block)
+        tiles += -(-k // target.imc.rows) * -(-n // target.imc.cols)
+    ctx.info["imc_tiles"] = tiles
+
+
+PASS = Pass("convc-tile", run, "Tile IMC products to the array size and L1-sized row blocks")
