@@ -101,12 +101,15 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
     context = new_context()
     module, model = frontend.onnx_to_tosa(model_path, context)
     shapes = input_shapes(model)
+    notes = []
     if calib is not None:
         samples = load_calibration(calib, shapes)
     else:
-        warn("no --calib given: calibrating on synthetic standard-normal inputs; accuracy may suffer")
+        notes.append("no --calib given: calibrating on synthetic standard-normal inputs; accuracy may suffer")
         samples = synthetic_calibration(shapes)
-    ctx = PassContext(target=target, calibration=samples, options=dict(options or {}))
+    for note in notes:
+        warn(note)
+    ctx = PassContext(target=target, calibration=samples, options=dict(options or {}), warnings=notes)
     dumps = {}
 
     def dump(name, mod):

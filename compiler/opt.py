@@ -1,0 +1,89 @@
+"""convc-opt: run named convc passes on an MLIR file and print the result (for lit tests).
+
+    convc-opt input.mlir --pass convc-fold-batchnorm [--pass ...] [--target thetis]
+    convc-opt input.mlir --verify-only
+
+Input may use the torch, tosa, func, arith, imc and dpu dialects. The quantize pass calibrates
+on `--calib FILE.npz` or on `--calib-samples` synthetic standard-normal inputs (`--calib-seed`).
+Errors (parse, verifier, pass) print `error: ...` lines and exit 1.
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+from convc.compiler.errors import ConvcError
+from convc.compiler.mlir import ir, torch_dialect
+
+
+def _passes():
+    from convc.compiler.pipeline import PIPELINE
+    return {p.name: p for p in PIPELINE}
+
+
+def main(argv=None) -> int:
+    known = _passes()
+    p = argparse.ArgumentParser(prog="convc-opt", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input", help="MLIR file ('-' for stdin)")
+    p.add_argument("--pass", dest="passes", action="append", default=[], choices=sorted(known),
+                   metavar="PASS", help=f"pass to run, in order (one of: {', '.join(known)})")
+    p.add_argument("--target", default="thetis", help="target name or .toml path")
+    p.add_argument("--calib", help="calibration .npz for convc-quantize")
+    p.add_argument("--calib-samples", type=int, default=8)
+    p.add_argument("--calib-seed", type=int, default=0)
+    p.add_argument("--verify-only", action="store_true", help="parse and verify, print nothing on success")
+    p.add_argument("--elide", type=int, default=0, help="elide constants with more elements than this")
+    args = p.parse_args(argv)
+
+    from convc.compiler.passes_api import PassContext, run_passes
+    from convc.compiler.pipeline import load_calibration, new_context
+    from convc.runtime.target import TargetError, load_target
+    from convc.targets import resolve
+
+    text = sys.stdin.read() if args.input == "-" else open(args.input).read()
+    context = new_context()
+    torch_dialect.register_dialect(context)
+    errors: list[str] = []
+
+    def on_diagnostic(diag):
+        errors.append(f"{diag.location}: {diag.message}")
+        return True
+
+    handler = context.attach_diagnostic_handler(on_diagnostic)
+    try:
+        with context:
+            try:
+                module = ir.Module.parse(text)
+            except ir.MLIRError as exc:
+                for line in errors or [str(exc).splitlines()[0]]:
+                    print(f"error: {line}", file=sys.stderr)
+                return 1
+            if args.verify_only:
+                return 0
+            target = load_target(resolve(args.target))
+            func_op = [op for op in module.body.operations if op.operation.name == "func.func"][0]
+            block = func_op.regions[0].blocks[0]
+            shapes = {f"arg{i}": list(a.type.shape) for i, a in enumerate(block.arguments)}
+            if args.calib:
+                samples = load_calibration(args.calib, shapes)
+            else:
+                rng = np.random.default_rng(args.calib_seed)
+                samples = [[rng.standard_normal(s).astype(np.float32) for s in shapes.values()]
+                           for _ in range(args.calib_samples)]
+            ctx = PassContext(target=target, calibration=samples)
+            run_passes(module, [known[n] for n in args.passes], ctx)
+            print(module.operation.get_asm(large_elements_limit=args.elide or None))
+    except (ConvcError, TargetError) as exc:
+        for line in errors:
+            print(f"error: {line}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        handler.detach()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
