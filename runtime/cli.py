@@ -1,0 +1,136 @@
+"""`convc run` and `convc dump`: thin command-line front ends over host.py and stream.py.
+
+User mistakes (missing files, wrong shapes, corrupt or invalid streams, bad target files) print
+one `error: ...` line on stderr and return 1; anything else is a bug and keeps its traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .host import InputError, Program
+from .stream import Stream, StreamError
+from .target import TargetError
+
+RUN_EPILOG = """\
+input conventions (S = the shape of a model input, e.g. [1,3,32,32]):
+  x.npy   samples for the model's single input, stacked along axis 0:
+          [N, *S[1:]] when S starts with the batch dimension 1 (so an array of exactly
+          shape S is one sample), or [N, *S] (one extra leading axis).
+  x.npz   one such array per input, keyed by the input's name; every input must hold
+          the same N. (A single-input model also accepts an .npz with one array.)
+output:
+  y.npy   for a single-output model: [N, *O[1:]] if the output shape O starts with 1,
+          else [N, *O]; dequantized float32.
+  y.npz   one such array per output name (required if the model has several outputs).
+"""
+
+
+class UserError(Exception):
+    pass
+
+
+def _load_inputs(path: Path, program: Program) -> dict[str, np.ndarray]:
+    names = [t.name for t in program.inputs]
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.lib.npyio.NpzFile):
+            with loaded:
+                arrays = {k: loaded[k] for k in loaded.files}
+        else:
+            arrays = None
+    except (ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise UserError(f"{path}: not a readable .npy/.npz file ({e})") from None
+    if arrays is not None:
+        if len(names) == 1 and len(arrays) == 1:
+            return {names[0]: next(iter(arrays.values()))}
+        missing = [n for n in names if n not in arrays]
+        if missing:
+            raise UserError(f"{path} lacks inputs {missing} (it has {sorted(arrays)})")
+        return {n: arrays[n] for n in names}
+    if len(names) != 1:
+        raise UserError(f"the model has {len(names)} inputs {names}; pass them as an .npz")
+    return {names[0]: loaded}
+
+
+def _save_outputs(path: Path, program: Program, outputs: dict[str, np.ndarray]) -> None:
+    if path.suffix == ".npz":
+        np.savez(path, **outputs)
+    elif len(outputs) == 1:
+        np.save(path, next(iter(outputs.values())))
+    else:
+        raise UserError(f"the model has {len(outputs)} outputs {sorted(outputs)}; "
+                        f"use -o NAME.npz")
+
+
+def _user_errors(main):
+    """Turn the expected failure modes into `error: <one line>` and exit code 1."""
+    def wrapped(argv: list[str]) -> int:
+        try:
+            return main(argv)
+        except OSError as e:
+            msg = f"{e.filename}: {e.strerror}" if e.filename and e.strerror else str(e)
+        except (StreamError, TargetError, InputError, UserError) as e:
+            msg = str(e)
+        print(f"error: {msg.splitlines()[0] if msg else 'unknown error'}", file=sys.stderr)
+        return 1
+    return wrapped
+
+
+@_user_errors
+def run_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="convc run", epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run a compiled program (OUT_DIR/stream.bin on OUT_DIR/target.toml) on the "
+                    "bit-exact reference runtime, one sample after the other.")
+    parser.add_argument("out_dir", metavar="OUT_DIR", type=Path,
+                        help="directory written by `convc ... -o OUT_DIR`")
+    parser.add_argument("--input", "-i", required=True, type=Path, metavar="X",
+                        help="float inputs, .npy or .npz (see below)")
+    parser.add_argument("-o", "--output", required=True, type=Path, metavar="Y",
+                        help="where to write the float outputs, .npy or .npz")
+    parser.add_argument("--counters", type=Path, metavar="JSON",
+                        help="write cycle/MAC/byte/energy counters of one sample as JSON "
+                             "(the cost model does not depend on the data)")
+    args = parser.parse_args(argv)
+
+    program = Program.load(args.out_dir)
+    inputs = _load_inputs(args.input, program)
+    start = time.perf_counter()
+    outputs, counters = program.run_batch(inputs)
+    wall = time.perf_counter() - start
+    _save_outputs(args.output, program, outputs)
+    n = len(counters)
+    if args.counters:
+        per_sample = counters[0].to_dict() if counters else {}
+        args.counters.write_text(json.dumps({"samples": n, "per_sample": per_sample},
+                                            indent=2) + "\n")
+    cycles = counters[0].total_cycles if counters else 0
+    micros = cycles / program.target.clock_mhz
+    print(f"{n} samples, {cycles} cycles/sample ({micros:.1f} us at "
+          f"{program.target.clock_mhz:g} MHz), {wall:.2f} s wall")
+    return 0
+
+
+@_user_errors
+def dump_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="convc dump",
+                                     description="Print a readable dump of a command stream.")
+    parser.add_argument("stream", type=Path, metavar="STREAM", help="a stream.bin file")
+    args = parser.parse_args(argv)
+    sys.stdout.write(Stream.decode(args.stream.read_bytes(), str(args.stream)).dump_text())
+    return 0
+
+
+if __name__ == "__main__":  # python -m convc.runtime.cli {run,dump} ...
+    commands = {"run": run_main, "dump": dump_main}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print("usage: python -m convc.runtime.cli {run,dump} ...", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(commands[sys.argv[1]](sys.argv[2:]))

@@ -1,0 +1,200 @@
+"""The digital vector unit of one core: every DPU_* command, vectorised with numpy.
+
+Arithmetic is int64 with two's complement wrap-around (numpy integer arrays wrap silently),
+which is what "computed in 64-bit" means for a hardware datapath. Each operation reads all its
+inputs before writing its output, so in-place operation (out_addr == in_addr) is allowed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .geometry import transpose_dims
+from .imc import wrap_int32
+from .memory import Memory
+from .stream import COUNT_INCLUDE_PAD, Op, StreamError
+
+i64 = np.int64
+
+
+def rshift_round(x: np.ndarray, s) -> np.ndarray:
+    """(x + 2^(s-1)) >> s with an arithmetic shift: rounds ties towards +inf."""
+    s = np.asarray(s, i64)
+    return (x + (i64(1) << (s - 1))) >> s
+
+
+def div_round(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b (b > 0) rounded to nearest, ties away from zero."""
+    q = (np.abs(a) + b // 2) // b
+    return np.where(a < 0, -q, q)
+
+
+def _store(mem: Memory, addr: int, f: dict, values: np.ndarray) -> None:
+    """Clamp, then write as contiguous int8 (the clamp range is validated to lie in int8)."""
+    out = np.clip(values, f["clamp_min"], f["clamp_max"]).astype(np.int8)
+    mem.write(addr, out)
+
+
+def _load(mem: Memory, addr: int, n: int, dtype=np.int8) -> np.ndarray:
+    return mem.view(addr, 1, n, n * np.dtype(dtype).itemsize, dtype)[0]
+
+
+def _feature_map(mem: Memory, f: dict) -> np.ndarray:
+    return _load(mem, f["in_addr"], f["h"] * f["w"] * f["c"]).reshape(f["h"], f["w"], f["c"])
+
+
+def _taps(n_out: int, stride: int, pad: int, dil: int, k: int) -> np.ndarray:
+    """Input coordinates [n_out, k] read by each output index (may be out of range)."""
+    return (np.arange(n_out, dtype=i64)[:, None] * stride - pad
+            + np.arange(k, dtype=i64)[None, :] * dil)
+
+
+def _window_bounds(n_out: int, stride: int, pad: int, k: int, size: int):
+    """[lo, hi) input range of each output's window, clipped to the input (no dilation)."""
+    start = np.arange(n_out, dtype=i64) * stride - pad
+    return np.clip(start, 0, size), np.clip(start + k, 0, size)
+
+
+def im2col(mem: Memory, f: dict, flags: int) -> None:
+    h, w, c, kh, kw = f["h"], f["w"], f["c"], f["kh"], f["kw"]
+    n = f["n_rows"]
+    if n == 0 or kh * kw * c == 0:
+        return
+    # Gather from the input pixels plus one extra "pixel" holding pad_value.
+    pixels = np.empty((h * w + 1, c), np.int8)
+    pixels[:-1] = _load(mem, f["in_addr"], h * w * c).reshape(h * w, c)
+    pixels[-1] = f["pad_value"]
+    oy, ox = np.divmod(f["row_start"] + np.arange(n, dtype=i64), f["out_w"])
+    iy = oy[:, None] * f["stride_h"] - f["pad_top"] + np.arange(kh, dtype=i64) * f["dil_h"]
+    ix = ox[:, None] * f["stride_w"] - f["pad_left"] + np.arange(kw, dtype=i64) * f["dil_w"]
+    inside = ((iy >= 0) & (iy < h))[:, :, None] & ((ix >= 0) & (ix < w))[:, None, :]
+    index = np.where(inside, iy[:, :, None] * w + ix[:, None, :], h * w)  # [n, kh, kw]
+    mem.write(f["out_addr"], pixels[index])  # [n, kh, kw, c] = rows in (ky, kx, ch) order
+
+
+def requant(mem: Memory, f: dict, flags: int) -> None:
+    m, c = f["m"], f["c"]
+    if m == 0 or c == 0:
+        return
+    params = _load(mem, f["params_addr"], 3 * c, np.int32).astype(i64).reshape(3, c)
+    bias, mult, shift = params
+    bad = np.flatnonzero((shift < 1) | (shift > 62))
+    if bad.size:
+        j = int(bad[0])
+        raise StreamError(f"shift[{j}] = {int(shift[j])} at params_addr is outside [1, 62]")
+    acc = mem.view(f["in_addr"], m, c, f["in_stride"], np.int32).astype(i64)
+    out = np.clip(f["out_zp"] + rshift_round((acc + bias) * mult, shift),
+                  f["clamp_min"], f["clamp_max"]).astype(np.int8)
+    mem.write2d(f["out_addr"], out, f["out_stride"])
+
+
+def _operands(mem: Memory, f: dict) -> tuple[np.ndarray, np.ndarray]:
+    n = f["n"]
+    a = _load(mem, f["a_addr"], n).astype(i64)
+    b = np.resize(_load(mem, f["b_addr"], f["b_len"]).astype(i64), n)  # b[i % b_len]
+    return a, b
+
+
+def add(mem: Memory, f: dict, flags: int) -> None:
+    if f["n"] == 0:
+        return
+    a, b = _operands(mem, f)
+    acc = (a - f["a_zp"]) * f["a_mult"] + (b - f["b_zp"]) * f["b_mult"]
+    _store(mem, f["out_addr"], f, f["out_zp"] + rshift_round(acc, f["shift"]))
+
+
+def mul(mem: Memory, f: dict, flags: int) -> None:
+    if f["n"] == 0:
+        return
+    a, b = _operands(mem, f)
+    acc = (a - f["a_zp"]) * (b - f["b_zp"]) * i64(f["mult"])
+    _store(mem, f["out_addr"], f, f["out_zp"] + rshift_round(acc, f["shift"]))
+
+
+def rescale(mem: Memory, f: dict, flags: int) -> None:
+    if f["n"] == 0:
+        return
+    x = _load(mem, f["in_addr"], f["n"]).astype(i64)
+    _store(mem, f["out_addr"], f, f["out_zp"] + rshift_round((x - f["in_zp"]) * f["mult"],
+                                                             f["shift"]))
+
+
+def maxpool(mem: Memory, f: dict, flags: int) -> None:
+    """Separable: the window maximum is the maximum over rows of the maxima over columns.
+    Windows are contiguous input ranges, so np.maximum.reduceat over interleaved [lo, hi)
+    boundaries computes all of them without a Python loop (the validator guarantees every
+    window holds at least one input pixel, i.e. lo < hi)."""
+    if f["out_h"] * f["out_w"] * f["c"] == 0:
+        return
+    x = _feature_map(mem, f)
+
+    def reduce(x: np.ndarray, axis: int, n_out: int, stride: int, pad: int, k: int):
+        lo, hi = _window_bounds(n_out, stride, pad, k, x.shape[axis])
+        # A trailing dummy slice keeps every boundary a valid index for reduceat.
+        pad_shape = list(x.shape)
+        pad_shape[axis] = 1
+        x = np.concatenate([x, np.zeros(pad_shape, x.dtype)], axis=axis)
+        bounds = np.stack([lo, hi], axis=1).ravel()
+        return np.take(np.maximum.reduceat(x, bounds, axis=axis), np.arange(0, 2 * n_out, 2),
+                       axis=axis)
+
+    cols = reduce(x, 1, f["out_w"], f["stride_w"], f["pad_left"], f["kw"])
+    out = reduce(cols, 0, f["out_h"], f["stride_h"], f["pad_top"], f["kh"])
+    mem.write(f["out_addr"], out)
+
+
+def avgpool(mem: Memory, f: dict, flags: int) -> None:
+    """Window sums from prefix sums (two gathers per axis, no loop over the window)."""
+    h, w = f["h"], f["w"]
+    if f["out_h"] * f["out_w"] * f["c"] == 0:
+        return
+    x = _feature_map(mem, f).astype(i64) - f["in_zp"]
+    ylo, yhi = _window_bounds(f["out_h"], f["stride_h"], f["pad_top"], f["kh"], h)
+    xlo, xhi = _window_bounds(f["out_w"], f["stride_w"], f["pad_left"], f["kw"], w)
+    px = np.concatenate([np.zeros((h, 1, f["c"]), i64), np.cumsum(x, axis=1)], axis=1)
+    cols = px[:, xhi] - px[:, xlo]  # [h, out_w, c]
+    py = np.concatenate([np.zeros((1,) + cols.shape[1:], i64), np.cumsum(cols, axis=0)])
+    s = py[yhi] - py[ylo]  # [out_h, out_w, c]
+    if flags & COUNT_INCLUDE_PAD:
+        cnt = np.full((1, 1, 1), f["kh"] * f["kw"], i64)
+    else:
+        cnt = ((yhi - ylo)[:, None] * (xhi - xlo)[None, :])[:, :, None]
+    q = div_round(s * f["mult"], cnt << i64(f["shift"]))
+    _store(mem, f["out_addr"], f, f["out_zp"] + q)
+
+
+def dwconv(mem: Memory, f: dict, flags: int) -> None:
+    c, out_h, out_w = f["c"], f["out_h"], f["out_w"]
+    if out_h * out_w * c == 0:
+        return
+    x = _feature_map(mem, f).astype(i64) - f["in_zp"]
+    wts = _load(mem, f["w_addr"], f["kh"] * f["kw"] * c).astype(i64).reshape(f["kh"], f["kw"], c)
+    iy = _taps(out_h, f["stride_h"], f["pad_top"], f["dil_h"], f["kh"])  # [out_h, kh]
+    ix = _taps(out_w, f["stride_w"], f["pad_left"], f["dil_w"], f["kw"])  # [out_w, kw]
+    acc = np.zeros((out_h, out_w, c), i64)
+    for ky in range(f["kh"]):
+        rows = np.flatnonzero((iy[:, ky] >= 0) & (iy[:, ky] < f["h"]))
+        if rows.size == 0:
+            continue  # this kernel row only ever sees padding, which contributes 0
+        for kx in range(f["kw"]):
+            cols = np.flatnonzero((ix[:, kx] >= 0) & (ix[:, kx] < f["w"]))
+            if cols.size == 0:
+                continue
+            patch = x[np.ix_(iy[rows, ky], ix[cols, kx])]  # [len(rows), len(cols), c]
+            acc[np.ix_(rows, cols)] += patch * wts[ky, kx]
+    mem.write(f["out_addr"], wrap_int32(acc))
+
+
+def transpose(mem: Memory, f: dict, flags: int) -> None:
+    dims, perm = transpose_dims(f)
+    n = int(np.prod(dims))
+    if n == 0:
+        return
+    x = _load(mem, f["in_addr"], n).reshape(dims)
+    mem.write(f["out_addr"], np.ascontiguousarray(x.transpose(perm)))
+
+
+HANDLERS = {
+    Op.DPU_IM2COL: im2col, Op.DPU_REQUANT: requant, Op.DPU_ADD: add, Op.DPU_MUL: mul,
+    Op.DPU_MAXPOOL: maxpool, Op.DPU_AVGPOOL: avgpool, Op.DPU_DWCONV: dwconv,
+    Op.DPU_TRANSPOSE: transpose, Op.DPU_RESCALE: rescale,
+}

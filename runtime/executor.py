@@ -1,0 +1,86 @@
+"""Runs the per-core queues of a validated stream against a Memory and counts the cost.
+
+Scheduling is deterministic: take the lowest-numbered core that is not blocked, run it until it
+waits for an event nobody has signalled yet (or its queue ends), repeat. Data results cannot
+depend on the order because cores only share memory through SIGNAL/WAIT-ordered accesses; the
+fixed order makes even a racy stream reproducible.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from . import dpu
+from .imc import ImcArray
+from .memory import Memory
+from .stream import Op, Stream, StreamError
+from .target import Target
+from .validate import LEVELS, Plan, deadlock_message, validate
+
+
+@dataclass
+class Counters:
+    cycles: list[int]  # per core, index = core id
+    total_cycles: int  # the slowest core
+    macs: int
+    bytes: dict[str, int] = field(default_factory=dict)  # per memory level: l1, l2, dram
+    commands: int = 0
+    energy_uj: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = None,
+            name: str = "stream.bin") -> Counters:
+    """Execute all queues. `plan` is the result of validate(stream, target); it is computed
+    here when not given (callers running many samples should validate once)."""
+    plan = plan or validate(stream, target, name)
+    imc = {core: ImcArray() for core in plan.steps}
+    clock = [0] * target.cores
+    pc = dict.fromkeys(plan.steps, 0)
+    events: dict[int, int] = {}  # event -> time of the signalling core
+    macs, commands, energy = 0, 0, 0.0
+    moved = [0] * len(LEVELS)
+
+    def blocked(core: int) -> bool:
+        step = plan.steps[core][pc[core]]
+        return step.cmd.op is Op.WAIT and step.cmd["event"] not in events
+
+    while True:
+        unfinished = [c for c in sorted(plan.steps) if pc[c] < len(plan.steps[c])]
+        if not unfinished:
+            break
+        runnable = [c for c in unfinished if not blocked(c)]
+        if not runnable:
+            raise StreamError(f"{plan.name}: " + deadlock_message(
+                {c: plan.steps[c][pc[c]].cmd["event"] for c in unfinished}))
+        core = runnable[0]
+        steps = plan.steps[core]
+        while pc[core] < len(steps) and not blocked(core):
+            step = steps[pc[core]]
+            cmd, f = step.cmd, step.cmd.fields
+            try:
+                if cmd.op is Op.DMA:
+                    memory.copy2d(f["src"], f["dst"], f["rows"], f["row_bytes"],
+                                  f["src_stride"], f["dst_stride"])
+                elif cmd.op is Op.SIGNAL:
+                    events[f["event"]] = clock[core] + step.cycles
+                elif cmd.op is Op.WAIT:
+                    clock[core] = max(clock[core], events[f["event"]])
+                elif cmd.op is Op.IMC_PROGRAM:
+                    imc[core].program(memory, f)
+                elif cmd.op is Op.IMC_MVM:
+                    imc[core].mvm(memory, f, cmd.flags)
+                else:
+                    dpu.HANDLERS[cmd.op](memory, f, cmd.flags)
+            except StreamError as e:
+                raise StreamError(f"{plan.name}: command {step.index} of core {core} "
+                                  f"({cmd.label}): {e}") from None
+            clock[core] += step.cycles
+            macs += step.macs
+            energy += step.energy_pj
+            moved = [a + b for a, b in zip(moved, step.bytes)]
+            commands += 1
+            pc[core] += 1
+    return Counters(cycles=clock, total_cycles=max(clock), macs=macs,
+                    bytes=dict(zip(LEVELS, moved)), commands=commands, energy_uj=energy * 1e-6)

@@ -1,0 +1,142 @@
+"""The host side: load a compiled program, quantize inputs, run, dequantize outputs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .executor import Counters, execute
+from .memory import Memory
+from .stream import IOTensor, Stream
+from .target import Target, load_target
+from .validate import validate
+
+
+class InputError(ValueError):
+    """Inputs that do not match the program's I/O descriptors."""
+
+
+@dataclass
+class RunResult:
+    outputs: dict[str, np.ndarray]  # dequantized float32, in the descriptor's shape
+    outputs_int8: dict[str, np.ndarray]
+    counters: Counters
+
+
+def quantize(tensor: IOTensor, x: np.ndarray) -> np.ndarray:
+    """q = clip(rint(x / scale) + zero_point, -128, 127), rint rounding half to even. Done in
+    float64 because the stream stores the scale as f64."""
+    x = np.asarray(x, np.float64)
+    if np.isnan(x).any():
+        raise InputError(f"input {tensor.name!r} contains NaN")
+    return np.clip(np.rint(x / tensor.scale) + tensor.zero_point, -128, 127).astype(np.int8)
+
+
+def dequantize(tensor: IOTensor, q: np.ndarray) -> np.ndarray:
+    return ((q.astype(np.float64) - tensor.zero_point) * tensor.scale).astype(np.float32)
+
+
+def split_batch(tensor: IOTensor, array: np.ndarray) -> list[np.ndarray]:
+    """Split stacked samples for `tensor` (shape S) into per-sample arrays of shape S.
+
+    Accepted: [N, *S] (samples stacked on a new axis); [N, *S[1:]] when S[0] == 1 (samples
+    stacked on the batch axis; a single sample of shape S is the N = 1 case); S itself."""
+    a, s = np.asarray(array), tensor.shape
+    if a.ndim == len(s) + 1 and a.shape[1:] == s:
+        return [a[i] for i in range(a.shape[0])]
+    if a.ndim == len(s) and s and s[0] == 1 and a.shape[1:] == s[1:]:
+        return [a[i:i + 1] for i in range(a.shape[0])]
+    if a.shape == s:
+        return [a]
+    stacked = f"[N,{','.join(map(str, s[1:]))}]" if s and s[0] == 1 else f"[N,{_dims(s)}]"
+    raise InputError(f"input {tensor.name!r} has shape [{_dims(a.shape)}], expected "
+                     f"{stacked} (N samples) or [{_dims(s)}]")
+
+
+def stack_outputs(tensor: IOTensor, samples: list[np.ndarray]) -> np.ndarray:
+    """Inverse of split_batch's batch-axis convention: [N, *S[1:]] if S[0] == 1 else [N, *S]."""
+    s = tensor.shape
+    if s and s[0] == 1:
+        return np.concatenate(samples, axis=0) if samples else np.zeros((0,) + s[1:], np.float32)
+    return np.stack(samples) if samples else np.zeros((0,) + s, np.float32)
+
+
+def _dims(shape) -> str:
+    return ",".join(str(d) for d in shape)
+
+
+class Program:
+    """A validated stream bound to its target and a reusable simulated memory."""
+
+    def __init__(self, stream: Stream, target: Target, name: str = "stream.bin"):
+        self.stream, self.target, self.name = stream, target, name
+        self.plan = validate(stream, target, name)
+        self.memory = Memory(target)
+        for seg in stream.data:
+            self.memory.write(seg.addr, seg.data)
+        # Every run starts by rolling back to this state (zeros + DATA), so results never
+        # depend on earlier samples, and only the chunks a run wrote are restored.
+        self.memory.checkpoint()
+
+    @classmethod
+    def load(cls, out_dir: str | Path) -> "Program":
+        out_dir = Path(out_dir)
+        target = load_target(out_dir / "target.toml")
+        path = out_dir / "stream.bin"
+        return cls(Stream.decode(path.read_bytes(), str(path)), target, str(path))
+
+    @property
+    def inputs(self) -> list[IOTensor]:
+        return self.stream.inputs
+
+    @property
+    def outputs(self) -> list[IOTensor]:
+        return self.stream.outputs
+
+    def _named(self, inputs) -> dict[str, np.ndarray]:
+        if not isinstance(inputs, dict):
+            if len(self.inputs) != 1:
+                raise InputError(f"the program has {len(self.inputs)} inputs "
+                                 f"{[t.name for t in self.inputs]}; pass a dict")
+            return {self.inputs[0].name: inputs}
+        want = {t.name for t in self.inputs}
+        if set(inputs) != want:
+            raise InputError(f"inputs {sorted(inputs)} do not match the program's "
+                             f"{sorted(want)}")
+        return inputs
+
+    def run(self, inputs) -> RunResult:
+        """Run one sample. `inputs`: {name: array of the descriptor's shape, optionally with
+        an extra leading axis of 1}, or a bare array if the program has a single input."""
+        named = self._named(inputs)
+        quantized = {}
+        for t in self.inputs:
+            x = np.asarray(named[t.name])
+            if x.shape != t.shape and x.shape != (1,) + t.shape:
+                raise InputError(f"input {t.name!r} has shape [{_dims(x.shape)}], expected "
+                                 f"[{_dims(t.shape)}]")
+            quantized[t.name] = quantize(t, x)
+        self.memory.rollback()
+        for t in self.inputs:
+            self.memory.write(t.addr, quantized[t.name])
+        counters = execute(self.stream, self.target, self.memory, self.plan, self.name)
+        ints = {t.name: self.memory.read(t.addr, t.nbytes).view(np.int8).reshape(t.shape)
+                for t in self.outputs}
+        floats = {t.name: dequantize(t, ints[t.name]) for t in self.outputs}
+        return RunResult(floats, ints, counters)
+
+    def run_batch(self, inputs) -> tuple[dict[str, np.ndarray], list[Counters]]:
+        """Run N samples one after the other (conventions of split_batch). Returns
+        ({output name: stacked float32 outputs}, [counters of each sample])."""
+        named = self._named(inputs)
+        split = {t.name: split_batch(t, named[t.name]) for t in self.inputs}
+        counts = {name: len(samples) for name, samples in split.items()}
+        if len(set(counts.values())) > 1:
+            raise InputError(f"inputs hold different sample counts: {counts}")
+        n = next(iter(counts.values()), 1)
+        results = [self.run({name: samples[i] for name, samples in split.items()})
+                   for i in range(n)]
+        outputs = {t.name: stack_outputs(t, [r.outputs[t.name] for r in results])
+                   for t in self.outputs}
+        return outputs, [r.counters for r in results]

@@ -1,0 +1,43 @@
+"""The in-memory-computing array of one core: IMC_PROGRAM and IMC_MVM."""
+from __future__ import annotations
+
+import numpy as np
+
+from .memory import Memory
+from .stream import ACCUMULATE
+
+
+def wrap_int32(values: np.ndarray) -> np.ndarray:
+    """int64 -> int32 keeping the low 32 bits (two's complement wrap-around, as the
+    hardware's 32-bit accumulators), spelled out so it never depends on cast behaviour."""
+    return (values & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
+
+
+class ImcArray:
+    def __init__(self):
+        self.weights: np.ndarray | None = None  # float64 [rows, cols], see mvm()
+
+    @property
+    def shape(self) -> tuple[int, int] | None:
+        return None if self.weights is None else self.weights.shape
+
+    def program(self, mem: Memory, f: dict) -> None:
+        rows, cols = f["rows"], f["cols"]
+        self.weights = mem.view(f["src"], rows, cols, cols, np.int8).astype(np.float64)
+
+    def mvm(self, mem: Memory, f: dict, flags: int) -> None:
+        rows, cols = self.weights.shape
+        m = f["m"]
+        if m == 0:
+            return
+        x = mem.view(f["in_addr"], m, rows, f["in_stride"], np.int8).astype(np.float64)
+        # Exact integer arithmetic through a float64 BLAS matmul: every product of two int8 is
+        # an integer of magnitude <= 2^14, so every partial sum of up to `rows` of them is an
+        # integer of magnitude <= rows * 2^14, far below 2^53 for any realistic array
+        # (rows < 2^39). Integers that small are represented exactly in float64 and so are
+        # all intermediate sums, whatever order or blocking the BLAS uses: the result is the
+        # exact integer dot product, and this is much faster than an int64 matmul.
+        y = (x @ self.weights).astype(np.int64)
+        if flags & ACCUMULATE:
+            y += mem.view(f["out_addr"], m, cols, f["out_stride"], np.int32)
+        mem.write2d(f["out_addr"], wrap_int32(y), f["out_stride"])

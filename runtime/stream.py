@@ -1,0 +1,443 @@
+"""Encoder and decoder of the binary command stream (docs/command-stream.md).
+
+The compiler builds a `Stream` of `Command`s and calls `encode()`; the runtime calls
+`Stream.decode()`, which checks everything that can be checked without a target file. Geometry
+and memory-map checks need the target and live in `validate.py`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import struct
+import zlib
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+MAGIC = b"CVCS"
+VERSION_MAJOR = 1
+VERSION_MINOR = 0
+HEADER = struct.Struct("<4sHHIII")  # magic, major, minor, payload_size, crc32, section_count
+SECTION_HEADER = struct.Struct("<II")  # kind, size
+IO_FIXED = struct.Struct("<BBBBIdi")  # direction, dtype, rank, reserved, addr, scale, zero_point
+COMMAND_HEADER = struct.Struct("<BBH")  # opcode, flags, nwords
+
+U32_MAX = (1 << 32) - 1
+I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
+META_KEYS = {"target": str, "cores": int, "model": str, "producer": str}
+DTYPE_INT8 = 1
+
+
+class StreamError(Exception):
+    """A stream that is corrupt, malformed, or invalid for its target. One-line message."""
+
+
+class Section(IntEnum):
+    META = 1
+    IO = 2
+    DATA = 3
+    QUEUE = 4
+
+
+class Op(IntEnum):
+    DMA = 0x01
+    SIGNAL = 0x02
+    WAIT = 0x03
+    IMC_PROGRAM = 0x10
+    IMC_MVM = 0x11
+    DPU_IM2COL = 0x20
+    DPU_REQUANT = 0x21
+    DPU_ADD = 0x22
+    DPU_MUL = 0x23
+    DPU_MAXPOOL = 0x24
+    DPU_AVGPOOL = 0x25
+    DPU_DWCONV = 0x26
+    DPU_TRANSPOSE = 0x27
+    DPU_RESCALE = 0x28
+
+
+ACCUMULATE = 1  # IMC_MVM: add to the int32 results already in memory
+COUNT_INCLUDE_PAD = 1  # DPU_AVGPOOL: divide by kh*kw instead of the valid count
+
+# Word layouts copied from the doc; "(i32)" marks a signed word.
+_LAYOUTS = {
+    Op.DMA: "src dst rows row_bytes src_stride dst_stride",
+    Op.SIGNAL: "event",
+    Op.WAIT: "event",
+    Op.IMC_PROGRAM: "src rows cols",
+    Op.IMC_MVM: "in_addr in_stride out_addr out_stride m",
+    Op.DPU_IM2COL: "in_addr h w c kh kw stride_h stride_w pad_top pad_left dil_h dil_w "
+                   "pad_value(i32) out_addr row_start n_rows out_h out_w",
+    Op.DPU_REQUANT: "in_addr in_stride out_addr out_stride m c params_addr out_zp(i32) "
+                    "clamp_min(i32) clamp_max(i32)",
+    Op.DPU_ADD: "a_addr b_addr out_addr n b_len a_zp(i32) a_mult(i32) b_zp(i32) b_mult(i32) "
+                "shift out_zp(i32) clamp_min(i32) clamp_max(i32)",
+    Op.DPU_MUL: "a_addr b_addr out_addr n b_len a_zp(i32) b_zp(i32) mult(i32) shift "
+                "out_zp(i32) clamp_min(i32) clamp_max(i32)",
+    Op.DPU_MAXPOOL: "in_addr h w c kh kw stride_h stride_w pad_top pad_left out_h out_w out_addr",
+    Op.DPU_AVGPOOL: "in_addr h w c kh kw stride_h stride_w pad_top pad_left out_h out_w out_addr "
+                    "in_zp(i32) mult(i32) shift out_zp(i32) clamp_min(i32) clamp_max(i32)",
+    Op.DPU_DWCONV: "in_addr h w c kh kw stride_h stride_w pad_top pad_left dil_h dil_w out_h "
+                   "out_w in_zp(i32) w_addr out_addr",
+    Op.DPU_TRANSPOSE: "in_addr out_addr rank d0 d1 d2 d3 p0 p1 p2 p3",
+    Op.DPU_RESCALE: "in_addr out_addr n in_zp(i32) mult(i32) shift out_zp(i32) clamp_min(i32) "
+                    "clamp_max(i32)",
+}
+FIELDS: dict[Op, tuple[str, ...]] = {
+    op: tuple(w.removesuffix("(i32)") for w in spec.split()) for op, spec in _LAYOUTS.items()}
+SIGNED: dict[Op, frozenset[str]] = {
+    op: frozenset(w.removesuffix("(i32)") for w in spec.split() if w.endswith("(i32)"))
+    for op, spec in _LAYOUTS.items()}
+FLAG_NAMES: dict[Op, dict[int, str]] = {
+    Op.IMC_MVM: {ACCUMULATE: "acc"}, Op.DPU_AVGPOOL: {COUNT_INCLUDE_PAD: "incpad"}}
+
+
+def _is_hex_field(name: str) -> bool:
+    return name.endswith(("addr", "src", "dst"))
+
+
+def _field_range(op: Op, name: str) -> tuple[int, int]:
+    return (I32_MIN, I32_MAX) if name in SIGNED[op] else (0, U32_MAX)
+
+
+@dataclass
+class Command:
+    op: Op
+    fields: dict[str, int]
+    flags: int = 0
+
+    @classmethod
+    def make(cls, op: Op, flags: int = 0, **fields: int) -> "Command":
+        cmd = cls(Op(op), dict(fields), flags)
+        cmd.check()
+        return cmd
+
+    def check(self) -> None:
+        """Raise ValueError unless the command can be encoded exactly as given."""
+        expected = FIELDS[self.op]
+        if set(self.fields) != set(expected):
+            missing = [f for f in expected if f not in self.fields]
+            extra = sorted(set(self.fields) - set(expected))
+            raise ValueError(f"{self.op.name}: missing fields {missing}, unknown fields {extra}")
+        for name in expected:
+            value = self.fields[name]
+            lo, hi = _field_range(self.op, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+                raise ValueError(f"{self.op.name}.{name} = {value!r} is not an integer in "
+                                 f"[{lo}, {hi}]")
+        allowed = sum(FLAG_NAMES.get(self.op, {}))
+        if not isinstance(self.flags, int) or self.flags & ~allowed or self.flags < 0:
+            raise ValueError(f"{self.op.name}: flags 0x{self.flags:x} not allowed "
+                             f"(allowed mask 0x{allowed:x})")
+
+    def __getitem__(self, name: str) -> int:
+        return self.fields[name]
+
+    def has(self, flag: int) -> bool:
+        return bool(self.flags & flag)
+
+    @property
+    def label(self) -> str:
+        """Op name plus flag suffixes, e.g. "IMC_MVM.acc"."""
+        names = FLAG_NAMES.get(self.op, {})
+        return self.op.name + "".join(f".{n}" for bit, n in names.items() if self.flags & bit)
+
+    def encode(self) -> bytes:
+        self.check()
+        names = FIELDS[self.op]
+        words = [self.fields[n] & U32_MAX for n in names]
+        return COMMAND_HEADER.pack(self.op, self.flags, len(words)) + struct.pack(
+            f"<{len(words)}I", *words)
+
+    def text(self) -> str:
+        parts = []
+        for name in FIELDS[self.op]:
+            v = self.fields[name]
+            parts.append(f"{name}=0x{v:08x}" if _is_hex_field(name) else f"{name}={v}")
+        return f"{self.label}  " + " ".join(parts)
+
+
+@dataclass
+class IOTensor:
+    name: str
+    direction: str  # "input" or "output"
+    shape: tuple[int, ...]
+    addr: int
+    scale: float
+    zero_point: int
+    dtype: str = "int8"
+
+    def __post_init__(self):
+        # Normalise so that a decoded stream compares equal to the one that was encoded.
+        self.shape = tuple(int(d) for d in self.shape)
+        self.scale = float(self.scale)
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape)  # int8: one byte per element
+
+    def check(self) -> None:
+        """Raise ValueError unless the descriptor is encodable and meaningful."""
+        if self.direction not in ("input", "output"):
+            raise ValueError(f"io {self.name!r}: direction must be 'input' or 'output'")
+        if self.dtype != "int8":
+            raise ValueError(f"io {self.name!r}: dtype {self.dtype!r} unsupported (int8 only)")
+        if not self.name or len(self.name.encode()) > 0xFFFF:
+            raise ValueError(f"io name {self.name!r} must be 1..65535 UTF-8 bytes")
+        if len(self.shape) > 255 or not all(0 <= int(d) <= U32_MAX for d in self.shape):
+            raise ValueError(f"io {self.name!r}: bad shape {self.shape}")
+        if not 0 <= self.addr <= U32_MAX:
+            raise ValueError(f"io {self.name!r}: address {self.addr} is not a u32")
+        if not (math.isfinite(self.scale) and self.scale > 0):
+            raise ValueError(f"io {self.name!r}: scale {self.scale} must be finite and > 0")
+        if not -128 <= self.zero_point <= 127:
+            raise ValueError(f"io {self.name!r}: zero_point {self.zero_point} outside int8")
+
+
+@dataclass
+class DataSegment:
+    addr: int
+    data: bytes
+
+    def __post_init__(self):
+        if not isinstance(self.data, bytes):  # numpy arrays, bytearrays: store the raw bytes
+            tobytes = getattr(self.data, "tobytes", None)
+            self.data = tobytes() if tobytes else bytes(self.data)
+
+
+def make_meta(target: str, cores: int, model: str, producer: str = "convc") -> dict:
+    return {"target": target, "cores": cores, "model": model, "producer": producer}
+
+
+def _align4(n: int) -> int:
+    return (n + 3) & ~3
+
+
+def _pad4(b: bytes) -> bytes:
+    return b + bytes(_align4(len(b)) - len(b))
+
+
+@dataclass
+class Stream:
+    meta: dict
+    io: list[IOTensor] = field(default_factory=list)
+    data: list[DataSegment] = field(default_factory=list)
+    queues: dict[int, list[Command]] = field(default_factory=dict)
+
+    @property
+    def inputs(self) -> list[IOTensor]:
+        return [t for t in self.io if t.direction == "input"]
+
+    @property
+    def outputs(self) -> list[IOTensor]:
+        return [t for t in self.io if t.direction == "output"]
+
+    # -- encoding -----------------------------------------------------------------------------
+    def encode(self) -> bytes:
+        _check_meta(self.meta, ValueError)
+        names = [t.name for t in self.io]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate io tensor names in {names}")
+        sections = [(Section.META, json.dumps(self.meta, sort_keys=True, separators=(",", ":"),
+                                              ensure_ascii=False).encode())]
+        io = [struct.pack("<I", len(self.io))]
+        for t in self.io:
+            t.check()
+            name = t.name.encode()
+            desc = IO_FIXED.pack(t.direction == "output", DTYPE_INT8, len(t.shape), 0, t.addr,
+                                 float(t.scale), t.zero_point)
+            desc += struct.pack(f"<{len(t.shape)}IH", *t.shape, len(name)) + name
+            io.append(_pad4(desc))
+        sections.append((Section.IO, b"".join(io)))
+        for seg in self.data:
+            blob = bytes(seg.data)
+            if not 0 <= seg.addr <= U32_MAX or len(blob) > U32_MAX:
+                raise ValueError(f"data segment at {seg.addr:#x} does not fit u32 fields")
+            sections.append((Section.DATA, struct.pack("<II", seg.addr, len(blob)) + blob))
+        for core in sorted(self.queues):  # ascending core order keeps the bytes deterministic
+            cmds = self.queues[core]
+            if not 0 <= core <= U32_MAX:
+                raise ValueError(f"queue core id {core} is not a u32")
+            body = b"".join(c.encode() for c in cmds)
+            sections.append((Section.QUEUE, struct.pack("<II", core, len(cmds)) + body))
+        payload = b"".join(_pad4(SECTION_HEADER.pack(kind, len(p)) + p) for kind, p in sections)
+        header = HEADER.pack(MAGIC, VERSION_MAJOR, VERSION_MINOR, len(payload),
+                             zlib.crc32(payload), len(sections))
+        return header + payload
+
+    # -- decoding -----------------------------------------------------------------------------
+    @classmethod
+    def decode(cls, blob: bytes, name: str = "stream.bin") -> "Stream":
+        return _Decoder(bytes(blob), name).run()
+
+    # -- text dump ----------------------------------------------------------------------------
+    def dump_text(self) -> str:
+        ncmds = sum(len(q) for q in self.queues.values())
+        ndata = sum(len(s.data) for s in self.data)
+        lines = [f"convc command stream v{VERSION_MAJOR}.{VERSION_MINOR}: {len(self.io)} io "
+                 f"tensors, {len(self.data)} data segments ({ndata} bytes), "
+                 f"{len(self.queues)} queues, {ncmds} commands",
+                 "meta " + json.dumps(self.meta, sort_keys=True, ensure_ascii=False)]
+        for t in self.io:
+            shape = ",".join(str(d) for d in t.shape)
+            lines.append(f"io   {t.direction:<6} {t.name}  {t.dtype}[{shape}]  addr=0x{t.addr:08x}"
+                         f" scale={t.scale!r} zero_point={t.zero_point}")
+        for seg in self.data:
+            lines.append(f"data addr=0x{seg.addr:08x} size={len(seg.data)}")
+        for core in sorted(self.queues):
+            for i, cmd in enumerate(self.queues[core]):
+                lines.append(f"core {core}  #{i:04d}  {cmd.text()}")
+        return "\n".join(lines) + "\n"
+
+
+def _check_meta(meta, error: type[Exception], where: str = "META") -> None:
+    if not isinstance(meta, dict):
+        raise error(f"{where} must be a JSON object")
+    for key, kind in META_KEYS.items():
+        value = meta.get(key)
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise error(f"{where} key '{key}' missing or not a {kind.__name__}")
+
+
+class _Decoder:
+    """Walks the blob with explicit bounds checks so that a corrupt file can only ever raise
+    StreamError (never struct.error / IndexError / UnicodeDecodeError)."""
+
+    def __init__(self, blob: bytes, name: str):
+        self.blob, self.name = blob, name
+        self.where = ""
+
+    def fail(self, msg: str):
+        raise StreamError(f"{self.name}: {self.where}{msg}")
+
+    def unpack(self, fmt: struct.Struct, off: int, end: int, what: str) -> tuple:
+        if off + fmt.size > end:
+            self.fail(f"truncated {what} at offset 0x{off:x}")
+        return fmt.unpack_from(self.blob, off)
+
+    def run(self) -> Stream:
+        blob = self.blob
+        if len(blob) < HEADER.size:
+            self.fail(f"truncated header ({len(blob)} of {HEADER.size} bytes)")
+        magic, major, minor, size, crc, count = HEADER.unpack_from(blob, 0)
+        if magic != MAGIC:
+            self.fail(f"bad magic {magic!r}, not a convc command stream")
+        if major != VERSION_MAJOR:
+            self.fail(f"unsupported format version {major}.{minor} (this runtime reads "
+                      f"{VERSION_MAJOR}.x)")
+        if size != len(blob) - HEADER.size:
+            self.fail(f"payload size mismatch: header says {size} bytes, file has "
+                      f"{len(blob) - HEADER.size} (truncated or padded file)")
+        actual = zlib.crc32(memoryview(blob)[HEADER.size:])
+        if crc != actual:
+            self.fail(f"CRC-32 mismatch (header 0x{crc:08x}, payload 0x{actual:08x}): "
+                      f"the file is corrupt")
+        self.meta, self.io, self.data, self.queues = None, None, [], {}
+        off, end = HEADER.size, len(blob)
+        for index in range(count):
+            self.where = ""
+            kind, length = self.unpack(SECTION_HEADER, off, end, f"section {index} header")
+            body = off + SECTION_HEADER.size
+            label = Section(kind).name if kind in Section._value2member_map_ else str(kind)
+            self.where = f"section {index} ({label}) at offset 0x{off:x}: "
+            if body + length > end:
+                self.fail(f"size {length} runs past the end of the file")
+            if kind not in Section._value2member_map_:
+                self.fail(f"unknown section kind {kind}")
+            getattr(self, "section_" + Section(kind).name.lower())(body, body + length)
+            off = _align4(body + length)
+            if off > end:
+                self.fail("missing padding after the section")
+        self.where = ""
+        if off != end:
+            self.fail(f"{end - off} bytes after the last of {count} sections")
+        if self.meta is None:
+            self.fail("no META section")
+        if self.io is None:
+            self.fail("no IO section")
+        return Stream(self.meta, self.io, self.data, dict(sorted(self.queues.items())))
+
+    def section_meta(self, off: int, end: int) -> None:
+        if self.meta is not None:
+            self.fail("second META section")
+        try:
+            meta = json.loads(self.blob[off:end].decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as e:
+            self.fail(f"META is not UTF-8 JSON ({type(e).__name__})")
+        _check_meta(meta, StreamError, f"{self.name}: {self.where}META")
+        self.meta = meta
+
+    def section_io(self, off: int, end: int) -> None:
+        if self.io is not None:
+            self.fail("second IO section")
+        (count,), off = self.unpack(struct.Struct("<I"), off, end, "IO count"), off + 4
+        tensors = []
+        for i in range(count):
+            start = off
+            direction, dtype, rank, _reserved, addr, scale, zp = self.unpack(
+                IO_FIXED, off, end, f"IO descriptor {i}")
+            off += IO_FIXED.size
+            rest = struct.Struct(f"<{rank}IH")
+            *dims, name_len = self.unpack(rest, off, end, f"IO descriptor {i}")
+            off += rest.size
+            if off + name_len > end:
+                self.fail(f"truncated name of IO descriptor {i}")
+            try:
+                name = self.blob[off:off + name_len].decode("utf-8")
+            except UnicodeDecodeError:
+                self.fail(f"IO descriptor {i} name is not UTF-8")
+            off = start + _align4(off + name_len - start)
+            if direction > 1:
+                self.fail(f"IO descriptor {i} has direction {direction} (0 input, 1 output)")
+            if dtype != DTYPE_INT8:
+                self.fail(f"IO descriptor {i} ({name!r}) has dtype {dtype} (only 1 = int8)")
+            t = IOTensor(name, ("input", "output")[direction], tuple(dims), addr, scale, zp)
+            try:
+                t.check()
+            except ValueError as e:
+                self.fail(str(e))
+            if any(o.name == name for o in tensors):
+                self.fail(f"duplicate IO tensor name {name!r}")
+            tensors.append(t)
+        if off != end:
+            self.fail(f"{end - off} bytes after the {count} IO descriptors")
+        self.io = tensors
+
+    def section_data(self, off: int, end: int) -> None:
+        addr, size = self.unpack(struct.Struct("<II"), off, end, "DATA header")
+        if off + 8 + size != end:
+            self.fail(f"DATA says {size} bytes but the section holds {end - off - 8}")
+        self.data.append(DataSegment(addr, self.blob[off + 8:end]))
+
+    def section_queue(self, off: int, end: int) -> None:
+        core, count = self.unpack(struct.Struct("<II"), off, end, "QUEUE header")
+        if core in self.queues:
+            self.fail(f"second QUEUE for core {core}")
+        off += 8
+        cmds = []
+        for i in range(count):
+            opcode, flags, nwords = self.unpack(COMMAND_HEADER, off, end, f"command {i} of "
+                                                f"core {core}")
+            if opcode not in Op._value2member_map_:
+                self.fail(f"command {i} of core {core} has unknown opcode 0x{opcode:02x}")
+            op = Op(opcode)
+            names = FIELDS[op]
+            if nwords != len(names):
+                self.fail(f"command {i} of core {core} ({op.name}) has nwords {nwords}, "
+                          f"{op.name} takes {len(names)}")
+            off += COMMAND_HEADER.size
+            if off + 4 * nwords > end:
+                self.fail(f"command {i} of core {core} ({op.name}) runs past the end of "
+                          f"its queue")
+            words = struct.unpack_from(f"<{nwords}I", self.blob, off)
+            off += 4 * nwords
+            signed = SIGNED[op]
+            fields = {n: (w - (1 << 32) if n in signed and w > I32_MAX else w)
+                      for n, w in zip(names, words)}
+            allowed = sum(FLAG_NAMES.get(op, {}))
+            if flags & ~allowed:
+                self.fail(f"command {i} of core {core} ({op.name}) has unknown flags "
+                          f"0x{flags:02x}")
+            cmds.append(Command(op, fields, flags))
+        if off != end:
+            self.fail(f"{end - off} bytes after the {count} commands of core {core}")
+        self.queues[core] = cmds

@@ -1,0 +1,36 @@
+# lit configuration for convc's FileCheck tests.
+#
+# Run from the repository root:  /work/venv/bin/lit -v test/lit
+# Tests call `convc-opt` and `FileCheck` (the Python `filecheck` port); both resolve to the
+# console scripts installed next to the Python interpreter that runs lit.
+
+import os
+import sys
+
+import lit.formats
+
+config.name = "convc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir"]
+config.excludes = ["Inputs", "lit.cfg.py", "README.md"]
+config.test_source_root = os.path.dirname(os.path.abspath(__file__))
+config.test_exec_root = config.test_source_root
+
+bin_dir = os.path.dirname(sys.executable)
+filecheck = os.path.join(bin_dir, "filecheck")
+convc_opt = os.path.join(bin_dir, "convc-opt")
+for tool in (filecheck, convc_opt):
+    if not os.path.exists(tool):
+        lit_config.fatal(f"{tool} not found: run lit with the Python of the convc venv")
+
+config.environment["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
+# Keep Python from writing bytecode into the source tree and from buffering error output.
+config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
+config.environment["PYTHONUNBUFFERED"] = "1"
+for var in ("HOME", "TMPDIR", "LANG", "LC_ALL", "VIRTUAL_ENV"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
+# Match whole words only, so e.g. `convc-opt` is not rewritten inside a path.
+config.substitutions.append((r"\bFileCheck\b", filecheck))
+config.substitutions.append((r"\bconvc-opt\b", convc_opt))
