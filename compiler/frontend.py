@@ -20,7 +20,7 @@ from convc.compiler.mlir import PassManager, ir, onnx_importer, torch_dialect
 # simplification folds them away; anything else left after onnxsim is refused by name.
 SUPPORTED_OPS = {
     "Conv", "Gemm", "MatMul", "Relu", "Clip", "Add", "Mul", "MaxPool", "AveragePool",
-    "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity",
+    "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity", "Sub",
     "Dropout", "Transpose", "Squeeze", "Unsqueeze", "Constant",
 }
 
