@@ -170,15 +170,13 @@ def dwconv(mem: Memory, f: dict, flags: int) -> None:
     wts = _load(mem, f["w_addr"], f["kh"] * f["kw"] * c).astype(i64).reshape(f["kh"], f["kw"], c)
     iy = _taps(out_h, f["stride_h"], f["pad_top"], f["dil_h"], f["kh"])  # [out_h, kh]
     ix = _taps(out_w, f["stride_w"], f["pad_left"], f["dil_w"], f["kw"])  # [out_w, kw]
+    in_y, in_x = (iy >= 0) & (iy < f["h"]), (ix >= 0) & (ix < f["w"])
     acc = np.zeros((out_h, out_w, c), i64)
-    for ky in range(f["kh"]):
-        rows = np.flatnonzero((iy[:, ky] >= 0) & (iy[:, ky] < f["h"]))
-        if rows.size == 0:
-            continue  # this kernel row only ever sees padding, which contributes 0
-        for kx in range(f["kw"]):
-            cols = np.flatnonzero((ix[:, kx] >= 0) & (ix[:, kx] < f["w"]))
-            if cols.size == 0:
-                continue
+    # Taps that only ever see padding contribute 0: loop over the others only.
+    for ky in np.flatnonzero(in_y.any(axis=0)):
+        rows = np.flatnonzero(in_y[:, ky])
+        for kx in np.flatnonzero(in_x.any(axis=0)):
+            cols = np.flatnonzero(in_x[:, kx])
             patch = x[np.ix_(iy[rows, ky], ix[cols, kx])]  # [len(rows), len(cols), c]
             acc[np.ix_(rows, cols)] += patch * wts[ky, kx]
     mem.write(f["out_addr"], wrap_int32(acc))

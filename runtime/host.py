@@ -34,7 +34,8 @@ def quantize(tensor: IOTensor, x: np.ndarray) -> np.ndarray:
 
 
 def dequantize(tensor: IOTensor, q: np.ndarray) -> np.ndarray:
-    return ((q.astype(np.float64) - tensor.zero_point) * tensor.scale).astype(np.float32)
+    with np.errstate(over="ignore"):  # a scale beyond float32's range yields +-inf, as it should
+        return ((q.astype(np.float64) - tensor.zero_point) * tensor.scale).astype(np.float32)
 
 
 def split_batch(tensor: IOTensor, array: np.ndarray) -> list[np.ndarray]:

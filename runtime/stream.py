@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -95,6 +96,12 @@ def _is_hex_field(name: str) -> bool:
     return name.endswith(("addr", "src", "dst"))
 
 
+def _as_int(value):
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        return value  # rejected with a clear message by Command.check()
+    return operator.index(value)
+
+
 def _field_range(op: Op, name: str) -> tuple[int, int]:
     return (I32_MIN, I32_MAX) if name in SIGNED[op] else (0, U32_MAX)
 
@@ -107,7 +114,9 @@ class Command:
 
     @classmethod
     def make(cls, op: Op, flags: int = 0, **fields: int) -> "Command":
-        cmd = cls(Op(op), dict(fields), flags)
+        # Accept numpy integers etc. (anything with __index__), stored as plain ints so that
+        # a decoded command compares equal to the one that was made.
+        cmd = cls(Op(op), {k: _as_int(v) for k, v in fields.items()}, _as_int(flags))
         cmd.check()
         return cmd
 
@@ -121,7 +130,7 @@ class Command:
         for name in expected:
             value = self.fields[name]
             lo, hi = _field_range(self.op, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
                 raise ValueError(f"{self.op.name}.{name} = {value!r} is not an integer in "
                                  f"[{lo}, {hi}]")
         allowed = sum(FLAG_NAMES.get(self.op, {}))
@@ -168,7 +177,8 @@ class IOTensor:
 
     def __post_init__(self):
         # Normalise so that a decoded stream compares equal to the one that was encoded.
-        self.shape = tuple(int(d) for d in self.shape)
+        self.shape = tuple(operator.index(d) for d in self.shape)
+        self.addr, self.zero_point = operator.index(self.addr), operator.index(self.zero_point)
         self.scale = float(self.scale)
 
     @property
@@ -199,6 +209,7 @@ class DataSegment:
     data: bytes
 
     def __post_init__(self):
+        self.addr = operator.index(self.addr)
         if not isinstance(self.data, bytes):  # numpy arrays, bytearrays: store the raw bytes
             tobytes = getattr(self.data, "tobytes", None)
             self.data = tobytes() if tobytes else bytes(self.data)

@@ -3,6 +3,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -92,6 +93,12 @@ def test_make_checks_fields():
         Command.make(Op.WAIT, event=1 << 32)
     with pytest.raises(ValueError, match="flags"):
         Command.make(Op.SIGNAL, ACCUMULATE, event=1)
+    with pytest.raises(ValueError, match="not an integer"):
+        Command.make(Op.SIGNAL, event=1.0)
+    # numpy integers (as a compiler computes them) are accepted and stored as int
+    made = Command.make(Op.DMA, **{n: np.uint32(8) for n in FIELDS[Op.DMA]})
+    assert made == Command.make(Op.DMA, **dict.fromkeys(FIELDS[Op.DMA], 8))
+    assert all(type(v) is int for v in made.fields.values())
     with pytest.raises(ValueError):
         IOTensor("x", "input", (1,), 0, 0.0, 0).check()  # zero scale
 
@@ -210,7 +217,7 @@ MUTATION = st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_s
                     max_size=4)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(MUTATION, st.booleans())
 def test_random_mutations_decode_validate_or_stream_error(mutations, fix_crc):
     blob = bytearray(small_stream().encode())
@@ -220,7 +227,7 @@ def test_random_mutations_decode_validate_or_stream_error(mutations, fix_crc):
     _decode_and_validate(refresh_crc(bytes(blob)) if fix_crc else bytes(blob))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(st.integers(0, 2**32 - 1), st.integers(0, 10**6))
 def test_random_word_overwrites(word, index):
     """Overwrite a whole payload word (command fields, sizes, counts) and fix the CRC."""
