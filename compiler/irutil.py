@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from convc.compiler.mlir import arith, func, ir
+from convc.compiler.mlir import arith, ir
 
 
 def op_name(op) -> str:

@@ -3,7 +3,6 @@
 from convc.accelerators import engine_of
 from convc.compiler.irutil import body_ops, entry_func
 from convc.compiler.mlir import ir
-from convc.dialects.attrs import get_int
 
 
 def engine_ops(module_op) -> list:
@@ -19,10 +18,6 @@ def producer(value):
     if isinstance(owner, ir.Block) or engine_of(owner) is None:
         return None
     return owner
-
-
-def op_id(op) -> int:
-    return get_int(op, "id")
 
 
 def is_constant(value) -> bool:

@@ -63,15 +63,17 @@ class _Lowering:
     def q(self, value):
         return qparams_of(value)
 
-    def int_value(self, value, origin):
-        if value in self.vmap:
-            return self.vmap[value]
-        if is_constant(value):  # a float constant used as an activation: quantize it per tensor
-            c = tosa_eval.const_value(defining_op(value))
-            scale, zp = qm.activation_qparams(float(c.min()), float(c.max()))
-            self.const_qparams[value] = (scale, zp)
-            return dense_constant(qm.quantize(c, scale, zp), loc=origin.location)
-        raise UnsupportedOpError(f"{describe(origin)} uses a value convc cannot quantize")
+    def rhs_operand(self, rhs, lhs, loc):
+        """((scale, zp), int8 value) of an element-wise op's second operand.
+
+        A constant operand is quantized per tensor and stored as its shortest repeating block,
+        which the DPU broadcasts by index modulo its length.
+        """
+        if not is_constant(rhs):
+            return self.q(rhs), self.vmap[rhs]
+        c = _compact_broadcast(tosa_eval.const_value(defining_op(rhs)), _shape(lhs))
+        scale, zp = qm.activation_qparams(float(c.min()), float(c.max()))
+        return (scale, zp), dense_constant(qm.quantize(c, scale, zp), loc=loc)
 
     def activation_chain(self, value):
         """Follow single-use activation ops; returns (last value, real lo, real hi)."""
@@ -203,12 +205,7 @@ class _Lowering:
         out, lo, hi = self.activation_chain(op.results[0])
         s_out, zp_out = self.q(out)
         a = self.vmap[lhs]
-        if is_constant(rhs):
-            c = _compact_broadcast(tosa_eval.const_value(defining_op(rhs)), _shape(lhs))
-            s_b, zp_b = qm.activation_qparams(float(c.min()), float(c.max()))
-            b = dense_constant(qm.quantize(c, s_b, zp_b), loc=op.location)
-        else:
-            (s_b, zp_b), b = self.q(rhs), self.vmap[rhs]
+        (s_b, zp_b), b = self.rhs_operand(rhs, lhs, op.location)
         s_a, zp_a = self.q(lhs)
         (m_a, m_b), shift = qm.shared_shift_multipliers([sign_l * s_a / s_out, sign_r * s_b / s_out])
         cmin, cmax = qm.int8_clamp(lo, hi, s_out, zp_out)
@@ -231,12 +228,7 @@ class _Lowering:
                                 f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
             self.vmap[out] = new.output
             return
-        if is_constant(rhs):
-            c = _compact_broadcast(tosa_eval.const_value(defining_op(rhs)), _shape(lhs))
-            s_b, zp_b = qm.activation_qparams(float(c.min()), float(c.max()))
-            b = dense_constant(qm.quantize(c, s_b, zp_b), loc=op.location)
-        else:
-            (s_b, zp_b), b = self.q(rhs), self.vmap[rhs]
+        (s_b, zp_b), b = self.rhs_operand(rhs, lhs, op.location)
         mult, shift = qm.multiplier(s_a * s_b / s_out)
         new = dpu.MulOp(self.vmap[lhs], b, i64(zp_a), i64(zp_b), i64(mult), i64(shift), i64(zp_out),
                         f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
@@ -326,7 +318,6 @@ class _Lowering:
     }
 
     def lower(self, module_op):
-        self.const_qparams = {}
         old_block = self.old.regions[0].blocks[0]
         ret = [op for op in body_ops(self.old) if op_name(op) == "func.return"][0]
         in_types = [_i8(_shape(a)) for a in old_block.arguments]

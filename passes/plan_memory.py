@@ -86,7 +86,6 @@ def run(module_op, ctx) -> None:
     func_op = entry_func(module_op)
     ops = engine_ops(module_op)
     dram = _Bump(target.dram.base, target.dram.size)
-    index = {get_int(op, "id"): op for op in ops}
 
     for op in ops:  # constants
         for name, blob in engine_of(op).constants(op).items():
@@ -137,7 +136,6 @@ def run(module_op, ctx) -> None:
                     else get_int(root.owner, "out_addr"))
             op.operation.attributes["out_addr"] = i64(addr)
     ctx.info.update(l2_peak_bytes=l2.peak, dram_bytes=dram.top - dram.base, dram_spill_bytes=spilled)
-    del index
 
 
 def _plan_l1(op, target):
