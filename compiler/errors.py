@@ -23,3 +23,10 @@ class TargetFitError(ConvcError):
 
 class PassError(ConvcError):
     """A pass found the IR in a state it cannot handle; the message names the node."""
+
+
+def mlir_error_lines(exc) -> list[str]:
+    """`location: message` for every error an MLIRError carries (parse, verifier, pass)."""
+    diagnostics = getattr(exc, "error_diagnostics", None) or []
+    lines = [f"{d.location}: {d.message}" for d in diagnostics]
+    return lines or [" ".join(str(exc).split())]

@@ -32,7 +32,7 @@ def users(value) -> list:
 
 def is_constant(value) -> bool:
     op = defining_op(value)
-    return op is not None and op_name(op) in ("tosa.const", "arith.constant")
+    return op is not None and op_name(op) in ("tosa.const", "tosa.const_shape", "arith.constant")
 
 
 def dense_constant(array: np.ndarray, loc=None, ip=None):

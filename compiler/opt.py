@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from convc.compiler.errors import ConvcError
+from convc.compiler.errors import ConvcError, mlir_error_lines
 from convc.compiler.mlir import ir, torch_dialect
 
 
@@ -57,7 +57,7 @@ def main(argv=None) -> int:
             try:
                 module = ir.Module.parse(text)
             except ir.MLIRError as exc:
-                for line in errors or [str(exc).splitlines()[0]]:
+                for line in errors or mlir_error_lines(exc):
                     print(f"error: {line}", file=sys.stderr)
                 return 1
             if args.verify_only:

@@ -9,7 +9,7 @@ the wrapper turns that into a pass failure and re-raises it after the PassManage
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from convc.compiler.errors import ConvcError
+from convc.compiler.errors import ConvcError, mlir_error_lines
 from convc.compiler.mlir import PassManager, ir
 
 
@@ -52,11 +52,7 @@ def run_passes(module: ir.Module, passes: list[Pass], ctx: PassContext,
             except ir.MLIRError as exc:
                 if failure:
                     raise failure[0] from None
-                raise ConvcError(f"pass {p.name} produced invalid IR: {_first_line(exc)}") from None
+                raise ConvcError(f"pass {p.name} produced invalid IR: {mlir_error_lines(exc)[0]}") from None
         if after_each is not None:
             after_each(p, module)
 
-
-def _first_line(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return text[:400]

@@ -30,8 +30,8 @@ def check_clamp(op):
 
 
 def check_multiplier(mult: int, shift: int, what: str):
-    if not 0 <= mult < 2**31:
-        return f"{what} multiplier {mult} does not fit 31 bits"
+    if not -(2**31) < mult < 2**31:
+        return f"{what} multiplier {mult} does not fit a signed 32-bit word"
     if not 1 <= shift <= 62:
         return f"{what} shift {shift} is outside [1, 62]"
     return None

@@ -42,6 +42,20 @@ def _scalar_const(value):
     return float(c.reshape(-1)[0]) if c.size == 1 else None
 
 
+def _other_operand(op, value):
+    return op.operands[1] if op.operands[0] == value else op.operands[0]
+
+
+def _activation_source(op):
+    """The tensor an activation op (clamp, or max/min against a scalar constant) acts on."""
+    if op_name(op) == "tosa.clamp":
+        return op.operands[0]
+    for candidate in (op.operands[0], op.operands[1]):
+        if _scalar_const(_other_operand(op, candidate)) is not None and not is_constant(candidate):
+            return candidate
+    return None
+
+
 def _compact_broadcast(const: np.ndarray, shape) -> np.ndarray:
     """The shortest repeating block of `const` broadcast to `shape` (rhs[i % len] indexing)."""
     full = np.broadcast_to(const, shape).reshape(-1)
@@ -87,8 +101,7 @@ class _Lowering:
                 lo = max(lo, ir.FloatAttr(user.attributes["min_val"]).value)
                 hi = min(hi, ir.FloatAttr(user.attributes["max_val"]).value)
             else:
-                other = user.operands[1] if user.operands[0] == value else user.operands[0]
-                c = _scalar_const(other)
+                c = _scalar_const(_other_operand(user, value))
                 if c is None:
                     return value, lo, hi
                 lo, hi = (max(lo, c), hi) if op_name(user) == "tosa.maximum" else (lo, min(hi, c))
@@ -236,8 +249,8 @@ class _Lowering:
 
     def activation(self, op):
         """A clamp that could not fuse into its producer: a DPU rescale with a clamp."""
-        src = op.operands[0]
-        if op_name(op) != "tosa.clamp" and _scalar_const(op.operands[1]) is None:
+        src = _activation_source(op)
+        if src is None:
             raise UnsupportedOpError(f"{describe(op)}: element-wise max/min of two tensors is not supported")
         out, lo, hi = self.activation_chain_from(op)
         s_in, zp_in = self.q(src)
@@ -250,15 +263,14 @@ class _Lowering:
 
     def activation_chain_from(self, op):
         """Like activation_chain, but starting with `op` itself as the first activation."""
-        src = op.operands[0]
-        probe_users = users(src)
-        if len(probe_users) == 1:
+        src = _activation_source(op)
+        if len(users(src)) == 1:
             return self.activation_chain(src)
         # The source has other users: lower this op alone, then follow its own users.
         if op_name(op) == "tosa.clamp":
             lo, hi = ir.FloatAttr(op.attributes["min_val"]).value, ir.FloatAttr(op.attributes["max_val"]).value
         else:
-            c = _scalar_const(op.operands[1])
+            c = _scalar_const(_other_operand(op, src))
             lo, hi = (c, math.inf) if op_name(op) == "tosa.maximum" else (-math.inf, c)
         out, lo2, hi2 = self.activation_chain(op.results[0])
         return out, max(lo, lo2), min(hi, hi2)
@@ -342,6 +354,10 @@ class _Lowering:
                     raise UnsupportedOpError(f"{describe(op)} has no lowering to the engines")
                 self._check_inputs(op)
                 handler(self, op)
+            for v in ret.operands:
+                if v not in self.vmap:
+                    src = defining_op(v)
+                    raise UnsupportedOpError(f"{describe(src or ret)}: this result cannot be produced by the engines")
             func.ReturnOp([self.vmap[v] for v in ret.operands], loc=ret.location)
         self._carry_io_attrs(new_func, ret)
         self.old.erase()

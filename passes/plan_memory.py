@@ -104,7 +104,8 @@ def run(module_op, ctx) -> None:
         if root not in outputs and not isinstance(root.owner, ir.Block):
             outputs[root] = dram.take(_numel(root.type))
     func_op.attributes["convc.output_addrs"] = ir.DenseI64ArrayAttr.get(
-        [outputs.get(_root(v), 0) for v in ret.operands])
+        [in_addrs[_root(v).arg_number] if isinstance(_root(v).owner, ir.Block) else outputs[_root(v)]
+         for v in ret.operands])
 
     l2 = _FirstFit(target.l2.base, target.l2.size)
     spilled = 0

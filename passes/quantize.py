@@ -17,7 +17,7 @@ from convc.compiler.quant_math import SUBSAMPLE, activation_qparams, mse_optimal
 from convc.compiler.passes_api import Pass
 from convc.dialects.attrs import f64, i64
 
-TRANSPARENT = {"tosa.transpose", "tosa.reshape", "tosa.slice", "tosa.max_pool2d", "tosa.identity"}
+TRANSPARENT = {"tosa.transpose", "tosa.reshape", "tosa.slice", "tosa.max_pool2d", "tosa.identity", "tosa.cast"}
 
 
 class _Stats:

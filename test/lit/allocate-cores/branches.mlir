@@ -1,0 +1,27 @@
+// RUN: convc-opt %s --pass convc-quantize --pass convc-lower-to-engines --pass convc-allocate-cores | FileCheck %s
+
+// Two independent convolutions of the same input can run at the same time: list scheduling
+// puts the first on core 0 and the second on the free core 1 rather than queueing it
+// behind the first. The add that joins them goes to whichever core finishes first.
+// Every engine op gets its program-order id.
+
+// CHECK-LABEL: func.func @main
+// CHECK:         %[[A:.*]] = "imc.conv2d"(%arg0
+// CHECK-SAME:      core = 0 : i64
+// CHECK-SAME:      id = 0 : i64
+// CHECK:         %[[B:.*]] = "imc.conv2d"(%arg0
+// CHECK-SAME:      core = 1 : i64
+// CHECK-SAME:      id = 1 : i64
+// CHECK:         "dpu.add"(%[[A]], %[[B]])
+// CHECK-SAME:      core = {{[0-3]}} : i64
+// CHECK-SAME:      id = 2 : i64
+func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
+  %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %wa = "tosa.const"() <{values = dense<0.5> : tensor<16x3x3x16xf32>}> : () -> tensor<16x3x3x16xf32>
+  %wb = "tosa.const"() <{values = dense<-0.5> : tensor<16x3x3x16xf32>}> : () -> tensor<16x3x3x16xf32>
+  %b = "tosa.const"() <{values = dense<0.0> : tensor<16xf32>}> : () -> tensor<16xf32>
+  %0 = tosa.conv2d %arg0, %wa, %b, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x8x8x16xf32>, tensor<16x3x3x16xf32>, tensor<16xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x8x8x16xf32> loc("branch_a")
+  %1 = tosa.conv2d %arg0, %wb, %b, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x8x8x16xf32>, tensor<16x3x3x16xf32>, tensor<16xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x8x8x16xf32> loc("branch_b")
+  %2 = tosa.add %0, %1 : (tensor<1x8x8x16xf32>, tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> loc("merge")
+  return %2 : tensor<1x8x8x16xf32>
+}
