@@ -61,20 +61,19 @@ class ImcEngine(Engine):
 
     def cost(self, op, target):
         m, k, n = dot_product_shape(op)
-        grid = tile_grid(op) if get_int(op, "tile_rows") else None
-        n_tiles = len(grid) if grid else math.ceil(k / target.imc.rows) * math.ceil(n / target.imc.cols)
+        # Before the tile pass runs, assume array-sized tiles.
+        tr = get_int(op, "tile_rows") or min(k, target.imc.rows)
+        tc = get_int(op, "tile_cols") or min(n, target.imc.cols)
+        n_tiles = math.ceil(k / tr) * math.ceil(n / tc)
         blocks = math.ceil(m / (get_int(op, "m_block") or m))
-        first_tile = min(k, target.imc.rows) * min(n, target.imc.cols)
-        prefetch = dma_cycles(target, first_tile, "dram", "l1") + min(k, target.imc.rows) * target.imc.program_cycles_per_row
+        load_tile = dma_cycles(target, tr * tc, "dram", "l1") + tr * target.imc.program_cycles_per_row
         reprograms = max(0, n_tiles * (blocks if n_tiles > 1 else 1) - 1)
-        program = reprograms * (dma_cycles(target, first_tile, "dram", "l1")
-                                + min(k, target.imc.rows) * target.imc.program_cycles_per_row)
         lanes = target.dpu.lanes
-        compute = (program + m * n_tiles * target.imc.cycles_per_mvm + math.ceil(m * n / lanes)
+        compute = (reprograms * load_tile + m * n_tiles * target.imc.cycles_per_mvm + math.ceil(m * n / lanes)
                    + (math.ceil(m * k / lanes) if op.operation.name == "imc.conv2d" else 0))
         dma = (dma_cycles(target, _numel(tensor_shape(op.input)), "l2", "l1")
                + dma_cycles(target, m * n, "l1", "l2") + dma_cycles(target, 12 * n, "dram", "l1"))
-        return Cost(prefetch, compute, dma)
+        return Cost(load_tile, compute, dma)
 
     def emit_prefetch(self, op, em):
         _, _, k0, k1, n0, n1 = tile_grid(op)[0]

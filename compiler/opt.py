@@ -35,6 +35,8 @@ def main(argv=None) -> int:
     p.add_argument("--calib-seed", type=int, default=0)
     p.add_argument("--verify-only", action="store_true", help="parse and verify, print nothing on success")
     p.add_argument("--elide", type=int, default=0, help="elide constants with more elements than this")
+    p.add_argument("--annotations", help="annotation file (docs/annotations.md) the passes consult")
+    p.add_argument("--relax", action="store_true", help="rules the target cannot honour become warnings")
     args = p.parse_args(argv)
 
     from convc.compiler.passes_api import PassContext, run_passes
@@ -72,8 +74,15 @@ def main(argv=None) -> int:
                 rng = np.random.default_rng(args.calib_seed)
                 samples = [[rng.standard_normal(s).astype(np.float32) for s in shapes.values()]
                            for _ in range(args.calib_samples)]
-            ctx = PassContext(target=target, calibration=samples)
+            from convc.compiler.annotations import load as load_annotations
+            from convc.compiler.constraints import contradictions
+            annotations = load_annotations(args.annotations) if args.annotations else None
+            contradictions(annotations)
+            ctx = PassContext(target=target, calibration=samples,
+                              options={"annotations": annotations, "relax": args.relax})
             run_passes(module, [known[n] for n in args.passes], ctx)
+            for warning in ctx.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
             print(module.operation.get_asm(large_elements_limit=args.elide or None))
     except (ConvcError, TargetError) as exc:
         for line in errors:

@@ -13,16 +13,18 @@ import numpy as np
 
 from convc.compiler import frontend
 from convc.compiler.emit import emit_stream
+from convc.compiler.annotations import load as load_annotations
+from convc.compiler.constraints import contradictions
 from convc.compiler.errors import ConvcError
 from convc.compiler.mlir import ir
 from convc.compiler.passes_api import PassContext, run_passes
 from convc.dialects import load_all
-from convc.passes import (allocate_cores, fold_batchnorm, fold_constants, lower_to_engines, plan_memory,
-                          quantize, schedule, tile)
+from convc.passes import (allocate_cores, check_precision, fold_batchnorm, fold_constants, lower_to_engines,
+                          plan_memory, quantize, schedule, tile)
 from convc.runtime.target import load_target
 
 PIPELINE = [fold_constants.PASS, fold_batchnorm.PASS, quantize.PASS, lower_to_engines.PASS,
-            allocate_cores.PASS, tile.PASS, plan_memory.PASS, schedule.PASS]
+            check_precision.PASS, allocate_cores.PASS, tile.PASS, plan_memory.PASS, schedule.PASS]
 PASS_NAMES = [p.name for p in PIPELINE]
 SYNTHETIC_SAMPLES = 32
 
@@ -91,13 +93,24 @@ def synthetic_calibration(shapes: dict[str, list[int]]) -> list[list[np.ndarray]
     return [[rng.standard_normal(s).astype(np.float32) for s in shapes.values()] for _ in range(SYNTHETIC_SAMPLES)]
 
 
+def _warn_unmatched(annotations, module, ctx) -> None:
+    from convc.passes._directives import layer_of
+    from convc.passes._engine_ops import engine_ops
+    layers = [layer_of(op, ctx.options["onnx_types"]) for op in engine_ops(module.operation)]
+    for rule in annotations.rules:
+        if rule.selector is not None and not any(rule.selector.matches(layer) for layer in layers):
+            ctx.warnings.append(f"{rule.where}: {rule.kind} rule matches no layer")
+
+
 def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=False,
-                  options=None, warn=warnings.warn) -> Compiled:
+                  options=None, warn=warnings.warn, annotations=None, relax=False) -> Compiled:
     start = time.perf_counter()
     target = load_target(target_path)
     unknown = [d for d in dump_after if d not in PASS_NAMES]
     if unknown:
         raise ConvcError(f"--dump-after: unknown pass '{unknown[0]}' (passes: {', '.join(PASS_NAMES)})")
+    ann = load_annotations(annotations) if annotations else None
+    contradictions(ann)
     context = new_context()
     module, model = frontend.onnx_to_tosa(model_path, context)
     shapes = input_shapes(model)
@@ -109,7 +122,9 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
         samples = synthetic_calibration(shapes)
     for note in notes:
         warn(note)
-    ctx = PassContext(target=target, calibration=samples, options=dict(options or {}), warnings=notes)
+    onnx_types = {n.name: n.op_type for n in model.graph.node}
+    ctx = PassContext(target=target, calibration=samples, warnings=list(notes),
+                      options={**(options or {}), "annotations": ann, "relax": relax, "onnx_types": onnx_types})
     dumps = {}
 
     def dump(name, mod):
@@ -118,6 +133,11 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
     dump("frontend", module)
     run_passes(module, PIPELINE, ctx,
                after_each=lambda p, mod: dump(p.name, mod) if (dump_all or p.name in dump_after) else None)
+    if ann is not None:
+        with context:
+            _warn_unmatched(ann, module, ctx)
+    for w in ctx.warnings[len(notes):]:
+        warn(w)
     output_names = [o.name for o in model.graph.output]
     with context:
         stream = emit_stream(module, target, Path(model_path).stem, output_names)

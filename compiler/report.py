@@ -12,8 +12,15 @@ from convc.dialects.attrs import get_array, get_int
 from convc.passes._engine_ops import engine_ops
 
 
-def _precision(op) -> str:
-    return "int8"
+def _decisions(op) -> dict:
+    """Each decision the passes made for this op, and where it came from."""
+    out = {}
+    attrs = op.operation.attributes
+    for name in ("core", "tile", "precision"):
+        key = f"{name}_source"
+        if key in attrs:
+            out[name] = str(attrs[key]).strip('"')
+    return out
 
 
 def layer_rows(module, target) -> list[dict]:
@@ -30,7 +37,9 @@ def layer_rows(module, target) -> list[dict]:
             "op": op.operation.name,
             "engine": engine.kind,
             "core": get_int(op, "core"),
-            "precision": {"weights": _precision(op), "activations": _precision(op)},
+            "precision": {"weights": f"int{get_int(op, 'weight_bits', 8)}",
+                          "activations": f"int{get_int(op, 'act_bits', 8)}"},
+            "decided_by": _decisions(op),
             "shape": list(op.results[0].type.shape),
             "estimated_cycles": cost.total,
             "waits_for": get_array(op, "waits"),

@@ -46,44 +46,57 @@ def _compile_parser(pass_names):
     p.add_argument("--dump-after", action="append", default=[], metavar="PASS", choices=pass_names,
                    help="write the MLIR after PASS to OUT/ir/ (repeatable); see `convc passes`")
     p.add_argument("--dump-all", action="store_true", help="write the MLIR after every pass")
+    g = p.add_argument_group("gray box (docs/annotations.md)")
+    g.add_argument("--annotations", metavar="MAP.cva",
+                   help="an annotation file of directives, constraints and opportunities")
+    g.add_argument("--relax", action="store_true",
+                   help="a directive the target cannot honour becomes a warning and the compiler's choice is kept")
+    g.add_argument("--save-annotations", metavar="MAP.cva",
+                   help="write a starter annotation file listing every layer with the choices made")
     return p
 
 
 def compile_main(argv) -> int:
+    from convc.compiler import constraints
     from convc.compiler import report as report_mod
-    from convc.compiler.pipeline import PASS_NAMES, compile_model, load_calibration, input_shapes
+    from convc.compiler.pipeline import PASS_NAMES, compile_model, input_shapes, load_calibration
     from convc.targets import resolve
 
     args = _compile_parser(PASS_NAMES).parse_args(argv)
     target_path = resolve(args.target)
     compiled = compile_model(args.model, target_path, calib=args.calib, dump_after=args.dump_after,
-                             dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr))
+                             dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr),
+                             annotations=args.annotations, relax=args.relax)
+    annotations = compiled.ctx.options.get("annotations")
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
+
+    verify_result = None
+    if args.verify or (annotations is not None and annotations.of_kind("max_error")):
+        from convc.compiler.verify import verify
+        shapes = input_shapes(compiled.onnx_model)
+        samples = (load_calibration(args.verify_inputs, shapes) if args.verify_inputs
+                   else compiled.ctx.calibration[:16])
+        verify_result = verify(compiled, args.model, samples)
+    rep = report_mod.build_report(compiled, args.model, verify_result)
+    try:
+        rep["constraints_checked"] = constraints.check(compiled, annotations, verify_result)
+    except constraints.ConstraintViolation as exc:
+        rep["constraint_violation"] = str(exc)
+        report_mod.write(rep, out)  # the report shows the figures behind the violation
+        raise
+
     (out / "stream.bin").write_bytes(compiled.stream.encode())
     (out / "stream.txt").write_text(compiled.stream.dump_text())
     shutil.copyfile(target_path, out / "target.toml")
-    if compiled.dumps:
-        ir_dir = out / "ir"
-        ir_dir.mkdir(exist_ok=True)
-        order = ["frontend"] + PASS_NAMES
-        for name, text in compiled.dumps.items():
-            if name == "frontend" and not args.dump_all:
-                continue
-            (ir_dir / f"{order.index(name):02d}-{name}.mlir").write_text(text)
-    verify_result = None
-    if args.verify:
-        from convc.compiler.verify import verify
-        shapes = input_shapes(compiled.onnx_model)
-        if args.verify_inputs:
-            samples = load_calibration(args.verify_inputs, shapes)
-        elif compiled.ctx.calibration:
-            samples = compiled.ctx.calibration[:16]
-        verify_result = verify(compiled, args.model, samples)
-    rep = report_mod.build_report(compiled, args.model, verify_result)
     report_mod.write(rep, out)
-    line = f"convc: {args.model} -> {out}/stream.bin ({rep['stream']['bytes']} bytes, {len(rep['layers'])} layers, {rep['compile_seconds']} s)"
-    print(line)
+    _write_dumps(compiled, out, args.dump_all)
+    if args.save_annotations:
+        from convc.compiler.starter import starter_text
+        Path(args.save_annotations).write_text(starter_text(compiled, args.model))
+
+    print(f"convc: {args.model} -> {out}/stream.bin ({rep['stream']['bytes']} bytes, "
+          f"{len(rep['layers'])} layers, {rep['compile_seconds']} s)")
     if verify_result:
         v = verify_result
         print(f"verify: integer_exact={v['integer_exact']} cosine={v['cosine']:.5f} "
@@ -92,6 +105,18 @@ def compile_main(argv) -> int:
             print("error: the runtime's integers differ from the integer reference", file=sys.stderr)
             return 3
     return 0
+
+
+def _write_dumps(compiled, out, dump_all) -> None:
+    from convc.compiler.pipeline import PASS_NAMES
+    if not compiled.dumps:
+        return
+    ir_dir = out / "ir"
+    ir_dir.mkdir(exist_ok=True)
+    order = ["frontend"] + PASS_NAMES
+    for name, text in compiled.dumps.items():
+        if name != "frontend" or dump_all:
+            (ir_dir / f"{order.index(name):02d}-{name}.mlir").write_text(text)
 
 
 def passes_main(argv) -> int:

@@ -108,7 +108,7 @@ def run(module_op, ctx) -> None:
          for v in ret.operands])
 
     l2 = _FirstFit(target.l2.base, target.l2.size)
-    spilled = 0
+    spilled = l1_peak = 0
     for op in ops:
         attrs = op.operation.attributes
         result = op.results[0]
@@ -128,7 +128,7 @@ def run(module_op, ctx) -> None:
                     raise TargetFitError(f"{describe(op)}: its {nbytes}-byte result fits neither L2 nor DRAM")
             attrs["out_addr"] = i64(addr)
             attrs["after"] = ir.DenseI64ArrayAttr.get([h for h in hazards if h != start])
-        _plan_l1(op, target)
+        l1_peak = max(l1_peak, _plan_l1(op, target))
 
     for op in ops:  # views take their root's address
         if op_name(op) == "dpu.reshape":
@@ -136,7 +136,8 @@ def run(module_op, ctx) -> None:
             addr = (list(func_op.attributes["convc.input_addrs"])[root.arg_number] if isinstance(root.owner, ir.Block)
                     else get_int(root.owner, "out_addr"))
             op.operation.attributes["out_addr"] = i64(addr)
-    ctx.info.update(l2_peak_bytes=l2.peak, dram_bytes=dram.top - dram.base, dram_spill_bytes=spilled)
+    ctx.info.update(l1_peak_bytes=l1_peak, l2_peak_bytes=l2.peak, dram_bytes=dram.top - dram.base,
+                    dram_spill_bytes=spilled)
 
 
 def _plan_l1(op, target):
@@ -148,6 +149,7 @@ def _plan_l1(op, target):
         offset += align(size)
     if offset > target.l1.size:
         raise TargetFitError(f"{describe(op)} needs {offset} bytes of L1, but {target.name}'s L1 holds {target.l1.size}")
+    return offset
 
 
 PASS = Pass("convc-plan-memory", run, "Assign DRAM/L2/L1 addresses with liveness-based L2 reuse")

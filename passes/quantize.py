@@ -12,6 +12,7 @@ import numpy as np
 
 from convc.compiler import tosa_eval
 from convc.compiler.irutil import body_ops, defining_op, entry_func, op_name
+from convc.compiler.locations import node_name
 from convc.compiler.mlir import ir
 from convc.compiler.quant_math import SUBSAMPLE, activation_qparams, mse_optimal_range
 from convc.compiler.passes_api import Pass
@@ -47,6 +48,16 @@ def qparams_of(value) -> tuple[float, int]:
     return ir.FloatAttr(op.attributes["convc.scale"]).value, ir.IntegerAttr(op.attributes["convc.zp"]).value
 
 
+def _input_range(ctx, arg, stats) -> tuple[float, float]:
+    """An `input_range` opportunity replaces the calibrated range of a network input."""
+    annotations = ctx.options.get("annotations")
+    name = node_name(arg.location)
+    for rule in annotations.of_kind("input_range") if annotations else []:
+        if rule.value("input") == name:
+            return rule.value("low"), rule.value("high")
+    return stats.lo, stats.hi
+
+
 def run(module_op, ctx) -> None:
     func_op = entry_func(module_op)
     block = func_op.regions[0].blocks[0]
@@ -64,10 +75,9 @@ def run(module_op, ctx) -> None:
                                record=lambda op, v: stats[index[op.results[0]]].add(v))
 
     returned = {v for op in ops if op_name(op) == "func.return" for v in op.operands}
-    func_op.attributes["convc.input_scales"] = ir.ArrayAttr.get(
-        [f64(activation_qparams(s.lo, s.hi)[0]) for s in arg_stats])
-    func_op.attributes["convc.input_zps"] = ir.DenseI64ArrayAttr.get(
-        [activation_qparams(s.lo, s.hi)[1] for s in arg_stats])
+    input_params = [activation_qparams(*_input_range(ctx, arg, s)) for arg, s in zip(block.arguments, arg_stats)]
+    func_op.attributes["convc.input_scales"] = ir.ArrayAttr.get([f64(s) for s, _ in input_params])
+    func_op.attributes["convc.input_zps"] = ir.DenseI64ArrayAttr.get([z for _, z in input_params])
 
     for i, op in enumerate(ops):
         if op_name(op) in tosa_eval.STRUCTURAL or op_name(op) == "func.return" or stats[i].parts == []:

@@ -3,7 +3,8 @@
 K (dot-product rows) beyond the array's rows becomes row tiles with int32 partial-sum
 accumulation; N beyond its columns becomes column tiles. Input vectors are grouped in blocks
 of `m_block`, the largest that keeps the layer's L1 working set within the core's L1.
-The op verifiers then check every tile against `array_rows` x `array_cols`.
+The op verifiers then check every tile against `array_rows` x `array_cols`. A `tile` rule of
+the annotation file sets the tile shape (checked against the array); `tile_source` records it.
 """
 
 from convc.accelerators import engine_of
@@ -13,6 +14,7 @@ from convc.compiler.locations import describe
 from convc.compiler.passes_api import Pass
 from convc.dialects.attrs import i64
 from convc.dialects.imc import IMC_OPS, dot_product_shape
+from convc.passes._directives import refuse, rule_for, set_source
 from convc.passes._engine_ops import engine_ops
 
 
@@ -28,8 +30,19 @@ def run(module_op, ctx) -> None:
             continue
         m, k, n = dot_product_shape(op)
         attrs = op.operation.attributes
-        attrs["tile_rows"] = i64(min(k, target.imc.rows))
-        attrs["tile_cols"] = i64(min(n, target.imc.cols))
+        rows, cols = min(k, target.imc.rows), min(n, target.imc.cols)
+        rule = rule_for(ctx, "tile", op)
+        if rule is not None:
+            want_r, want_c = rule.value("rows"), rule.value("cols")
+            if not (1 <= want_r <= target.imc.rows and 1 <= want_c <= target.imc.cols):
+                refuse(ctx, rule, f"tile {want_r}x{want_c} does not fit {target.name}'s "
+                                  f"{target.imc.rows}x{target.imc.cols} array", f"tile {rows}x{cols}")
+                rule = None
+            else:
+                rows, cols = min(want_r, k), min(want_c, n)
+        attrs["tile_rows"] = i64(rows)
+        attrs["tile_cols"] = i64(cols)
+        set_source(op, "tile", rule)
         attrs["array_rows"] = i64(target.imc.rows)
         attrs["array_cols"] = i64(target.imc.cols)
         engine = engine_of(op)
@@ -41,7 +54,7 @@ def run(module_op, ctx) -> None:
             raise TargetFitError(f"{describe(op)} needs {need} bytes of L1 even one row at a time, "
                                  f"but {target.name}'s L1 holds {target.l1.size}")
         attrs["m_block"] = i64(block)
-        tiles += -(-k // target.imc.rows) * -(-n // target.imc.cols)
+        tiles += -(-k // rows) * -(-n // cols)
     ctx.info["imc_tiles"] = tiles
 
 
