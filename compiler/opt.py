@@ -24,7 +24,19 @@ def _passes():
 
 def main(argv=None) -> int:
     known = _passes()
-    p = argparse.ArgumentParser(prog="convc-opt", description=__doc__,
+    # --pass-plugin files register extra pass names before the real parse.
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre.add_argument("--pass-plugin", action="append", default=[])
+    plugin_paths = pre.parse_known_args(argv)[0].pass_plugin
+    try:
+        from convc.compiler.plugins import load_plugin
+        for path in plugin_paths:
+            plugin, _ = load_plugin(path)
+            known[plugin.name] = plugin
+    except ConvcError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    p = argparse.ArgumentParser(prog="convc-opt", description=__doc__, allow_abbrev=False,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="MLIR file ('-' for stdin)")
     p.add_argument("--pass", dest="passes", action="append", default=[], choices=sorted(known),
@@ -36,6 +48,8 @@ def main(argv=None) -> int:
     p.add_argument("--verify-only", action="store_true", help="parse and verify, print nothing on success")
     p.add_argument("--elide", type=int, default=0, help="elide constants with more elements than this")
     p.add_argument("--annotations", help="annotation file (docs/annotations.md) the passes consult")
+    p.add_argument("--pass-plugin", action="append", default=[], metavar="MY_PASS.py",
+                   help="load an expert pass (a file defining PASS and AFTER); name it with --pass")
     p.add_argument("--relax", action="store_true", help="rules the target cannot honour become warnings")
     args = p.parse_args(argv)
 

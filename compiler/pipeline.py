@@ -18,6 +18,7 @@ from convc.compiler.constraints import contradictions
 from convc.compiler.errors import ConvcError
 from convc.compiler.mlir import ir
 from convc.compiler.passes_api import PassContext, run_passes
+from convc.compiler.plugins import extend
 from convc.dialects import load_all
 from convc.passes import (allocate_cores, check_precision, fold_batchnorm, fold_constants, lower_to_engines,
                           plan_memory, quantize, schedule, tile)
@@ -40,6 +41,7 @@ class Compiled:
     output_names: list[str]
     seconds: float
     dumps: dict[str, str] = field(default_factory=dict)
+    pass_names: list[str] = field(default_factory=list)  # the pipeline that ran, plugins included
 
 
 def new_context() -> ir.Context:
@@ -103,12 +105,14 @@ def _warn_unmatched(annotations, module, ctx) -> None:
 
 
 def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=False,
-                  options=None, warn=warnings.warn, annotations=None, relax=False) -> Compiled:
+                  options=None, warn=warnings.warn, annotations=None, relax=False, plugins=()) -> Compiled:
     start = time.perf_counter()
     target = load_target(target_path)
-    unknown = [d for d in dump_after if d not in PASS_NAMES]
+    passes = extend(PIPELINE, plugins)
+    names = [p.name for p in passes]
+    unknown = [d for d in dump_after if d not in names]
     if unknown:
-        raise ConvcError(f"--dump-after: unknown pass '{unknown[0]}' (passes: {', '.join(PASS_NAMES)})")
+        raise ConvcError(f"--dump-after: unknown pass '{unknown[0]}' (passes: {', '.join(names)})")
     ann = load_annotations(annotations) if annotations else None
     contradictions(ann)
     context = new_context()
@@ -130,8 +134,9 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
     def dump(name, mod):
         dumps[name] = mod.operation.get_asm(large_elements_limit=16, enable_debug_info=True)
 
-    dump("frontend", module)
-    run_passes(module, PIPELINE, ctx,
+    if dump_all:
+        dump("frontend", module)
+    run_passes(module, passes, ctx,
                after_each=lambda p, mod: dump(p.name, mod) if (dump_all or p.name in dump_after) else None)
     if ann is not None:
         with context:
@@ -142,4 +147,4 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
     with context:
         stream = emit_stream(module, target, Path(model_path).stem, output_names)
     return Compiled(module, stream, target, model, ctx, list(shapes), output_names,
-                    time.perf_counter() - start, dumps)
+                    time.perf_counter() - start, dumps, [p.name for p in passes])

@@ -43,7 +43,7 @@ def _compile_parser(pass_names):
                         "(bit-exact) and onnxruntime on the float model; results go to report.json")
     p.add_argument("--verify-inputs", metavar="X.npz",
                    help="inputs for --verify (default: up to 16 calibration samples)")
-    p.add_argument("--dump-after", action="append", default=[], metavar="PASS", choices=pass_names,
+    p.add_argument("--dump-after", action="append", default=[], metavar="PASS",
                    help="write the MLIR after PASS to OUT/ir/ (repeatable); see `convc passes`")
     p.add_argument("--dump-all", action="store_true", help="write the MLIR after every pass")
     g = p.add_argument_group("gray box (docs/annotations.md)")
@@ -53,6 +53,9 @@ def _compile_parser(pass_names):
                    help="a directive the target cannot honour becomes a warning and the compiler's choice is kept")
     g.add_argument("--save-annotations", metavar="MAP.cva",
                    help="write a starter annotation file listing every layer with the choices made")
+    g.add_argument("--pass-plugin", action="append", default=[], metavar="MY_PASS.py",
+                   help="load a Python file defining PASS and AFTER: an MLIR pass run after the named "
+                        "built-in pass (repeatable; see examples/plugins/)")
     return p
 
 
@@ -66,7 +69,7 @@ def compile_main(argv) -> int:
     target_path = resolve(args.target)
     compiled = compile_model(args.model, target_path, calib=args.calib, dump_after=args.dump_after,
                              dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr),
-                             annotations=args.annotations, relax=args.relax)
+                             annotations=args.annotations, relax=args.relax, plugins=args.pass_plugin)
     annotations = compiled.ctx.options.get("annotations")
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
@@ -90,7 +93,7 @@ def compile_main(argv) -> int:
     (out / "stream.txt").write_text(compiled.stream.dump_text())
     shutil.copyfile(target_path, out / "target.toml")
     report_mod.write(rep, out)
-    _write_dumps(compiled, out, args.dump_all)
+    _write_dumps(compiled, out)
     if args.save_annotations:
         from convc.compiler.starter import starter_text
         Path(args.save_annotations).write_text(starter_text(compiled, args.model))
@@ -107,16 +110,14 @@ def compile_main(argv) -> int:
     return 0
 
 
-def _write_dumps(compiled, out, dump_all) -> None:
-    from convc.compiler.pipeline import PASS_NAMES
+def _write_dumps(compiled, out) -> None:
     if not compiled.dumps:
         return
     ir_dir = out / "ir"
     ir_dir.mkdir(exist_ok=True)
-    order = ["frontend"] + PASS_NAMES
+    order = ["frontend"] + compiled.pass_names
     for name, text in compiled.dumps.items():
-        if name != "frontend" or dump_all:
-            (ir_dir / f"{order.index(name):02d}-{name}.mlir").write_text(text)
+        (ir_dir / f"{order.index(name):02d}-{name}.mlir").write_text(text)
 
 
 def passes_main(argv) -> int:

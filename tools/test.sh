@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
-.venv/bin/lit -sv test/lit
+.venv/bin/lit -sv test/lit examples
 .venv/bin/python -m pytest -q test/pytest "$@"
