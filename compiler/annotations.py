@@ -11,6 +11,7 @@ first matching rule wins, as in onnx-mlir's device-placement file.
 
 import re
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 
 from lark import Lark, Transformer, v_args
@@ -98,8 +99,15 @@ class Annotations:
         return None
 
 
-def _unquote(token) -> str:
-    return bytes(str(token)[1:-1], "utf-8").decode("unicode_escape")
+def _unquote(token, where: str) -> str:
+    """A quoted name; the only escapes are \\" (a quote) and \\\\ (a backslash)."""
+
+    def unescape(m):
+        if m.group(1) not in '"\\':
+            raise AnnotationError(f"{where}: unknown escape '\\{m.group(1)}' in a name (only \\\" and \\\\ are escapes)")
+        return m.group(1)
+
+    return re.sub(r"\\(.)", unescape, str(token)[1:-1])
 
 
 @v_args(meta=True)
@@ -117,13 +125,13 @@ class _Build(Transformer):
         return Selector(tuple(atoms), " ".join(source.split()))
 
     def name(self, meta, c):
-        return ("name", _unquote(c[0]))
+        return ("name", _unquote(c[0], f"{self.path}:{meta.line}:{meta.column}"))
 
     def regex(self, meta, c):
         pattern = str(c[0])[1:-1]
         try:
             re.compile(pattern)
-        except re.error as exc:
+        except (re.error, OverflowError, RecursionError) as exc:
             raise AnnotationError(f"{self.path}:{meta.line}:{meta.column}: bad regular expression /{pattern}/: {exc}")
         return ("regex", pattern)
 
@@ -143,6 +151,8 @@ class _Build(Transformer):
         return c[0]
 
     def channels_multiple(self, meta, c):
+        if int(c[0]) == 0:
+            raise AnnotationError(f"{self.path}:{meta.line}:{meta.column}: channels % 0 is undefined; use a positive number")
         return ("channels_multiple", int(c[0]))
 
     def kernel(self, meta, c):
@@ -193,7 +203,7 @@ class _Build(Transformer):
 
     def c_memory(self, meta, c):
         number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(\w+)", str(c[1])).groups()
-        return self._rule(meta, "memory", None, level=str(c[0]), bytes=int(float(number) * SIZE_UNITS[unit]))
+        return self._rule(meta, "memory", None, level=str(c[0]), bytes=_size_bytes(number, unit))
 
     def c_never_dram(self, meta, c):
         return self._rule(meta, "never_in_dram", c[0])
@@ -208,7 +218,8 @@ class _Build(Transformer):
         lo, hi = float(c[1]), float(c[2])
         if not lo < hi:
             raise AnnotationError(f"{self.path}:{meta.line}:{meta.column}: input_range needs low < high, got [{lo}, {hi}]")
-        return self._rule(meta, "input_range", None, input=_unquote(c[0]), low=lo, high=hi)
+        return self._rule(meta, "input_range", None, input=_unquote(c[0], f"{self.path}:{meta.line}:{meta.column}"),
+                          low=lo, high=hi)
 
     def o_precision(self, meta, c):
         return self._rule(meta, "reduced_precision", c[0])
@@ -217,8 +228,16 @@ class _Build(Transformer):
         return c
 
 
-def _describe_expected(expected) -> str:
+def _size_bytes(number: str, unit: str) -> int:
+    if "." not in number:
+        return int(number) * SIZE_UNITS[unit]  # exact for any number of digits
+    return int(Decimal(number) * SIZE_UNITS[unit])
+
+
+def _describe_expected(expected, line: int = 1) -> str:
     names = sorted({_TOKEN_NAMES.get(e, e.strip('"').lower()) for e in expected if not e.startswith("_")})
+    if line > 1:  # the header is only valid on the first statement
+        names = [n for n in names if n != "version"]
     return ", ".join(names[:12]) or "end of line"
 
 
@@ -246,13 +265,13 @@ def _syntax_message(exc: UnexpectedInput, text: str, path: str) -> str:
     line, col = getattr(exc, "line", 1), getattr(exc, "column", 1)
     if isinstance(exc, UnexpectedCharacters):
         got = repr(text[exc.pos_in_stream]) if exc.pos_in_stream < len(text) else "end of file"
-        return f"{path}:{line}:{col}: unexpected {got}, expected {_describe_expected(exc.allowed or [])}"
+        return f"{path}:{line}:{col}: unexpected {got}, expected {_describe_expected(exc.allowed or [], line)}"
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
         got = "end of line" if tok.type == "_NL" else ("end of file" if tok.type == "$END" else repr(str(tok)))
         if line in (None, -1):
             line, col = text.count("\n") + 1, 1
-        return f"{path}:{line}:{col}: unexpected {got}, expected {_describe_expected(exc.expected)}"
+        return f"{path}:{line}:{col}: unexpected {got}, expected {_describe_expected(exc.expected, line)}"
     if isinstance(exc, UnexpectedEOF):
         return f"{path}:{text.count(chr(10)) + 1}:1: unexpected end of file, expected {_describe_expected(exc.expected)}"
     return f"{path}:{line}:{col}: syntax error"

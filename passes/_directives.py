@@ -46,9 +46,10 @@ def refuse(ctx, rule, why: str, fallback: str) -> None:
     message = f"{rule.where}: {rule.kind} rule cannot be honoured: {why}"
     if not ctx.options.get("relax"):
         raise DirectiveError(message)
-    warning = f"{message}; using {fallback} (--relax)"
-    if warning not in ctx.warnings:  # one warning per rule, however many layers it matches
-        ctx.warnings.append(warning)
+    refused = ctx.options.setdefault("refused_rules", set())
+    if rule.where not in refused:  # one warning per rule, however many layers it matches
+        refused.add(rule.where)
+        ctx.warnings.append(f"{message}; using {fallback} (--relax)")
 
 
 def source(rule) -> str:

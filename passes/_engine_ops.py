@@ -20,6 +20,15 @@ def producer(value):
     return owner
 
 
+def number_ops(module_op) -> list:
+    """Give every engine op its program-order `id` (selectors and events use it)."""
+    from convc.dialects.attrs import i64
+    ops = engine_ops(module_op)
+    for i, op in enumerate(ops):
+        op.operation.attributes["id"] = i64(i)
+    return ops
+
+
 def is_constant(value) -> bool:
     return not isinstance(value.owner, ir.Block) and value.owner.operation.name in ("arith.constant", "tosa.const")
 

@@ -14,16 +14,14 @@ from convc.accelerators import engine_of
 from convc.compiler.passes_api import Pass
 from convc.dialects.attrs import get_int, i64
 from convc.passes._directives import layer_of, refuse, rule_for, set_source
-from convc.passes._engine_ops import activation_operands, engine_ops, producer
+from convc.passes._engine_ops import activation_operands, number_ops, producer
 
 
 def run(module_op, ctx) -> None:
     target = ctx.target
     finish: dict[int, int] = {}
     core_free = [0] * target.cores
-    ops = engine_ops(module_op)
-    for i, op in enumerate(ops):
-        op.operation.attributes["id"] = i64(i)
+    ops = number_ops(module_op)
     for i, op in enumerate(ops):
         preds = [p for p in (producer(v) for v in activation_operands(op)) if p is not None]
         ready = max((finish[get_int(p, "id")] for p in preds), default=0)

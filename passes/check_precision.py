@@ -9,7 +9,7 @@ the target's engines do not execute is an error (with --relax: a warning, int8 k
 from convc.compiler.passes_api import Pass
 from convc.dialects.attrs import i64
 from convc.passes._directives import layer_of, refuse, rule_for, set_source
-from convc.passes._engine_ops import engine_ops
+from convc.passes._engine_ops import number_ops
 
 BITS = {"int8": 8, "int4": 4, "int2": 2, "ternary": 2, "binary": 1}
 
@@ -22,7 +22,7 @@ def supported_precisions(target) -> set[str]:
 def run(module_op, ctx) -> None:
     supported = supported_precisions(ctx.target)
     unexploited = set()
-    for op in engine_ops(module_op):
+    for op in number_ops(module_op):
         rule = rule_for(ctx, "precision", op)
         if rule is not None:
             wanted = {rule.value("weights"), rule.value("activations")} - {None}

@@ -76,6 +76,12 @@ def run(module_op, ctx) -> None:
 
     returned = {v for op in ops if op_name(op) == "func.return" for v in op.operands}
     input_params = [activation_qparams(*_input_range(ctx, arg, s)) for arg, s in zip(block.arguments, arg_stats)]
+    names = {node_name(arg.location) for arg in block.arguments}
+    annotations = ctx.options.get("annotations")
+    for rule in annotations.of_kind("input_range") if annotations else []:
+        if rule.value("input") not in names:
+            ctx.warnings.append(f"{rule.where}: input_range names '{rule.value('input')}', which is not a "
+                                f"network input ({', '.join(sorted(names))})")
     func_op.attributes["convc.input_scales"] = ir.ArrayAttr.get([f64(s) for s, _ in input_params])
     func_op.attributes["convc.input_zps"] = ir.DenseI64ArrayAttr.get([z for _, z in input_params])
 
