@@ -1,4 +1,7 @@
-"""Small ONNX models built in the tests themselves (error paths, edge cases)."""
+"""Shared test helpers: running the `convc` CLI, and small ONNX models built in the tests."""
+
+import subprocess
+import sys
 
 import numpy as np
 import onnx
@@ -20,3 +23,21 @@ def tiny_model(op_type="Relu", name="act0", shape=(1, 4), extra_inits=(), **attr
 def save(model, path):
     onnx.save(model, str(path))
     return path
+
+
+CONVC = [sys.executable, "-m", "convc.cli"]
+
+
+def convc(*args, cwd=None):
+    return subprocess.run([*CONVC, *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+def assert_one_line_error(proc, *needles):
+    """Exit code 1 and exactly one `error:` line (warnings aside) containing every needle."""
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and not ln.startswith("warning: ")]
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]

@@ -5,8 +5,6 @@ compiled result, opportunities, and the shipped examples (examples/annotations/)
 import json
 import math
 import re
-import subprocess
-import sys
 
 import numpy as np
 import onnx
@@ -15,23 +13,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from convc.compiler.annotations import load
 from convc.runtime import Stream
-
-CONVC = [sys.executable, "-m", "convc.cli"]
-
-
-def convc(*args, cwd=None):
-    return subprocess.run([*CONVC, *map(str, args)], capture_output=True, text=True, cwd=cwd)
-
-
-def assert_one_line_error(proc, *needles):
-    assert proc.returncode == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and not ln.startswith("warning: ")]
-    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
+from helpers import assert_one_line_error, convc
 
 def warnings_of(proc) -> list[str]:
     return [ln[len("warning: "):] for ln in proc.stderr.splitlines() if ln.startswith("warning: ")]

@@ -1,29 +1,11 @@
 """The `convc` command line: outputs, reports, and one-line errors for user mistakes."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from helpers import save, tiny_model
-
-CONVC = [sys.executable, "-m", "convc.cli"]
-
-
-def convc(*args, cwd=None):
-    return subprocess.run([*CONVC, *map(str, args)], capture_output=True, text=True, cwd=cwd)
-
-
-def assert_one_line_error(proc, *needles):
-    assert proc.returncode == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and not ln.startswith("warning: ")]
-    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-
+from helpers import assert_one_line_error, convc, save, tiny_model
 
 @pytest.fixture(scope="module")
 def digits_out(models_dir, tmp_path_factory):
