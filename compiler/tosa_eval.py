@@ -21,11 +21,8 @@ def const_value(op) -> np.ndarray:
     return arr.reshape(shape) if arr.size == int(np.prod(shape)) else np.broadcast_to(arr, shape).copy()
 
 
-def _ints(op, name):
-    return list(_array_attr(op, name))
-
-
-def _array_attr(op, name):
+def int_array(op, name) -> list[int]:
+    """An integer-array attribute (dense i32/i64 array, or dense elements) as a list."""
     attr = op.attributes[name]
     for kind in (ir.DenseI64ArrayAttr, ir.DenseI32ArrayAttr):
         if isinstance(attr, kind):
@@ -59,7 +56,7 @@ def window_patches(x, kernel, stride, pad, dilation=(1, 1), fill=0.0):
 
 def _conv2d(op, env):
     x, w, b = (env[v] for v in list(op.operands)[:3])
-    p = window_patches(x, w.shape[1:3], _ints(op, "stride"), _ints(op, "pad"), _ints(op, "dilation"))
+    p = window_patches(x, w.shape[1:3], int_array(op, "stride"), int_array(op, "pad"), int_array(op, "dilation"))
     y = np.tensordot(p, w, axes=([3, 4, 5], [1, 2, 3]))
     return (y + b.reshape(-1)).astype(np.float32)
 
@@ -67,7 +64,7 @@ def _conv2d(op, env):
 def _depthwise(op, env):
     x, w, b = (env[v] for v in list(op.operands)[:3])
     kh, kw, c, mult = w.shape
-    p = window_patches(x, (kh, kw), _ints(op, "stride"), _ints(op, "pad"), _ints(op, "dilation"))
+    p = window_patches(x, (kh, kw), int_array(op, "stride"), int_array(op, "pad"), int_array(op, "dilation"))
     y = np.einsum("nhwyxc,yxcm->nhwcm", p, w).reshape(*p.shape[:3], c * mult)
     return (y + b.reshape(-1)).astype(np.float32)
 
@@ -75,10 +72,10 @@ def _depthwise(op, env):
 def _pool(op, env, kind):
     x = env[op.operands[0]]
     fill = -np.inf if kind == "max" else 0.0
-    p = window_patches(x, _ints(op, "kernel"), _ints(op, "stride"), _ints(op, "pad"), fill=fill)
+    p = window_patches(x, int_array(op, "kernel"), int_array(op, "stride"), int_array(op, "pad"), fill=fill)
     if kind == "max":
         return p.max(axis=(3, 4))
-    ones = window_patches(np.ones_like(x[..., :1]), _ints(op, "kernel"), _ints(op, "stride"), _ints(op, "pad"))
+    ones = window_patches(np.ones_like(x[..., :1]), int_array(op, "kernel"), int_array(op, "stride"), int_array(op, "pad"))
     return (p.sum(axis=(3, 4)) / ones.sum(axis=(3, 4))).astype(np.float32)
 
 
@@ -90,7 +87,7 @@ _EVAL = {
     "tosa.const": lambda op, env: const_value(op),
     "tosa.const_shape": lambda op, env: const_value(op),
     "arith.constant": lambda op, env: const_value(op),
-    "tosa.transpose": lambda op, env: np.transpose(env[op.operands[0]], _ints(op, "perms")),
+    "tosa.transpose": lambda op, env: np.transpose(env[op.operands[0]], int_array(op, "perms")),
     "tosa.reshape": lambda op, env: env[op.operands[0]].reshape([int(d) for d in env[op.operands[1]]]),
     "tosa.slice": lambda op, env: env[op.operands[0]][tuple(
         slice(int(s), int(s) + int(n)) for s, n in zip(env[op.operands[1]], env[op.operands[2]]))],

@@ -88,7 +88,7 @@ def _hoist_over_transpose(op) -> bool:
     transpose = defining_op(lhs)
     if transpose is None or op_name(transpose) != "tosa.transpose" or len(users(lhs)) != 1:
         return False
-    perms = tosa_eval._ints(transpose, "perms")
+    perms = tosa_eval.int_array(transpose, "perms")
     out_shape = list(ir.RankedTensorType(op.results[0].type).shape)
     const = tosa_eval.const_value(defining_op(rhs))
     const = const.reshape((1,) * (len(out_shape) - const.ndim) + const.shape)

@@ -124,7 +124,7 @@ class _Lowering:
     def window_input(self, op):
         """The conv/pool input, looking through a crop at the origin (negative bottom/right pads)."""
         x = op.operands[0]
-        pad = tosa_eval._ints(op, "pad")
+        pad = tosa_eval.int_array(op, "pad")
         src = defining_op(x)
         while src is not None and op_name(src) == "tosa.slice":  # torch-mlir crops H and W separately
             start = [int(s) for s in tosa_eval.const_value(defining_op(src.operands[1]))]
@@ -149,8 +149,8 @@ class _Lowering:
         new = imc.Conv2dOp(
             self.vmap[x], dense_constant(wq, loc=loc),
             self.bias(b, wq.reshape(w.shape[0], -1), s_in, s_w, zp_in, loc),
-            i64_array(tosa_eval._ints(op, "stride")), i64_array(pad),
-            i64_array(tosa_eval._ints(op, "dilation")),
+            i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
+            i64_array(tosa_eval.int_array(op, "dilation")),
             **self.requant_attrs(s_in, s_w, zp_in, out, lo, hi), output=_i8(_shape(out)), loc=loc)
         self.vmap[out] = new.output
 
@@ -169,8 +169,8 @@ class _Lowering:
         bias = dense_constant(np.clip(np.rint(b / (s_in * s_w)), -2**31, 2**31 - 1).astype(np.int32), loc=loc)
         new = dpu.DwConv2dOp(
             self.vmap[x], dense_constant(wq, loc=loc), bias,
-            i64_array(tosa_eval._ints(op, "stride")), i64_array(pad),
-            i64_array(tosa_eval._ints(op, "dilation")),
+            i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
+            i64_array(tosa_eval.int_array(op, "dilation")),
             **self.requant_attrs(s_in, s_w, zp_in, out, lo, hi), output=_i8(_shape(out)), loc=loc)
         self.vmap[out] = new.output
 
@@ -278,8 +278,8 @@ class _Lowering:
     def max_pool2d(self, op):
         x, pad = self.window_input(op)
         s, zp = self.q(x)
-        new = dpu.MaxPoolOp(self.vmap[x], i64_array(tosa_eval._ints(op, "kernel")),
-                            i64_array(tosa_eval._ints(op, "stride")), i64_array(pad), i64(zp), f64(s),
+        new = dpu.MaxPoolOp(self.vmap[x], i64_array(tosa_eval.int_array(op, "kernel")),
+                            i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad), i64(zp), f64(s),
                             output=_i8(_shape(op.results[0])), loc=op.location)
         self.vmap[op.results[0]] = new.output
 
@@ -290,14 +290,14 @@ class _Lowering:
         s_out, zp_out = self.q(out)
         mult, shift = qm.multiplier(s_in / s_out, max_shift=40)
         cmin, cmax = qm.int8_clamp(lo, hi, s_out, zp_out)
-        new = dpu.AvgPoolOp(self.vmap[x], i64_array(tosa_eval._ints(op, "kernel")),
-                            i64_array(tosa_eval._ints(op, "stride")), i64_array(pad), i64(0),
+        new = dpu.AvgPoolOp(self.vmap[x], i64_array(tosa_eval.int_array(op, "kernel")),
+                            i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad), i64(0),
                             i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin), i64(cmax),
                             output=_i8(_shape(out)), loc=op.location)
         self.vmap[out] = new.output
 
     def transpose(self, op):
-        new = dpu.TransposeOp(self.vmap[op.operands[0]], ir.DenseI64ArrayAttr.get(tosa_eval._ints(op, "perms")),
+        new = dpu.TransposeOp(self.vmap[op.operands[0]], ir.DenseI64ArrayAttr.get(tosa_eval.int_array(op, "perms")),
                               output=_i8(_shape(op.results[0])), loc=op.location)
         self.vmap[op.results[0]] = new.output
 
