@@ -71,6 +71,8 @@ def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = 
                     imc[core].program(memory, f)
                 elif cmd.op is Op.IMC_MVM:
                     imc[core].mvm(memory, f, cmd.flags)
+                elif cmd.op is Op.IMC_MODE:
+                    imc[core].set_mode(f)
                 else:
                     dpu.HANDLERS[cmd.op](memory, f, cmd.flags)
             except StreamError as e:

@@ -45,7 +45,7 @@ def accesses(cmd: Command, imc_shape: tuple[int, int] | None) -> list[Access]:
     if op is Op.DMA:
         return [strided("src", False, f["src"], f["rows"], f["row_bytes"], f["src_stride"]),
                 strided("dst", True, f["dst"], f["rows"], f["row_bytes"], f["dst_stride"])]
-    if op in (Op.SIGNAL, Op.WAIT):
+    if op in (Op.SIGNAL, Op.WAIT, Op.IMC_MODE):
         return []
     if op is Op.IMC_PROGRAM:
         return [flat("src", False, f["src"], f["rows"] * f["cols"])]

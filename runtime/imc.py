@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .memory import Memory
-from .stream import ACCUMULATE
+from .stream import ACCUMULATE, StreamError
 
 
 def wrap_int32(values: np.ndarray) -> np.ndarray:
@@ -13,9 +13,18 @@ def wrap_int32(values: np.ndarray) -> np.ndarray:
     return (values & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
 
 
+def weight_range(bits: int) -> tuple[int, int]:
+    """Values a weight cell holds in a `bits`-bit mode (1 bit: the binary weights -1 and +1)."""
+    return (-1, 1) if bits == 1 else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+
+
 class ImcArray:
     def __init__(self):
         self.weights: np.ndarray | None = None  # float64 [rows, cols], see mvm()
+        self.weight_bits, self.input_bits = 8, 8
+
+    def set_mode(self, f: dict) -> None:
+        self.weight_bits, self.input_bits = f["weight_bits"], f["input_bits"]
 
     @property
     def shape(self) -> tuple[int, int] | None:
@@ -23,14 +32,25 @@ class ImcArray:
 
     def program(self, mem: Memory, f: dict) -> None:
         rows, cols = f["rows"], f["cols"]
-        self.weights = mem.view(f["src"], rows, cols, cols, np.int8).astype(np.float64)
+        w = mem.view(f["src"], rows, cols, cols, np.int8)
+        lo, hi = weight_range(self.weight_bits)
+        bad = (w < lo) | (w > hi) | ((w == 0) if self.weight_bits == 1 else False)
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise StreamError(f"weight {int(w[r, c])} at row {r}, column {c} does not fit the "
+                              f"{self.weight_bits}-bit array mode")
+        self.weights = w.astype(np.float64)
 
     def mvm(self, mem: Memory, f: dict, flags: int) -> None:
         rows, cols = self.weights.shape
         m = f["m"]
         if m == 0:
             return
-        x = mem.view(f["in_addr"], m, rows, f["in_stride"], np.int8).astype(np.float64)
+        x = mem.view(f["in_addr"], m, rows, f["in_stride"], np.int8)
+        if self.input_bits < 8:  # bit-serial: the array only sees the low input_bits bits
+            sign = 1 << (self.input_bits - 1)
+            x = ((x.astype(np.int64) & ((1 << self.input_bits) - 1)) ^ sign) - sign
+        x = x.astype(np.float64)
         # Exact integer arithmetic through a float64 BLAS matmul: every product of two int8 is
         # an integer of magnitude <= 2^14, so every partial sum of up to `rows` of them is an
         # integer of magnitude <= rows * 2^14, far below 2^53 for any realistic array

@@ -16,7 +16,7 @@ from enum import IntEnum
 
 MAGIC = b"CVCS"
 VERSION_MAJOR = 1
-VERSION_MINOR = 0
+VERSION_MINOR = 1  # 1.1 added IMC_MODE
 HEADER = struct.Struct("<4sHHIII")  # magic, major, minor, payload_size, crc32, section_count
 SECTION_HEADER = struct.Struct("<II")  # kind, size
 IO_FIXED = struct.Struct("<BBBBIdi")  # direction, dtype, rank, reserved, addr, scale, zero_point
@@ -45,6 +45,7 @@ class Op(IntEnum):
     WAIT = 0x03
     IMC_PROGRAM = 0x10
     IMC_MVM = 0x11
+    IMC_MODE = 0x12
     DPU_IM2COL = 0x20
     DPU_REQUANT = 0x21
     DPU_ADD = 0x22
@@ -66,6 +67,7 @@ _LAYOUTS = {
     Op.WAIT: "event",
     Op.IMC_PROGRAM: "src rows cols",
     Op.IMC_MVM: "in_addr in_stride out_addr out_stride m",
+    Op.IMC_MODE: "weight_bits input_bits",
     Op.DPU_IM2COL: "in_addr h w c kh kw stride_h stride_w pad_top pad_left dil_h dil_w "
                    "pad_value(i32) out_addr row_start n_rows out_h out_w",
     Op.DPU_REQUANT: "in_addr in_stride out_addr out_stride m c params_addr out_zp(i32) "

@@ -40,11 +40,23 @@ class Plan:
     steps: dict[int, list[Step]]
 
 
+def supported_bits(target: Target, key: str) -> list[int]:
+    """Array modes the target offers: `imc.supported_weight_bits` / `imc.supported_input_bits`
+    (default: only the array's native `imc.weight_bits` / `imc.input_bits`, i.e. 8)."""
+    imc = target.raw.get("imc", {})
+    return list(imc.get(f"supported_{key}", [imc.get(key, 8)]))
+
+
 def _check_fields(cmd: Command, target: Target) -> str | None:
     """A reason why the command's fields make no sense, or None."""
     f, op = cmd.fields, cmd.op
     if op.name.startswith("DPU_") and op.name[4:].lower() not in target.dpu.ops:
         return f"uses DPU op '{op.name[4:].lower()}', which target {target.name} lacks"
+    if op is Op.IMC_MODE:
+        for key in ("weight_bits", "input_bits"):
+            supported = supported_bits(target, key)
+            if f[key] not in supported:
+                return f"asks for {key} {f[key]}; target {target.name}'s arrays support {supported}"
     if op is Op.IMC_PROGRAM:
         if not (1 <= f["rows"] <= target.imc.rows and 1 <= f["cols"] <= target.imc.cols):
             return (f"programs a {f['rows']}x{f['cols']} matrix into the "
@@ -114,7 +126,7 @@ def _check_access(a: Access, target: Target, core: int, compute: bool) -> str | 
     return None
 
 
-def _price(cmd: Command, accs: list[Access], target: Target, imc_shape) -> tuple:
+def _price(cmd: Command, accs: list[Access], target: Target, imc_shape, mode=(8, 8)) -> tuple:
     """(cycles, macs, bytes per level, energy in pJ) of one command."""
     f, op = cmd.fields, cmd.op
     level_bytes = dict.fromkeys(LEVELS, 0)
@@ -129,13 +141,13 @@ def _price(cmd: Command, accs: list[Access], target: Target, imc_shape) -> tuple
                 lvl = target.region(a.addr, a.span).level
                 cycles = max(cycles, lvl.latency_cycles + math.ceil(a.nbytes /
                                                                     lvl.bandwidth_bytes_per_cycle))
-    elif op in (Op.SIGNAL, Op.WAIT):
+    elif op in (Op.SIGNAL, Op.WAIT, Op.IMC_MODE):
         cycles = 1
-    elif op is Op.IMC_PROGRAM:
-        cycles = f["rows"] * target.imc.program_cycles_per_row
-        energy += f["rows"] * f["cols"] * target.imc.energy_pj_per_program_byte
-    elif op is Op.IMC_MVM:
-        cycles = f["m"] * target.imc.cycles_per_mvm
+    elif op is Op.IMC_PROGRAM:  # fewer weight bits: fewer bit planes to write
+        cycles = -(-f["rows"] * target.imc.program_cycles_per_row * mode[0] // 8)
+        energy += f["rows"] * f["cols"] * target.imc.energy_pj_per_program_byte * mode[0] / 8
+    elif op is Op.IMC_MVM:  # bit-serial inputs: cycles follow the input bits
+        cycles = -(-f["m"] * target.imc.cycles_per_mvm * mode[1] // 8)
         macs = f["m"] * imc_shape[0] * imc_shape[1]
         energy += macs * target.imc.energy_pj_per_mac
     else:
@@ -218,7 +230,7 @@ def validate(stream: Stream, target: Target, name: str = "stream.bin") -> Plan:
     for core, cmds in stream.queues.items():
         if core >= target.cores:
             fail(f"has a queue for core {core}, but target {target.name} has {target.cores} cores")
-        imc_shape = None
+        imc_shape, mode = None, (8, 8)
         steps[core] = []
         for i, cmd in enumerate(cmds):
             where = f"command {i} of core {core} ({cmd.label})"
@@ -234,7 +246,9 @@ def validate(stream: Stream, target: Target, name: str = "stream.bin") -> Plan:
                 fail(f"{where} {problem}")
             if cmd.op is Op.IMC_PROGRAM:
                 imc_shape = (cmd["rows"], cmd["cols"])
-            steps[core].append(Step(core, i, cmd, *_price(cmd, accs, target, imc_shape)))
+            if cmd.op is Op.IMC_MODE:
+                mode = (cmd["weight_bits"], cmd["input_bits"])
+            steps[core].append(Step(core, i, cmd, *_price(cmd, accs, target, imc_shape, mode)))
     problem = _check_sync(stream)
     if problem:
         fail(problem)

@@ -1,0 +1,77 @@
+"""IMC_MODE: reduced-precision array modes (stream format 1.1).
+
+Fewer input bits: the bit-serial array sees only the low bits of each input and spends fewer
+cycles; fewer weight bits: weights outside the mode's range are refused, programming is cheaper.
+"""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from convc.runtime import Op, Program, Stream, StreamBuilder, StreamError
+from convc.runtime.target import parse_target
+
+THETIS_TOML = Path(__file__).resolve().parents[2] / "targets" / "thetis.toml"
+
+
+def target(**imc_extra):
+    import tomllib
+    raw = tomllib.loads(THETIS_TOML.read_text())
+    raw["imc"].update(imc_extra)
+    return parse_target(raw)
+
+
+LOW_PRECISION = target(supported_weight_bits=[1, 2, 4, 8], supported_input_bits=[1, 2, 4, 8])
+
+
+def run(tgt, w, x, mode=None):
+    l1 = tgt.l1_base(0)
+    W, X, Y = l1, l1 + 0x1000, l1 + 0x2000
+    rows, cols = w.shape
+    b = StreamBuilder("thetis", 1, "mode")
+    b.data(W, w.astype(np.int8))
+    b.data(X, x.astype(np.int8))
+    if mode:
+        b.emit(0, Op.IMC_MODE, weight_bits=mode[0], input_bits=mode[1])
+    b.emit(0, Op.IMC_PROGRAM, src=W, rows=rows, cols=cols)
+    b.emit(0, Op.IMC_MVM, in_addr=X, in_stride=rows, out_addr=Y, out_stride=4 * cols, m=x.shape[0])
+    prog = Program(Stream.decode(b.build().encode()), tgt)
+    result = prog.run({})
+    return prog.memory.read(Y, 4 * x.shape[0] * cols).view("<i4").reshape(x.shape[0], cols), result.counters
+
+
+def test_four_bit_inputs_are_exact_and_cheaper():
+    rng = np.random.default_rng(0)
+    w = rng.integers(-8, 8, (64, 16))
+    x = rng.integers(-8, 8, (32, 64))  # fits 4 bits
+    y8, c8 = run(LOW_PRECISION, w, x)
+    y4, c4 = run(LOW_PRECISION, w, x, mode=(4, 4))
+    np.testing.assert_array_equal(y4, x @ w)
+    np.testing.assert_array_equal(y8, y4)
+    assert c4.cycles[0] < c8.cycles[0]
+
+
+def test_inputs_are_seen_through_their_low_bits():
+    w = np.ones((4, 1), np.int64)
+    x = np.array([[7, 8, -9, 100]])  # 4-bit two's complement: 7, -8, 7, 4
+    y, _ = run(LOW_PRECISION, w, x, mode=(8, 4))
+    assert y[0, 0] == 7 - 8 + 7 + 4
+
+
+def test_weights_outside_the_mode_are_refused():
+    w = np.full((2, 2), 9)
+    with pytest.raises(StreamError, match="does not fit the 4-bit array mode"):
+        run(LOW_PRECISION, w, np.ones((1, 2)), mode=(4, 8))
+
+
+def test_binary_weights_are_plus_or_minus_one():
+    w = np.array([[1, -1], [-1, 1]])
+    y, _ = run(LOW_PRECISION, w, np.array([[3, 5]]), mode=(1, 8))
+    np.testing.assert_array_equal(y, [[-2, 2]])
+    with pytest.raises(StreamError, match="1-bit array mode"):
+        run(LOW_PRECISION, np.array([[0, 1]]), np.ones((1, 2)), mode=(1, 8))
+
+
+def test_thetis_offers_only_int8():
+    with pytest.raises(StreamError, match="support \\[8\\]"):
+        run(target(), np.ones((2, 2)), np.ones((1, 2)), mode=(4, 8))
