@@ -11,21 +11,13 @@ import numpy as np
 
 from convc.accelerators.base import Cost, Engine, dma_cycles
 from convc.compiler.tosa_eval import const_value
-from convc.dialects.attrs import get_array, get_int, tensor_shape
+from convc.compiler.irutil import is_constant
+from convc.dialects.attrs import get_array, get_int, numel, tensor_shape
 from convc.runtime.builder import requant_params
 from convc.runtime.stream import Op
 
 COUNT_INCLUDE_PAD = 1
 VIEWS = ("dpu.reshape",)
-
-
-def _numel(value) -> int:
-    return int(np.prod(tensor_shape(value)))
-
-
-def _is_const(value) -> bool:
-    from convc.compiler.mlir import ir
-    return not isinstance(value.owner, ir.Block) and value.owner.operation.name in ("arith.constant", "tosa.const")
 
 
 def _window(op):
@@ -54,7 +46,7 @@ class DpuEngine(Engine):
             bias = const_value(op.operands[2].owner)
             return {"weights": const_value(op.operands[1].owner).astype(np.int8).tobytes(),
                     "params": requant_params(bias, get_array(op, "mult"), get_array(op, "shift"))}
-        if name in ("dpu.add", "dpu.mul") and _is_const(op.operands[1]):
+        if name in ("dpu.add", "dpu.mul") and is_constant(op.operands[1]):
             return {"rhs": const_value(op.operands[1].owner).astype(np.int8).tobytes()}
         return {}
 
@@ -62,19 +54,19 @@ class DpuEngine(Engine):
         name = op.operation.name
         if name in VIEWS or name == "dpu.concat":
             return []
-        bufs = [("input", _numel(op.operands[0]))]
+        bufs = [("input", numel(op.operands[0]))]
         if name == "dpu.dwconv2d":
             c = tensor_shape(op.output)[3]
-            bufs += [("weights", _numel(op.operands[1])), ("params", 12 * c), ("acc", 4 * _numel(op.output))]
+            bufs += [("weights", numel(op.operands[1])), ("params", 12 * c), ("acc", 4 * numel(op.output))]
         if name in ("dpu.add", "dpu.mul"):
-            bufs.append(("rhs", _numel(op.operands[1])))
-        return bufs + [("output", _numel(op.output))]
+            bufs.append(("rhs", numel(op.operands[1])))
+        return bufs + [("output", numel(op.output))]
 
     def cost(self, op, target):
         name = op.operation.name
         if name in VIEWS:
             return Cost(0, 0, 0)
-        out = _numel(op.output)
+        out = numel(op.output)
         if name == "dpu.concat":
             return Cost(0, 0, dma_cycles(target, out, "l2"))
         window = 1
@@ -82,7 +74,7 @@ class DpuEngine(Engine):
             w = _window(op)
             window = w["kh"] * w["kw"]
         compute = math.ceil(out * window / target.dpu.lanes) + (math.ceil(out / target.dpu.lanes) if name == "dpu.dwconv2d" else 0)
-        moved = sum(_numel(v) for v in op.operands)
+        moved = sum(numel(v) for v in op.operands)
         return Cost(0, compute, dma_cycles(target, moved, "l2", "l1") + dma_cycles(target, out, "l1", "l2"))
 
     def emit(self, op, em):
@@ -91,20 +83,20 @@ class DpuEngine(Engine):
             return
         if name == "dpu.concat":
             return self._concat(op, em)
-        em.copy(em.addr(op.operands[0]), em.l1("input"), _numel(op.operands[0]))
+        em.copy(em.addr(op.operands[0]), em.l1("input"), numel(op.operands[0]))
         getattr(self, "_" + name.split(".")[1])(op, em)
-        em.copy(em.l1("output"), em.addr(op.output), _numel(op.output))
+        em.copy(em.l1("output"), em.addr(op.output), numel(op.output))
 
     def _operand_b(self, op, em):
         rhs = op.operands[1]
-        src = em.const("rhs") if _is_const(rhs) else em.addr(rhs)
-        em.copy(src, em.l1("rhs"), _numel(rhs))
-        return _numel(rhs)
+        src = em.const("rhs") if is_constant(rhs) else em.addr(rhs)
+        em.copy(src, em.l1("rhs"), numel(rhs))
+        return numel(rhs)
 
     def _dwconv2d(self, op, em):
         w = _window(op)
         c = w["c"]
-        em.copy(em.const("weights"), em.l1("weights"), _numel(op.operands[1]))
+        em.copy(em.const("weights"), em.l1("weights"), numel(op.operands[1]))
         em.copy(em.const("params"), em.l1("params"), 12 * c)
         dil_h, dil_w = get_array(op, "dilation")
         em.cmd(Op.DPU_DWCONV, in_addr=em.l1("input"), **w, dil_h=dil_h, dil_w=dil_w,
@@ -115,13 +107,13 @@ class DpuEngine(Engine):
     def _add(self, op, em):
         b_len = self._operand_b(op, em)
         em.cmd(Op.DPU_ADD, a_addr=em.l1("input"), b_addr=em.l1("rhs"), out_addr=em.l1("output"),
-               n=_numel(op.output), b_len=b_len, a_zp=get_int(op, "lhs_zp"), a_mult=get_int(op, "lhs_mult"),
+               n=numel(op.output), b_len=b_len, a_zp=get_int(op, "lhs_zp"), a_mult=get_int(op, "lhs_mult"),
                b_zp=get_int(op, "rhs_zp"), b_mult=get_int(op, "rhs_mult"), shift=get_int(op, "shift"), **_clamp(op))
 
     def _mul(self, op, em):
         b_len = self._operand_b(op, em)
         em.cmd(Op.DPU_MUL, a_addr=em.l1("input"), b_addr=em.l1("rhs"), out_addr=em.l1("output"),
-               n=_numel(op.output), b_len=b_len, a_zp=get_int(op, "lhs_zp"), b_zp=get_int(op, "rhs_zp"),
+               n=numel(op.output), b_len=b_len, a_zp=get_int(op, "lhs_zp"), b_zp=get_int(op, "rhs_zp"),
                mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
 
     def _maxpool(self, op, em):
@@ -133,7 +125,7 @@ class DpuEngine(Engine):
                mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
 
     def _rescale(self, op, em):
-        em.cmd(Op.DPU_RESCALE, in_addr=em.l1("input"), out_addr=em.l1("output"), n=_numel(op.output),
+        em.cmd(Op.DPU_RESCALE, in_addr=em.l1("input"), out_addr=em.l1("output"), n=numel(op.output),
                in_zp=get_int(op, "in_zp"), mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
 
     def _transpose(self, op, em):
@@ -155,6 +147,3 @@ class DpuEngine(Engine):
             em.cmd(Op.DMA, src=em.addr(v), dst=em.addr(op.output) + offset, rows=rows, row_bytes=width,
                    src_stride=width, dst_stride=out_shape[axis] * inner)
             offset += width
-
-    def describe(self, op):
-        return {}

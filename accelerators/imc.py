@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
-from convc.accelerators.base import Cost, Engine, align, dma_cycles
+from convc.accelerators.base import Cost, Engine, dma_cycles
 from convc.compiler.tosa_eval import const_value
-from convc.dialects.attrs import get_array, get_int, tensor_shape
+from convc.dialects.attrs import get_array, get_int, numel, tensor_shape
 from convc.dialects.imc import dot_product_shape
 from convc.runtime.builder import requant_params
 from convc.runtime.stream import Op
@@ -54,7 +54,7 @@ class ImcEngine(Engine):
         mb = m_block or get_int(op, "m_block")
         tr = get_int(op, "tile_rows") or min(k, target.imc.rows)
         tc = get_int(op, "tile_cols") or min(n, target.imc.cols)
-        bufs = [("input", _numel(tensor_shape(op.input))), ("weights", tr * tc), ("params", 12 * n)]
+        bufs = [("input", numel(op.input)), ("weights", tr * tc), ("params", 12 * n)]
         if op.operation.name == "imc.conv2d":
             bufs.append(("patches", mb * k))
         return bufs + [("acc", 4 * mb * n), ("output", m * n)]
@@ -71,7 +71,7 @@ class ImcEngine(Engine):
         lanes = target.dpu.lanes
         compute = (reprograms * load_tile + m * n_tiles * target.imc.cycles_per_mvm + math.ceil(m * n / lanes)
                    + (math.ceil(m * k / lanes) if op.operation.name == "imc.conv2d" else 0))
-        dma = (dma_cycles(target, _numel(tensor_shape(op.input)), "l2", "l1")
+        dma = (dma_cycles(target, numel(op.input), "l2", "l1")
                + dma_cycles(target, m * n, "l1", "l2") + dma_cycles(target, 12 * n, "dram", "l1"))
         return Cost(load_tile, compute, dma)
 
@@ -86,7 +86,7 @@ class ImcEngine(Engine):
         offsets = np.cumsum([0] + [(k1 - k0) * (n1 - n0) for _, _, k0, k1, n0, n1 in grid])
         is_conv = op.operation.name == "imc.conv2d"
         em.copy(em.const("params"), em.l1("params"), 12 * n)
-        em.copy(em.addr(op.input), em.l1("input"), _numel(tensor_shape(op.input)))
+        em.copy(em.addr(op.input), em.l1("input"), numel(op.input))
         programmed = 0  # the prefetch programmed the first tile
         mb = get_int(op, "m_block")
         for r0 in range(0, m, mb):
@@ -126,9 +126,3 @@ class ImcEngine(Engine):
                 "col_tiles": len({g[1] for g in grid}), "tile": [get_int(op, "tile_rows"), get_int(op, "tile_cols")],
                 "m_block": get_int(op, "m_block")}
 
-
-def _numel(shape) -> int:
-    return int(np.prod(shape))
-
-
-__all__ = ["ImcEngine", "tile_grid", "align"]

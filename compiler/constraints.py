@@ -20,6 +20,14 @@ def _fail(rule, message):
     raise ConstraintViolation(f"{rule.where}: constraint violated: {message}")
 
 
+def _outputs(rule, layers, target):
+    """(op, layer, output address, memory region) of every non-view layer the rule selects."""
+    for op, layer in layers:
+        if rule.selector.matches(layer) and op.operation.name != "dpu.reshape":
+            addr = get_int(op, "out_addr")
+            yield op, layer, addr, target.region_of(addr, 1)
+
+
 def check(compiled, annotations, verify_result=None) -> list[str]:
     """Raise ConstraintViolation for the first violated constraint; return what was checked."""
     if annotations is None:
@@ -49,19 +57,15 @@ def check(compiled, annotations, verify_result=None) -> list[str]:
                 _fail(rule, f"{level} use {used} bytes > {bound}")
             checked.append(rule.where)
         for rule in annotations.of_kind("never_in_dram"):
-            for op, layer in layers:
-                if rule.selector.matches(layer) and op.operation.name != "dpu.reshape":
-                    addr = get_int(op, "out_addr")
-                    if target.region_of(addr, 1) == "dram":
-                        _fail(rule, f"layer '{layer.node}' ({layer.kind}) writes its output to DRAM at 0x{addr:08x}")
+            for op, layer, addr, region in _outputs(rule, layers, target):
+                if region == "dram":
+                    _fail(rule, f"layer '{layer.node}' ({layer.kind}) writes its output to DRAM at 0x{addr:08x}")
             checked.append(rule.where)
         for rule in annotations.of_kind("never_leaves_core"):
-            for op, layer in layers:
-                if rule.selector.matches(layer) and op.operation.name != "dpu.reshape":
-                    addr = get_int(op, "out_addr")
-                    _fail(rule, f"layer '{layer.node}' ({layer.kind}) on core {get_int(op, 'core')} writes its output "
-                                f"to shared {target.region_of(addr, 1)} at 0x{addr:08x} ({target.name} passes every "
-                                f"layer output through shared memory)")
+            for op, layer, addr, region in _outputs(rule, layers, target):
+                _fail(rule, f"layer '{layer.node}' ({layer.kind}) on core {get_int(op, 'core')} writes its output "
+                            f"to shared {region} at 0x{addr:08x} ({target.name} passes every "
+                            f"layer output through shared memory)")
             checked.append(rule.where)
     for rule in annotations.of_kind("max_error"):
         if verify_result is None:

@@ -104,21 +104,11 @@ def import_to_tosa(model: onnx.ModelProto, context: ir.Context, path: Path) -> i
     except Exception as exc:
         raise FrontendError(f"{path}: ONNX import failed: {str(exc).splitlines()[0]}") from None
     with context, ir.Location.unknown():
-        pm = PassManager.parse(TOSA_PIPELINE)
-        diagnostics: list[str] = []
-
-        def collect(diag):
-            diagnostics.append(f"node '{node_name(diag.location)}': {diag.message}")
-            return True
-
-        handler = context.attach_diagnostic_handler(collect)
         try:
-            pm.run(module.operation)
-        except ir.MLIRError:
-            detail = diagnostics[0] if diagnostics else "lowering to TOSA failed"
-            raise UnsupportedOpError(f"{path}: {_tidy(detail)}") from None
-        finally:
-            handler.detach()
+            PassManager.parse(TOSA_PIPELINE).run(module.operation)
+        except ir.MLIRError as exc:
+            details = [f"node '{node_name(d.location)}': {d.message}" for d in exc.error_diagnostics]
+            raise UnsupportedOpError(f"{path}: {_tidy(details[0] if details else 'lowering to TOSA failed')}") from None
     return module
 
 

@@ -61,19 +61,12 @@ def main(argv=None) -> int:
     text = sys.stdin.read() if args.input == "-" else open(args.input).read()
     context = new_context()
     torch_dialect.register_dialect(context)
-    errors: list[str] = []
-
-    def on_diagnostic(diag):
-        errors.append(f"{diag.location}: {diag.message}")
-        return True
-
-    handler = context.attach_diagnostic_handler(on_diagnostic)
     try:
         with context:
             try:
                 module = ir.Module.parse(text)
             except ir.MLIRError as exc:
-                for line in errors or mlir_error_lines(exc):
+                for line in mlir_error_lines(exc):
                     print(f"error: {line}", file=sys.stderr)
                 return 1
             if args.verify_only:
@@ -99,12 +92,8 @@ def main(argv=None) -> int:
                 print(f"warning: {warning}", file=sys.stderr)
             print(module.operation.get_asm(large_elements_limit=args.elide or None))
     except (ConvcError, TargetError) as exc:
-        for line in errors:
-            print(f"error: {line}", file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    finally:
-        handler.detach()
     return 0
 
 

@@ -28,7 +28,7 @@ Other commands:
 """
 
 
-def _compile_parser(pass_names):
+def _compile_parser():
     p = argparse.ArgumentParser(prog="convc", description=DESCRIPTION,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", help="the ONNX model to compile")
@@ -62,10 +62,10 @@ def _compile_parser(pass_names):
 def compile_main(argv) -> int:
     from convc.compiler import constraints
     from convc.compiler import report as report_mod
-    from convc.compiler.pipeline import PASS_NAMES, compile_model, input_shapes, load_calibration
+    from convc.compiler.pipeline import compile_model, input_shapes, load_calibration
     from convc.targets import resolve
 
-    args = _compile_parser(PASS_NAMES).parse_args(argv)
+    args = _compile_parser().parse_args(argv)
     target_path = resolve(args.target)
     compiled = compile_model(args.model, target_path, calib=args.calib, dump_after=args.dump_after,
                              dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr),

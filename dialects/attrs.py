@@ -48,6 +48,14 @@ def tensor_shape(value) -> list[int]:
     return list(ir.RankedTensorType(value.type).shape)
 
 
+def numel(value) -> int:
+    """Element count of a tensor value (bytes, for the int8 tensors engines move)."""
+    n = 1
+    for d in tensor_shape(value):
+        n *= d
+    return n
+
+
 def element_width(value) -> int:
     """Bit width of a tensor value's integer element type (0 if not an integer)."""
     elem = ir.RankedTensorType(value.type).element_type

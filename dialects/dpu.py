@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from convc.compiler.mlir import ext, ir
-from convc.dialects.attrs import get_array, get_int, tensor_shape
+from convc.dialects.attrs import get_array, get_int, numel, tensor_shape
 from convc.dialects.verify import (
     check_clamp,
     check_int_tensor,
@@ -223,10 +223,9 @@ class ReshapeOp(Dpu.Operation, name="reshape"):
     output: Result[Tensor]
 
     def verify_invariants(self) -> bool:
-        size = lambda v: _numel(tensor_shape(v))  # noqa: E731
         msg = first_error(
             _int8_io(self, ("input", self.input), ("result", self.output)),
-            None if size(self.input) == size(self.output) else "reshape changes the element count",
+            None if numel(self.input) == numel(self.output) else "reshape changes the element count",
         )
         return report(self, msg)
 
@@ -251,15 +250,8 @@ class ConcatOp(Dpu.Operation, name="concat"):
         return report(self, msg)
 
 
-def _numel(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
 def _check_broadcast(lhs, rhs, out):
-    n_l, n_r = _numel(tensor_shape(lhs)), _numel(tensor_shape(rhs))
+    n_l, n_r = numel(lhs), numel(rhs)
     if tensor_shape(out) != tensor_shape(lhs):
         return "result must have the lhs shape"
     if n_r == 0 or n_l % n_r:

@@ -1,7 +1,7 @@
 """Helpers the back-end passes share: the engine ops of the function and their data edges."""
 
 from convc.accelerators import engine_of
-from convc.compiler.irutil import body_ops, entry_func
+from convc.compiler.irutil import body_ops, entry_func, is_constant
 from convc.compiler.mlir import ir
 
 
@@ -27,10 +27,6 @@ def number_ops(module_op) -> list:
     for i, op in enumerate(ops):
         op.operation.attributes["id"] = i64(i)
     return ops
-
-
-def is_constant(value) -> bool:
-    return not isinstance(value.owner, ir.Block) and value.owner.operation.name in ("arith.constant", "tosa.const")
 
 
 def activation_operands(op) -> list:

@@ -19,7 +19,7 @@ from convc.compiler.irutil import entry_func, op_name, users
 from convc.compiler.locations import describe
 from convc.compiler.mlir import ir
 from convc.compiler.passes_api import Pass
-from convc.dialects.attrs import get_int, i64
+from convc.dialects.attrs import get_int, i64, numel
 from convc.passes._engine_ops import engine_ops
 
 
@@ -95,14 +95,14 @@ def run(module_op, ctx) -> None:
             op.operation.attributes["const_" + name] = i64(addr)
 
     block = func_op.regions[0].blocks[0]
-    in_addrs = [dram.take(_numel(a.type)) for a in block.arguments]
+    in_addrs = [dram.take(numel(a)) for a in block.arguments]
     func_op.attributes["convc.input_addrs"] = ir.DenseI64ArrayAttr.get(in_addrs)
     ret = [op for op in block.operations if op_name(op) == "func.return"][0]
     outputs = {}
     for v in ret.operands:
         root = _root(v)
         if root not in outputs and not isinstance(root.owner, ir.Block):
-            outputs[root] = dram.take(_numel(root.type))
+            outputs[root] = dram.take(numel(root))
     func_op.attributes["convc.output_addrs"] = ir.DenseI64ArrayAttr.get(
         [in_addrs[_root(v).arg_number] if isinstance(_root(v).owner, ir.Block) else outputs[_root(v)]
          for v in ret.operands])
@@ -114,7 +114,7 @@ def run(module_op, ctx) -> None:
         result = op.results[0]
         if op_name(op) == "dpu.reshape":
             continue
-        nbytes = _numel(result.type)
+        nbytes = numel(result)
         if result in outputs:
             attrs["out_addr"] = i64(outputs[result])
         else:
@@ -154,9 +154,3 @@ def _plan_l1(op, target):
 
 PASS = Pass("convc-plan-memory", run, "Assign DRAM/L2/L1 addresses with liveness-based L2 reuse")
 
-
-def _numel(type_) -> int:
-    n = 1
-    for d in ir.RankedTensorType(type_).shape:
-        n *= d
-    return n

@@ -8,7 +8,7 @@ stream cannot deadlock. Sets `waits` and `signal` on every engine op.
 """
 
 from convc.compiler.passes_api import Pass
-from convc.dialects.attrs import get_array, get_int, i64
+from convc.dialects.attrs import get_array, get_int, i64, i64_array
 from convc.passes._engine_ops import activation_operands, engine_ops, producer
 
 
@@ -24,16 +24,11 @@ def run(module_op, ctx) -> None:
         core = get_int(op, "core")
         waits = sorted(d for d in deps if get_int(by_id[d], "core") != core)
         signals.update(waits)
-        op.operation.attributes["waits"] = _array(waits)
+        op.operation.attributes["waits"] = i64_array(waits)
         events += len(waits)
     for op in ops:
         op.operation.attributes["signal"] = i64(1 if get_int(op, "id") in signals else 0)
     ctx.info["sync_waits"] = events
-
-
-def _array(values):
-    from convc.compiler.mlir import ir
-    return ir.DenseI64ArrayAttr.get(list(values))
 
 
 PASS = Pass("convc-schedule", run, "Insert cross-core signal/wait events for data and reuse hazards")

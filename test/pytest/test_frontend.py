@@ -52,3 +52,12 @@ def test_supported_tiny_model_imports(tmp_path):
     path = save(tiny_model("Relu"), tmp_path / "relu.onnx")
     module, _ = frontend.onnx_to_tosa(path, new_context())
     assert "tosa.matmul" in tosa_ops(module) and "tosa.clamp" in tosa_ops(module)
+
+
+def test_tosa_lowering_failure_names_the_node():
+    """A failure inside torch-mlir's TOSA pipeline is reported with the ONNX node it hit."""
+    import onnx
+    from pathlib import Path
+    model = onnx.shape_inference.infer_shapes(tiny_model("Det", name="determinant"))
+    with pytest.raises(UnsupportedOpError, match=r"node 'determinant': no lowering for torch.aten.linalg_det"):
+        frontend.import_to_tosa(model, new_context(), Path("det.onnx"))
