@@ -5,6 +5,10 @@ ceil(K / tile_rows) row tiles whose partial sums accumulate in int32, times ceil
 column tiles written side by side. Input vectors are processed in blocks of `m_block` rows so
 the patch matrix and accumulators fit the core's L1. The DPU beside the array builds patches
 (DPU_IM2COL) and requantizes the accumulators (DPU_REQUANT).
+
+Narrow precisions (convc-check-precision's `weight_precision` and `in_bits`) run in an array
+mode (IMC_MODE): bit-serial inputs take one cycle per input bit, programming time follows the
+weight bits. A core switches mode only when the next IMC layer needs a different one.
 """
 
 import math
@@ -12,6 +16,8 @@ import math
 import numpy as np
 
 from convc.accelerators.base import Cost, Engine, dma_cycles
+from convc.compiler.mlir import ir
+from convc.compiler.quant_math import BITS
 from convc.compiler.tosa_eval import const_value
 from convc.dialects.attrs import get_array, get_int, numel, tensor_shape
 from convc.dialects.imc import dot_product_shape
@@ -27,6 +33,13 @@ def weight_matrix(op) -> np.ndarray:
     if op.operation.name == "imc.conv2d":
         return w.transpose(1, 2, 3, 0).reshape(-1, w.shape[0])
     return w
+
+
+def array_mode(op) -> tuple[int, int]:
+    """(weight bits, input bits) the op runs the array in."""
+    attrs = op.operation.attributes
+    weights = ir.StringAttr(attrs["weight_precision"]).value if "weight_precision" in attrs else "int8"
+    return BITS[weights], get_int(op, "in_bits", 8)
 
 
 def tile_grid(op):
@@ -66,16 +79,20 @@ class ImcEngine(Engine):
         tc = get_int(op, "tile_cols") or min(n, target.imc.cols)
         n_tiles = math.ceil(k / tr) * math.ceil(n / tc)
         blocks = math.ceil(m / (get_int(op, "m_block") or m))
-        load_tile = dma_cycles(target, tr * tc, "dram", "l1") + tr * target.imc.program_cycles_per_row
+        weight_bits, input_bits = array_mode(op)
+        program = math.ceil(tr * target.imc.program_cycles_per_row * weight_bits / 8)
+        load_tile = dma_cycles(target, tr * tc, "dram", "l1") + program
         reprograms = max(0, n_tiles * (blocks if n_tiles > 1 else 1) - 1)
         lanes = target.dpu.lanes
-        compute = (reprograms * load_tile + m * n_tiles * target.imc.cycles_per_mvm + math.ceil(m * n / lanes)
+        mvm = math.ceil(target.imc.cycles_per_mvm * input_bits / 8)
+        compute = (reprograms * load_tile + m * n_tiles * mvm + math.ceil(m * n / lanes)
                    + (math.ceil(m * k / lanes) if op.operation.name == "imc.conv2d" else 0))
         dma = (dma_cycles(target, numel(op.input), "l2", "l1")
                + dma_cycles(target, m * n, "l1", "l2") + dma_cycles(target, 12 * n, "dram", "l1"))
         return Cost(load_tile, compute, dma)
 
     def emit_prefetch(self, op, em):
+        em.imc_mode(*array_mode(op))
         _, _, k0, k1, n0, n1 = tile_grid(op)[0]
         em.copy(em.const("weights"), em.l1("weights"), (k1 - k0) * (n1 - n0))
         em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)

@@ -22,12 +22,19 @@ class Emitter:
         self.input_addrs = list(func_op.attributes["convc.input_addrs"])
         self.op = None
         self.core = 0
+        self.modes = {}  # core -> its array's (weight bits, input bits); 8/8 after reset
 
     def bind(self, op) -> None:
         self.op, self.core = op, get_int(op, "core")
 
     def cmd(self, opcode: Op, flags: int = 0, **fields) -> None:
         self.builder.emit(self.core, opcode, flags, **fields)
+
+    def imc_mode(self, weight_bits: int, input_bits: int) -> None:
+        """Switch this core's array mode, only if it differs (an all-int8 stream has no IMC_MODE)."""
+        if self.modes.get(self.core, (8, 8)) != (weight_bits, input_bits):
+            self.cmd(Op.IMC_MODE, weight_bits=weight_bits, input_bits=input_bits)
+            self.modes[self.core] = (weight_bits, input_bits)
 
     def copy(self, src: int, dst: int, nbytes: int) -> None:
         self.cmd(Op.DMA, src=src, dst=dst, rows=1, row_bytes=nbytes, src_stride=nbytes, dst_stride=nbytes)

@@ -8,6 +8,7 @@ import json
 
 from convc.accelerators import engine_of
 from convc.compiler.locations import node_name
+from convc.compiler.mlir import ir
 from convc.dialects.attrs import get_array, get_int
 from convc.passes._engine_ops import engine_ops
 
@@ -21,6 +22,17 @@ def _decisions(op) -> dict:
         if key in attrs:
             out[name] = str(attrs[key]).strip('"')
     return out
+
+
+def _precision(op) -> dict:
+    attrs = op.operation.attributes
+    row = {}
+    if "weight_precision" in attrs:
+        row["weights"] = ir.StringAttr(attrs["weight_precision"]).value
+    if "in_bits" in attrs:
+        row["inputs"] = f"int{get_int(op, 'in_bits')}"
+    row["activations"] = f"int{get_int(op, 'act_bits', 8)}"
+    return row
 
 
 def layer_rows(module, target) -> list[dict]:
@@ -37,8 +49,7 @@ def layer_rows(module, target) -> list[dict]:
             "op": op.operation.name,
             "engine": engine.kind,
             "core": get_int(op, "core"),
-            "precision": {"weights": f"int{get_int(op, 'weight_bits', 8)}",
-                          "activations": f"int{get_int(op, 'act_bits', 8)}"},
+            "precision": _precision(op),
             "decided_by": _decisions(op),
             "shape": list(op.results[0].type.shape),
             "estimated_cycles": cost.total,

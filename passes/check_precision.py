@@ -1,45 +1,92 @@
-"""convc-check-precision: honour `precision` rules and `reduced_precision` opportunities.
+"""convc-check-precision: propagate and check the precision every engine op computes in.
 
-Each engine op records the precision of its weights and activations (`weight_bits`,
-`act_bits`) and where the choice came from (`precision_source`). A rule asking for a precision
-the target's engines do not execute is an error (with --relax: a warning, int8 kept). A
-`reduced_precision` opportunity that the target cannot exploit is reported, not ignored.
+convc-lower-to-engines chose each layer's precision (`precision` rules, `reduced_precision`
+opportunities). This pass, on the lowered IR:
+- gives data-movement ops (max-pool, transpose, reshape, concat) their inputs' `act_bits`, and
+  every IMC op the bits of its input (`in_bits`): weight and input bits select the array mode;
+- checks that weights fit their precision's codes, outputs fit their `act_bits`, and the
+  target's arrays offer every mode used: an op that breaks this (hand-written IR, a plugin)
+  would otherwise be silently truncated by the bit-serial array;
+- reports `reduced_precision` opportunities the target could not exploit.
 """
 
+from convc.compiler.errors import PassError
+from convc.compiler.locations import describe
+from convc.compiler.quant_math import BITS, code_range
+from convc.compiler.tosa_eval import const_value
 from convc.compiler.passes_api import Pass
-from convc.dialects.attrs import i64
-from convc.passes._directives import layer_of, refuse, rule_for, set_source
-from convc.passes._engine_ops import number_ops
+from convc.dialects.attrs import get_int, i64
+from convc.passes._directives import HEURISTIC
+from convc.passes._engine_ops import activation_operands, number_ops, producer
+from convc.passes._precision import OPPORTUNITY_WEIGHTS, activation_precisions, weight_precisions
+from convc.compiler.mlir import ir
 
-BITS = {"int8": 8, "int4": 4, "int2": 2, "ternary": 2, "binary": 1}
+
+def weight_codes(precision: str) -> tuple[int, int]:
+    """The range of a weight code at `precision` (binary codes are ±1, never 0)."""
+    if precision == "binary":
+        return -1, 1
+    qmax = (1 << (BITS[precision] - 1)) - 1
+    return -qmax, qmax
 
 
-def supported_precisions(target) -> set[str]:
-    """Weight precisions the target's IMC arrays execute (`imc.weight_precisions`, default int8)."""
-    return set(target.raw.get("imc", {}).get("weight_precisions", ["int8"]))
+def bits_of(value) -> int:
+    src = producer(value)
+    return 8 if src is None else get_int(src, "act_bits", 8)
+
+
+def _check_weights(op) -> None:
+    attrs = op.operation.attributes
+    if "weight_precision" not in attrs:
+        return
+    precision = ir.StringAttr(attrs["weight_precision"]).value
+    w = const_value(op.operands[1].owner)
+    lo, hi = weight_codes(precision)
+    if w.min() < lo or w.max() > hi or (precision == "binary" and (w == 0).any()):
+        raise PassError(f"{describe(op)}: weights do not fit {precision} codes [{lo}, {hi}]")
+
+
+def _check_output(op) -> None:
+    bits = get_int(op, "act_bits", 8)
+    lo, hi = code_range(bits)
+    if "clamp_min" in op.operation.attributes and not lo <= get_int(op, "clamp_min") <= get_int(op, "clamp_max") <= hi:
+        raise PassError(f"{describe(op)}: clamp range [{get_int(op, 'clamp_min')}, {get_int(op, 'clamp_max')}] "
+                        f"does not fit its {bits}-bit activations")
+
+
+def _check_modes(op, target) -> None:
+    weights = ir.StringAttr(op.operation.attributes["weight_precision"]).value \
+        if "weight_precision" in op.operation.attributes else "int8"
+    inputs = f"int{get_int(op, 'in_bits')}"
+    if weights not in weight_precisions(target) or inputs not in activation_precisions(target):
+        raise PassError(f"{describe(op)}: {target.name}'s arrays have no mode for {weights} weights "
+                        f"with {inputs} inputs")
 
 
 def run(module_op, ctx) -> None:
-    supported = supported_precisions(ctx.target)
-    unexploited = set()
     for op in number_ops(module_op):
-        rule = rule_for(ctx, "precision", op)
-        if rule is not None:
-            wanted = {rule.value("weights"), rule.value("activations")} - {None}
-            missing = sorted(wanted - supported)
-            if missing:
-                refuse(ctx, rule, f"{ctx.target.name} executes {', '.join(sorted(supported))} only, not "
-                                  f"{', '.join(missing)} (layer '{layer_of(op).node}')", "int8")
-                rule = None
-        opportunity = rule_for(ctx, "reduced_precision", op)
-        if opportunity is not None and supported == {"int8"}:
-            unexploited.add(opportunity)
-        op.operation.attributes["weight_bits"] = i64(8)
-        op.operation.attributes["act_bits"] = i64(8)
-        set_source(op, "precision", rule)
-    for rule in sorted(unexploited, key=lambda r: r.line):
+        attrs = op.operation.attributes
+        if "act_bits" not in attrs:
+            inputs = activation_operands(op)
+            moves_data = "clamp_min" not in attrs
+            attrs["act_bits"] = i64(max((bits_of(v) for v in inputs), default=8) if moves_data else 8)
+        if hasattr(op, "weights") and "weight_precision" not in attrs:
+            attrs["weight_precision"] = ir.StringAttr.get("int8")
+        if op.operation.name.startswith("imc."):
+            attrs["in_bits"] = i64(bits_of(op.operands[0]))
+            _check_modes(op, ctx.target)
+        if "precision_source" not in attrs:
+            attrs["precision_source"] = ir.StringAttr.get(HEURISTIC)
+        _check_weights(op)
+        _check_output(op)
+    for rule in sorted(ctx.options.get("unexploited_opportunities", ()), key=lambda r: r.line):
         ctx.warnings.append(f"{rule.where}: reduced_precision opportunity not exploited: "
-                            f"{ctx.target.name} executes int8 only")
+                            f"{ctx.target.name} executes {', '.join(weight_precisions(ctx.target))} "
+                            f"weights only")
+    for rule in sorted(ctx.options.get("exploited_opportunities", ()), key=lambda r: r.line):
+        ctx.info.setdefault("exploited_opportunities", []).append(
+            f"{rule.where}: reduced_precision → {OPPORTUNITY_WEIGHTS} weights on the IMC layers it selects")
 
 
-PASS = Pass("convc-check-precision", run, "Apply precision rules (target-checked) and record their source")
+PASS = Pass("convc-check-precision", run,
+            "Propagate activation bits, set IMC input bits, check weights/outputs fit their precision")

@@ -5,6 +5,11 @@ functions (clamp, or max/min against scalar constants) that are the only user of
 fuse into that op's integer clamp. Weights are quantized per output channel; the input zero
 point is folded into the int32 bias, because the array multiplies raw int8 codes.
 A new function with int8 arguments and results replaces the float one.
+
+Each layer is built at int8 first, so annotation selectors see the real engine op; if a
+`precision` rule (or a `reduced_precision` opportunity) picks another precision, the layer is
+rebuilt from the float weights and the calibrated clipping range of that width. Consumers of
+a narrowed tensor read its scale and zero point from here (`narrowed`), not from convc-quantize.
 """
 
 import math
@@ -14,6 +19,7 @@ import numpy as np
 from convc.compiler import quant_math as qm
 from convc.compiler import tosa_eval
 from convc.compiler.errors import UnsupportedOpError
+from convc.accelerators import engine_of
 from convc.compiler.irutil import (body_ops, defining_op, dense_constant, entry_func, is_constant,
                                    op_name, users)
 from convc.compiler.locations import describe
@@ -21,7 +27,9 @@ from convc.compiler.mlir import func, ir
 from convc.compiler.passes_api import Pass
 from convc.dialects import dpu, imc
 from convc.dialects.attrs import f64, i32_array, i64, i64_array
-from convc.passes.quantize import qparams_of
+from convc.passes._directives import set_source
+from convc.passes._precision import INT8, choose
+from convc.passes.quantize import TRANSPARENT, qparams_of
 
 ACTIVATIONS = ("tosa.clamp", "tosa.maximum", "tosa.minimum")
 PASS_THROUGH = ("tosa.identity", "tosa.cast")
@@ -72,10 +80,58 @@ class _Lowering:
         self.ctx = ctx
         self.vmap = {}       # float value -> int8 value
         self.fused = set()   # float values produced by ops fused into an earlier one
+        self.narrowed = {}   # float value -> (scale, zp) of a layer output below int8
 
     # -- helpers -------------------------------------------------------------------------
     def q(self, value):
+        """(scale, zp) of a float value's codes; data-movement ops keep their input's."""
+        if value in self.narrowed:
+            return self.narrowed[value]
+        src = defining_op(value)
+        if src is not None and op_name(src) in TRANSPARENT:
+            return self.q(src.operands[0])
         return qparams_of(value)
+
+    def q_out(self, value, precision):
+        """(scale, zp) for a layer output at `precision` activations."""
+        if precision.act_bits == 8:
+            return self.q(value)
+        lo, hi = defining_op(value).attributes[f"convc.clip_{precision.activations}"]
+        return qm.activation_qparams(lo, hi, precision.act_bits)
+
+    def layer(self, out, build, has_weights=False):
+        """Build a layer at int8, ask the annotations for its precision, rebuild if it differs.
+
+        `build(precision)` creates the layer's op (and its constants) and returns it.
+        """
+        new = build(INT8)
+        new.operation.attributes["id"] = i64(self._engine_op_count() - 1)  # for `layer N` selectors
+        precision, rule = choose(self.ctx, new, has_weights)
+        del new.operation.attributes["id"]  # convc-check-precision numbers the final ops
+        if rule is None:
+            return new  # int8 by heuristic; convc-check-precision records that
+        if precision != INT8:
+            self._discard(new)
+            new = build(precision)
+        attrs = new.operation.attributes
+        if has_weights:
+            attrs["weight_precision"] = ir.StringAttr.get(precision.weights)
+        attrs["act_bits"] = i64(precision.act_bits)
+        if precision.act_bits < 8:
+            self.narrowed[out] = (ir.FloatAttr(attrs["out_scale"]).value, ir.IntegerAttr(attrs["out_zp"]).value)
+        set_source(new, "precision", rule)
+        return new
+
+    def _engine_op_count(self):
+        return sum(1 for op in self.block.operations if engine_of(op) is not None)
+
+    @staticmethod
+    def _discard(op):
+        constants = [v.owner for v in op.operands if is_constant(v)]
+        op.operation.erase()
+        for c in constants:
+            if not list(c.results[0].uses):
+                c.erase()
 
     def rhs_operand(self, rhs, lhs, loc):
         """((scale, zp), int8 value) of an element-wise op's second operand.
@@ -108,10 +164,10 @@ class _Lowering:
             value = user.results[0]
             self.fused.add(value)
 
-    def requant_attrs(self, s_in, s_w, zp_in, out_value, lo, hi):
-        s_out, zp_out = self.q(out_value)
+    def requant_attrs(self, s_in, s_w, zp_in, out_value, lo, hi, precision):
+        s_out, zp_out = self.q_out(out_value, precision)
         mults, shifts = zip(*(qm.multiplier(s_in * sw / s_out) for sw in s_w))
-        cmin, cmax = qm.int8_clamp(lo, hi, s_out, zp_out)
+        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, precision.act_bits)
         return dict(in_zp=i64(zp_in), mult=i32_array(mults), shift=i32_array(shifts),
                     out_zp=i64(zp_out), out_scale=f64(s_out), clamp_min=i64(cmin), clamp_max=i64(cmax))
 
@@ -144,15 +200,17 @@ class _Lowering:
         b = np.broadcast_to(tosa_eval.const_value(defining_op(op.operands[2])).reshape(-1), (w.shape[0],))
         out, lo, hi = self.activation_chain(op.results[0])
         s_in, zp_in = self.q(x)
-        wq, s_w = qm.weight_qparams(w, axis=0)
         loc = op.location
-        new = imc.Conv2dOp(
-            self.vmap[x], dense_constant(wq, loc=loc),
-            self.bias(b, wq.reshape(w.shape[0], -1), s_in, s_w, zp_in, loc),
-            i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
-            i64_array(tosa_eval.int_array(op, "dilation")),
-            **self.requant_attrs(s_in, s_w, zp_in, out, lo, hi), output=_i8(_shape(out)), loc=loc)
-        self.vmap[out] = new.output
+
+        def build(p):
+            wq, s_w = qm.weight_qparams(w, axis=0, precision=p.weights)
+            return imc.Conv2dOp(
+                self.vmap[x], dense_constant(wq, loc=loc),
+                self.bias(b, wq.reshape(w.shape[0], -1), s_in, s_w, zp_in, loc),
+                i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
+                i64_array(tosa_eval.int_array(op, "dilation")),
+                **self.requant_attrs(s_in, s_w, zp_in, out, lo, hi, p), output=_i8(_shape(out)), loc=loc)
+        self.vmap[out] = self.layer(out, build, has_weights=True).output
 
     def depthwise_conv2d(self, op):
         x, pad = self.window_input(op)
@@ -163,16 +221,18 @@ class _Lowering:
         b = np.broadcast_to(tosa_eval.const_value(defining_op(op.operands[2])).reshape(-1), (w.shape[2],))
         out, lo, hi = self.activation_chain(op.results[0])
         s_in, zp_in = self.q(x)
-        wq, s_w = qm.weight_qparams(w, axis=2)
         loc = op.location
-        # The DPU subtracts the zero point itself, so the bias needs no correction here.
-        bias = dense_constant(np.clip(np.rint(b / (s_in * s_w)), -2**31, 2**31 - 1).astype(np.int32), loc=loc)
-        new = dpu.DwConv2dOp(
-            self.vmap[x], dense_constant(wq, loc=loc), bias,
-            i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
-            i64_array(tosa_eval.int_array(op, "dilation")),
-            **self.requant_attrs(s_in, s_w, zp_in, out, lo, hi), output=_i8(_shape(out)), loc=loc)
-        self.vmap[out] = new.output
+
+        def build(p):
+            wq, s_w = qm.weight_qparams(w, axis=2, precision=p.weights)
+            # The DPU subtracts the zero point itself, so the bias needs no correction here.
+            bias = dense_constant(np.clip(np.rint(b / (s_in * s_w)), -2**31, 2**31 - 1).astype(np.int32), loc=loc)
+            return dpu.DwConv2dOp(
+                self.vmap[x], dense_constant(wq, loc=loc), bias,
+                i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
+                i64_array(tosa_eval.int_array(op, "dilation")),
+                **self.requant_attrs(s_in, s_w, zp_in, out, lo, hi, p), output=_i8(_shape(out)), loc=loc)
+        self.vmap[out] = self.layer(out, build, has_weights=True).output
 
     def matmul(self, op):
         a, b = op.operands[0], op.operands[1]
@@ -197,13 +257,15 @@ class _Lowering:
                     chain.append(add.results[0])
         final, lo, hi = self.activation_chain(chain[-1])
         s_in, zp_in = self.q(a)
-        wq, s_w = qm.weight_qparams(w, axis=1)
         loc = op.location
-        new = imc.MatmulOp(
-            self.vmap[a], dense_constant(wq, loc=loc),
-            self.bias(bias, wq.T, s_in, s_w, zp_in, loc),
-            **self.requant_attrs(s_in, s_w, zp_in, final, lo, hi), output=_i8(_shape(out)), loc=loc)
-        result = new.output
+
+        def build(p):
+            wq, s_w = qm.weight_qparams(w, axis=1, precision=p.weights)
+            return imc.MatmulOp(
+                self.vmap[a], dense_constant(wq, loc=loc),
+                self.bias(bias, wq.T, s_in, s_w, zp_in, loc),
+                **self.requant_attrs(s_in, s_w, zp_in, final, lo, hi, p), output=_i8(_shape(out)), loc=loc)
+        result = self.layer(final, build, has_weights=True).output
         if _shape(final) != _shape(out):
             result = dpu.ReshapeOp(result, _i8(_shape(final)), loc=loc).output
         for v in chain[1:]:
@@ -216,36 +278,38 @@ class _Lowering:
         if is_constant(lhs) and not is_constant(rhs):
             lhs, rhs, sign_l, sign_r = rhs, lhs, sign_r, sign_l
         out, lo, hi = self.activation_chain(op.results[0])
-        s_out, zp_out = self.q(out)
-        a = self.vmap[lhs]
-        (s_b, zp_b), b = self.rhs_operand(rhs, lhs, op.location)
         s_a, zp_a = self.q(lhs)
-        (m_a, m_b), shift = qm.shared_shift_multipliers([sign_l * s_a / s_out, sign_r * s_b / s_out])
-        cmin, cmax = qm.int8_clamp(lo, hi, s_out, zp_out)
-        new = dpu.AddOp(a, b, i64(zp_a), i64(m_a), i64(zp_b), i64(m_b), i64(shift), i64(zp_out),
-                        f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
-        self.vmap[out] = new.output
+
+        def build(p):
+            s_out, zp_out = self.q_out(out, p)
+            (s_b, zp_b), b = self.rhs_operand(rhs, lhs, op.location)
+            (m_a, m_b), shift = qm.shared_shift_multipliers([sign_l * s_a / s_out, sign_r * s_b / s_out])
+            cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
+            return dpu.AddOp(self.vmap[lhs], b, i64(zp_a), i64(m_a), i64(zp_b), i64(m_b), i64(shift),
+                             i64(zp_out), f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)),
+                             loc=op.location)
+        self.vmap[out] = self.layer(out, build).output
 
     def mul(self, op):
         lhs, rhs = op.operands[0], op.operands[1]
         if is_constant(lhs) and not is_constant(rhs):
             lhs, rhs = rhs, lhs
         out, lo, hi = self.activation_chain(op.results[0])
-        s_out, zp_out = self.q(out)
         s_a, zp_a = self.q(lhs)
-        cmin, cmax = qm.int8_clamp(lo, hi, s_out, zp_out)
         scalar = _scalar_const(rhs)
-        if scalar is not None:  # multiplying by a constant only changes the scale
-            mult, shift = qm.multiplier(s_a * scalar / s_out)
-            new = dpu.RescaleOp(self.vmap[lhs], i64(zp_a), i64(mult), i64(shift), i64(zp_out),
-                                f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
-            self.vmap[out] = new.output
-            return
-        (s_b, zp_b), b = self.rhs_operand(rhs, lhs, op.location)
-        mult, shift = qm.multiplier(s_a * s_b / s_out)
-        new = dpu.MulOp(self.vmap[lhs], b, i64(zp_a), i64(zp_b), i64(mult), i64(shift), i64(zp_out),
-                        f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
-        self.vmap[out] = new.output
+
+        def build(p):
+            s_out, zp_out = self.q_out(out, p)
+            cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
+            if scalar is not None:  # multiplying by a constant only changes the scale
+                mult, shift = qm.multiplier(s_a * scalar / s_out)
+                return dpu.RescaleOp(self.vmap[lhs], i64(zp_a), i64(mult), i64(shift), i64(zp_out),
+                                     f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
+            (s_b, zp_b), b = self.rhs_operand(rhs, lhs, op.location)
+            mult, shift = qm.multiplier(s_a * s_b / s_out)
+            return dpu.MulOp(self.vmap[lhs], b, i64(zp_a), i64(zp_b), i64(mult), i64(shift), i64(zp_out),
+                             f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
+        self.vmap[out] = self.layer(out, build).output
 
     def activation(self, op):
         """A clamp that could not fuse into its producer: a DPU rescale with a clamp."""
@@ -254,12 +318,14 @@ class _Lowering:
             raise UnsupportedOpError(f"{describe(op)}: element-wise max/min of two tensors is not supported")
         out, lo, hi = self.activation_chain_from(op)
         s_in, zp_in = self.q(src)
-        s_out, zp_out = self.q(out)
-        mult, shift = qm.multiplier(s_in / s_out)
-        cmin, cmax = qm.int8_clamp(lo, hi, s_out, zp_out)
-        new = dpu.RescaleOp(self.vmap[src], i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out),
-                            i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
-        self.vmap[out] = new.output
+
+        def build(p):
+            s_out, zp_out = self.q_out(out, p)
+            mult, shift = qm.multiplier(s_in / s_out)
+            cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
+            return dpu.RescaleOp(self.vmap[src], i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out),
+                                 i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
+        self.vmap[out] = self.layer(out, build).output
 
     def activation_chain_from(self, op):
         """Like activation_chain, but starting with `op` itself as the first activation."""
@@ -287,14 +353,16 @@ class _Lowering:
         x, pad = self.window_input(op)
         out, lo, hi = self.activation_chain(op.results[0])
         s_in, zp_in = self.q(x)
-        s_out, zp_out = self.q(out)
-        mult, shift = qm.multiplier(s_in / s_out, max_shift=40)
-        cmin, cmax = qm.int8_clamp(lo, hi, s_out, zp_out)
-        new = dpu.AvgPoolOp(self.vmap[x], i64_array(tosa_eval.int_array(op, "kernel")),
-                            i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad), i64(0),
-                            i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin), i64(cmax),
-                            output=_i8(_shape(out)), loc=op.location)
-        self.vmap[out] = new.output
+
+        def build(p):
+            s_out, zp_out = self.q_out(out, p)
+            mult, shift = qm.multiplier(s_in / s_out, max_shift=40)
+            cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
+            return dpu.AvgPoolOp(self.vmap[x], i64_array(tosa_eval.int_array(op, "kernel")),
+                                 i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad), i64(0),
+                                 i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin),
+                                 i64(cmax), output=_i8(_shape(out)), loc=op.location)
+        self.vmap[out] = self.layer(out, build).output
 
     def transpose(self, op):
         new = dpu.TransposeOp(self.vmap[op.operands[0]], ir.DenseI64ArrayAttr.get(tosa_eval.int_array(op, "perms")),
@@ -336,7 +404,7 @@ class _Lowering:
         out_types = [_i8(_shape(v)) for v in ret.operands]
         with ir.InsertionPoint(self.old), self.old.location:
             new_func = func.FuncOp("main", (in_types, out_types))
-        block = new_func.add_entry_block()
+        block = self.block = new_func.add_entry_block()
         for old_arg, new_arg in zip(old_block.arguments, block.arguments):
             self.vmap[old_arg] = new_arg
         with ir.InsertionPoint(block):
@@ -373,7 +441,7 @@ class _Lowering:
     def _carry_io_attrs(self, new_func, ret):
         new_func.attributes["convc.input_scales"] = self.old.attributes["convc.input_scales"]
         new_func.attributes["convc.input_zps"] = self.old.attributes["convc.input_zps"]
-        qps = [qparams_of(v) for v in ret.operands]
+        qps = [self.q(v) for v in ret.operands]
         new_func.attributes["convc.output_scales"] = ir.ArrayAttr.get([f64(s) for s, _ in qps])
         new_func.attributes["convc.output_zps"] = ir.DenseI64ArrayAttr.get([z for _, z in qps])
         names = [str(a.location) for a in self.old.regions[0].blocks[0].arguments]

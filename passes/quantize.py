@@ -6,6 +6,10 @@ MSE (network inputs and outputs keep their full range). The result is an annotat
 defining op: `convc.scale` (f64) and `convc.zp` (i64); the function carries the input
 parameters. Ops that only move data (transpose, reshape, slice, max-pool) inherit their input's
 parameters, so they need no rescaling on the DPU. Weights are quantized during lowering.
+
+When `precision` rules ask for narrower activations (int4, int2), each op also records the
+clipping range that is MSE-optimal at that width (`convc.clip_int4 = [lo, hi]`): which layers
+get it is only known once they are lowered, and the samples are only at hand here.
 """
 
 import numpy as np
@@ -14,7 +18,7 @@ from convc.compiler import tosa_eval
 from convc.compiler.irutil import body_ops, defining_op, entry_func, op_name
 from convc.compiler.locations import node_name
 from convc.compiler.mlir import ir
-from convc.compiler.quant_math import SUBSAMPLE, activation_qparams, mse_optimal_range
+from convc.compiler.quant_math import ACTIVATION_PRECISIONS, BITS, SUBSAMPLE, activation_qparams, mse_optimal_range
 from convc.compiler.passes_api import Pass
 from convc.dialects.attrs import f64, i64
 
@@ -58,6 +62,13 @@ def _input_range(ctx, arg, stats) -> tuple[float, float]:
     return stats.lo, stats.hi
 
 
+def narrow_activations(ctx) -> list[str]:
+    """Activation precisions below int8 that some `precision` rule asks for."""
+    annotations = ctx.options.get("annotations")
+    wanted = {r.value("activations") for r in annotations.of_kind("precision")} if annotations else set()
+    return [p for p in ACTIVATION_PRECISIONS if p in wanted and BITS[p] < 8]
+
+
 def run(module_op, ctx) -> None:
     func_op = entry_func(module_op)
     block = func_op.regions[0].blocks[0]
@@ -85,6 +96,7 @@ def run(module_op, ctx) -> None:
     func_op.attributes["convc.input_scales"] = ir.ArrayAttr.get([f64(s) for s, _ in input_params])
     func_op.attributes["convc.input_zps"] = ir.DenseI64ArrayAttr.get([z for _, z in input_params])
 
+    narrow = narrow_activations(ctx)
     for i, op in enumerate(ops):
         if op_name(op) in tosa_eval.STRUCTURAL or op_name(op) == "func.return" or stats[i].parts == []:
             continue
@@ -92,8 +104,13 @@ def run(module_op, ctx) -> None:
             scale, zp = qparams_of(op.operands[0])
         else:
             st = stats[i]
-            lo, hi = (st.lo, st.hi) if op.results[0] in returned else mse_optimal_range(st.values(), st.lo, st.hi)
+            is_output = op.results[0] in returned
+            lo, hi = (st.lo, st.hi) if is_output else mse_optimal_range(st.values(), st.lo, st.hi)
             scale, zp = activation_qparams(lo, hi)
+            for prec in narrow:
+                clip = (st.lo, st.hi) if is_output else mse_optimal_range(st.values(), st.lo, st.hi,
+                                                                          bits=BITS[prec])
+                op.attributes[f"convc.clip_{prec}"] = ir.DenseF64ArrayAttr.get(list(clip))
         op.attributes["convc.scale"] = f64(scale)
         op.attributes["convc.zp"] = i64(zp)
     ctx.info["calibration_samples"] = len(samples)

@@ -47,7 +47,7 @@ RICH = """version 1
 place "/2/Conv" and kind imc.conv2d on imc core 3
 tile "/6/Gemm" and kind imc.matmul rows 256 cols 32
 precision op Conv weights int8 activations int8
-opportunity reduced_precision op Conv
+opportunity reduced_precision op Gemm
 place "/no/such/node" on core 1
 constraint never_in_dram op Conv
 constraint memory l2 <= 64 KiB
@@ -91,14 +91,14 @@ def test_directives_keep_the_stream_exact(rich):
 def test_precision_rule_int8_is_accepted_and_reported(rich):
     _, _, cva, report = rich
     for conv in rows(report, "/0/Conv", "imc.conv2d") + rows(report, "/2/Conv", "imc.conv2d"):
-        assert conv["precision"] == {"weights": "int8", "activations": "int8"}
+        assert conv["precision"] == {"weights": "int8", "inputs": "int8", "activations": "int8"}
         assert conv["decided_by"]["precision"] == f"{cva}:4"
     assert rows(report, "/6/Gemm", "imc.matmul")[0]["decided_by"]["precision"] == "heuristic"
 
 
 def test_reduced_precision_not_exploited_warning(rich):
     proc, _, cva, report = rich
-    expected = f"{cva}:5:1: reduced_precision opportunity not exploited: thetis executes int8 only"
+    expected = f"{cva}:5:1: reduced_precision opportunity not exploited: thetis executes int8 weights only"
     assert warnings_of(proc).count(expected) == 1, proc.stderr
     assert expected in report["warnings"]
 
@@ -171,7 +171,7 @@ def test_int4_with_relax_warns_and_keeps_int8(relaxed):
     mine = [w for w in warnings_of(proc) if w.startswith(f"{cva}:3:1: ")]
     assert mine and all("int4" in w and "--relax" in w and "int8" in w for w in mine), proc.stderr
     for conv in [r for r in report["layers"] if r["op"] == "imc.conv2d"]:
-        assert conv["precision"] == {"weights": "int8", "activations": "int8"}
+        assert conv["precision"] == {"weights": "int8", "inputs": "int8", "activations": "int8"}
         assert conv["decided_by"]["precision"] == "heuristic"
 
 
@@ -187,7 +187,7 @@ def test_engine_that_cannot_run_the_op(models_dir, tmp_path):
 
 def test_int4_on_thetis_is_an_error(models_dir, tmp_path):
     proc, _, cva = compile_annotated(models_dir, tmp_path, "digits_cnn", "version 1\nprecision op Conv weights int4\n")
-    assert_one_line_error(proc, f"{cva}:2:1:", "precision rule cannot be honoured", "int8 only", "int4")
+    assert_one_line_error(proc, f"{cva}:2:1:", "precision rule cannot be honoured", "int8 weights only", "int4")
 
 
 def test_tile_larger_than_the_array_is_an_error(models_dir, tmp_path):
@@ -413,6 +413,6 @@ def test_example_pin_cores(models_dir, tmp_path, repo_root):
 def test_example_digits_input_range(models_dir, tmp_path, repo_root):
     proc, out, cva = example_compile(models_dir, tmp_path, repo_root, "digits_input_range.cva")
     assert proc.returncode == 0, proc.stderr
-    assert warnings_of(proc) == [f"{cva}:7:1: reduced_precision opportunity not exploited: thetis executes int8 only"]
+    assert warnings_of(proc) == [f"{cva}:7:1: reduced_precision opportunity not exploited: thetis executes int8 weights only"]
     (x,) = Stream.decode((out / "stream.bin").read_bytes()).inputs
     assert math.isclose(x.scale, 1 / 255, rel_tol=1e-12) and x.zero_point == -128

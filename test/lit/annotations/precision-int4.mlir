@@ -4,15 +4,15 @@
 // thetis' arrays execute int8 weights only: int4 is rejected, or with --relax reported and
 // int8 kept (weight_bits = 8, precision_source = "heuristic").
 
-// CHECK: error: {{.*}}precision-int4.cva:2:1: precision rule cannot be honoured: thetis executes int8 only, not int4 (layer 'branch_b')
+// CHECK: error: {{.*}}precision-int4.cva:2:1: precision rule cannot be honoured: thetis executes int8 weights only, not int4 (layer 'branch_b')
 // CHECK-NOT: func.func
 
-// RELAX: warning: {{.*}}precision-int4.cva:2:1: precision rule cannot be honoured: thetis executes int8 only, not int4 (layer 'branch_b'); using int8 (--relax)
+// RELAX: warning: {{.*}}precision-int4.cva:2:1: precision rule cannot be honoured: thetis executes int8 weights only, not int4 (layer 'branch_b'); using int8 (--relax)
 // RELAX-LABEL: func.func @main
 // RELAX:         "imc.conv2d"
 // RELAX:         "imc.conv2d"
 // RELAX-SAME:      precision_source = "heuristic"
-// RELAX-SAME:      weight_bits = 8 : i64
+// RELAX-SAME:      weight_precision = "int8"
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

@@ -7,7 +7,7 @@
 // CHECK:         "imc.conv2d"
 // CHECK-SAME:      act_bits = 8 : i64
 // CHECK-SAME:      precision_source = "{{.*}}precision-int8.cva:2"
-// CHECK-SAME:      weight_bits = 8 : i64
+// CHECK-SAME:      weight_precision = "int8"
 // CHECK:         "imc.conv2d"
 // CHECK-SAME:      precision_source = "{{.*}}precision-int8.cva:2"
 // CHECK:         "dpu.add"

@@ -3,7 +3,7 @@
 // A precision rule may select a layer by id like any other rule; layer 1 is branch_b.
 // Regression: ids used to be assigned only by convc-allocate-cores, after precision rules ran.
 
-// CHECK: error: {{.*}}precision-layer-id.cva:2:1: precision rule cannot be honoured: thetis executes int8 only, not int4 (layer 'branch_b')
+// CHECK: error: {{.*}}precision-layer-id.cva:2:1: precision rule cannot be honoured: thetis executes int8 weights only, not int4 (layer 'branch_b')
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
