@@ -8,7 +8,9 @@ the patch matrix and accumulators fit the core's L1. The DPU beside the array bu
 
 Narrow precisions (convc-check-precision's `weight_precision` and `in_bits`) run in an array
 mode (IMC_MODE): bit-serial inputs take one cycle per input bit, programming time follows the
-weight bits. A core switches mode only when the next IMC layer needs a different one.
+weight bits, and narrow weights are stored and moved packed (runtime.imc.pack_weights), so
+their DRAM traffic shrinks with the bits too. A core switches mode only when the next IMC
+layer needs a different one.
 """
 
 import math
@@ -22,6 +24,7 @@ from convc.compiler.tosa_eval import const_value
 from convc.dialects.attrs import get_array, get_int, numel, tensor_shape
 from convc.dialects.imc import dot_product_shape
 from convc.runtime.builder import requant_params
+from convc.runtime.imc import pack_weights, packed_size
 from convc.runtime.stream import Op
 
 ACCUMULATE = 1
@@ -56,8 +59,8 @@ class ImcEngine(Engine):
 
     def constants(self, op):
         wm = weight_matrix(op)
-        tiles = b"".join(np.ascontiguousarray(wm[k0:k1, n0:n1]).tobytes()
-                         for _, _, k0, k1, n0, n1 in tile_grid(op))
+        bits = array_mode(op)[0]
+        tiles = b"".join(pack_weights(wm[k0:k1, n0:n1], bits) for _, _, k0, k1, n0, n1 in tile_grid(op))
         bias = const_value(op.operands[2].owner)
         return {"weights": tiles,
                 "params": requant_params(bias, get_array(op, "mult"), get_array(op, "shift"))}
@@ -67,7 +70,8 @@ class ImcEngine(Engine):
         mb = m_block or get_int(op, "m_block")
         tr = get_int(op, "tile_rows") or min(k, target.imc.rows)
         tc = get_int(op, "tile_cols") or min(n, target.imc.cols)
-        bufs = [("input", numel(op.input)), ("weights", tr * tc), ("params", 12 * n)]
+        bufs = [("input", numel(op.input)), ("weights", packed_size(tr * tc, array_mode(op)[0])),
+                ("params", 12 * n)]
         if op.operation.name == "imc.conv2d":
             bufs.append(("patches", mb * k))
         return bufs + [("acc", 4 * mb * n), ("output", m * n)]
@@ -81,7 +85,7 @@ class ImcEngine(Engine):
         blocks = math.ceil(m / (get_int(op, "m_block") or m))
         weight_bits, input_bits = array_mode(op)
         program = math.ceil(tr * target.imc.program_cycles_per_row * weight_bits / 8)
-        load_tile = dma_cycles(target, tr * tc, "dram", "l1") + program
+        load_tile = dma_cycles(target, packed_size(tr * tc, weight_bits), "dram", "l1") + program
         reprograms = max(0, n_tiles * (blocks if n_tiles > 1 else 1) - 1)
         lanes = target.dpu.lanes
         mvm = math.ceil(target.imc.cycles_per_mvm * input_bits / 8)
@@ -94,13 +98,14 @@ class ImcEngine(Engine):
     def emit_prefetch(self, op, em):
         em.imc_mode(*array_mode(op))
         _, _, k0, k1, n0, n1 = tile_grid(op)[0]
-        em.copy(em.const("weights"), em.l1("weights"), (k1 - k0) * (n1 - n0))
+        em.copy(em.const("weights"), em.l1("weights"), packed_size((k1 - k0) * (n1 - n0), array_mode(op)[0]))
         em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)
 
     def emit(self, op, em):
         m, k, n = dot_product_shape(op)
         grid = tile_grid(op)
-        offsets = np.cumsum([0] + [(k1 - k0) * (n1 - n0) for _, _, k0, k1, n0, n1 in grid])
+        sizes = [packed_size((k1 - k0) * (n1 - n0), array_mode(op)[0]) for _, _, k0, k1, n0, n1 in grid]
+        offsets = np.cumsum([0] + sizes)
         is_conv = op.operation.name == "imc.conv2d"
         em.copy(em.const("params"), em.l1("params"), 12 * n)
         em.copy(em.addr(op.input), em.l1("input"), numel(op.input))
@@ -115,7 +120,7 @@ class ImcEngine(Engine):
                 src = em.l1("input") + r0 * k
             for t, (i, _j, k0, k1, n0, n1) in enumerate(grid):
                 if programmed != t:
-                    em.copy(em.const("weights") + int(offsets[t]), em.l1("weights"), (k1 - k0) * (n1 - n0))
+                    em.copy(em.const("weights") + int(offsets[t]), em.l1("weights"), sizes[t])
                     em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)
                     programmed = t
                 em.cmd(Op.IMC_MVM, flags=ACCUMULATE if i > 0 else 0, in_addr=src + k0, in_stride=k,

@@ -38,9 +38,9 @@ def transpose_dims(f: dict) -> tuple[list[int], list[int]]:
     return [f[f"d{i}"] for i in range(rank)], [f[f"p{i}"] for i in range(rank)]
 
 
-def accesses(cmd: Command, imc_shape: tuple[int, int] | None) -> list[Access]:
+def accesses(cmd: Command, imc_shape: tuple[int, int] | None, weight_bits: int = 8) -> list[Access]:
     """Every byte range `cmd` reads or writes. IMC_MVM needs the (rows, cols) of the matrix
-    programmed last on the issuing core."""
+    programmed last on the issuing core; IMC_PROGRAM its array's weight bits (packed weights)."""
     f, op = cmd.fields, cmd.op
     if op is Op.DMA:
         return [strided("src", False, f["src"], f["rows"], f["row_bytes"], f["src_stride"]),
@@ -48,7 +48,7 @@ def accesses(cmd: Command, imc_shape: tuple[int, int] | None) -> list[Access]:
     if op in (Op.SIGNAL, Op.WAIT, Op.IMC_MODE):
         return []
     if op is Op.IMC_PROGRAM:
-        return [flat("src", False, f["src"], f["rows"] * f["cols"])]
+        return [flat("src", False, f["src"], -(-f["rows"] * f["cols"] * weight_bits // 8))]
     if op is Op.IMC_MVM:
         rows, cols = imc_shape
         result = [strided("in_addr", False, f["in_addr"], f["m"], rows, f["in_stride"])]

@@ -13,6 +13,38 @@ def wrap_int32(values: np.ndarray) -> np.ndarray:
     return (values & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
 
 
+def packed_size(n: int, bits: int) -> int:
+    """Bytes of `n` weights packed at `bits` bits each (8 bits: plain int8)."""
+    return -(-n * bits // 8)
+
+
+def pack_weights(codes: np.ndarray, bits: int) -> bytes:
+    """Row-major weight codes → the bytes IMC_PROGRAM reads in a `bits`-bit mode.
+
+    Element i occupies bits [i*bits, (i+1)*bits) of the blob, least significant bit first
+    within each byte; codes are two's complement, except 1-bit (binary) where bit 1 is +1 and
+    bit 0 is -1. 8 bits is plain int8.
+    """
+    flat = np.asarray(codes, np.int64).reshape(-1)
+    if bits == 8:
+        return flat.astype(np.int8).tobytes()
+    raw = (flat > 0).astype(np.uint8) if bits == 1 else (flat & ((1 << bits) - 1)).astype(np.uint8)
+    planes = ((raw[:, None] >> np.arange(bits, dtype=np.uint8)) & 1).reshape(-1)
+    return np.packbits(planes, bitorder="little").tobytes()
+
+
+def unpack_weights(blob: np.ndarray, n: int, bits: int) -> np.ndarray:
+    """The inverse of pack_weights: `n` int64 codes from the packed bytes `blob` (uint8)."""
+    if bits == 8:
+        return blob[:n].view(np.int8).astype(np.int64)
+    planes = np.unpackbits(blob, bitorder="little")[: n * bits].reshape(n, bits).astype(np.int64)
+    raw = (planes << np.arange(bits)).sum(axis=1)
+    if bits == 1:
+        return raw * 2 - 1
+    sign = 1 << (bits - 1)
+    return (raw ^ sign) - sign
+
+
 def weight_range(bits: int) -> tuple[int, int]:
     """Values a weight cell holds in a `bits`-bit mode (1 bit: the binary weights -1 and +1)."""
     return (-1, 1) if bits == 1 else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
@@ -31,15 +63,12 @@ class ImcArray:
         return None if self.weights is None else self.weights.shape
 
     def program(self, mem: Memory, f: dict) -> None:
+        """Write a rows x cols matrix; narrow modes read it packed (see pack_weights), so every
+        bit pattern is a valid weight and there is nothing to range-check."""
         rows, cols = f["rows"], f["cols"]
-        w = mem.view(f["src"], rows, cols, cols, np.int8)
-        lo, hi = weight_range(self.weight_bits)
-        bad = (w < lo) | (w > hi) | ((w == 0) if self.weight_bits == 1 else False)
-        if bad.any():
-            r, c = np.argwhere(bad)[0]
-            raise StreamError(f"weight {int(w[r, c])} at row {r}, column {c} does not fit the "
-                              f"{self.weight_bits}-bit array mode")
-        self.weights = w.astype(np.float64)
+        n = rows * cols
+        blob = mem.view(f["src"], 1, packed_size(n, self.weight_bits), 0, np.uint8).reshape(-1)
+        self.weights = unpack_weights(blob, n, self.weight_bits).reshape(rows, cols).astype(np.float64)
 
     def mvm(self, mem: Memory, f: dict, flags: int) -> None:
         rows, cols = self.weights.shape

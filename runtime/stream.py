@@ -16,7 +16,7 @@ from enum import IntEnum
 
 MAGIC = b"CVCS"
 VERSION_MAJOR = 1
-VERSION_MINOR = 1  # 1.1 added IMC_MODE
+VERSION_MINOR = 2  # 1.1 added IMC_MODE; 1.2 packs narrow weights for IMC_PROGRAM
 HEADER = struct.Struct("<4sHHIII")  # magic, major, minor, payload_size, crc32, section_count
 SECTION_HEADER = struct.Struct("<II")  # kind, size
 IO_FIXED = struct.Struct("<BBBBIdi")  # direction, dtype, rank, reserved, addr, scale, zero_point

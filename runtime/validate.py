@@ -237,7 +237,7 @@ def validate(stream: Stream, target: Target, name: str = "stream.bin") -> Plan:
             if cmd.op is Op.IMC_MVM and imc_shape is None:
                 fail(f"{where} runs before any IMC_PROGRAM on core {core}")
             problem = _check_fields(cmd, target)
-            accs = [] if problem else accesses(cmd, imc_shape)
+            accs = [] if problem else accesses(cmd, imc_shape, mode[0])
             compute = cmd.op.name.startswith(("IMC_", "DPU_"))
             for a in accs:
                 problem = problem or _check_access(a, target, core, compute)

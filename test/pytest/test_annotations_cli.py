@@ -343,7 +343,8 @@ def test_input_range_of_unknown_input_warns(models_dir, tmp_path):
 
 EXAMPLES = {"latency_budget.cva": "resnet_mini", "layer_budget.cva": "resnet_mini",
             "never_in_dram.cva": "resnet_mini", "pin_cores.cva": "resnet_mini",
-            "digits_input_range.cva": "digits_cnn"}
+            "digits_input_range.cva": "digits_cnn",
+            "digits_mixed_precision.cva": "digits_cnn"}  # behaviour: test_mixed_precision.py
 
 
 def example_compile(models_dir, tmp_path, repo_root, name, text=None):
