@@ -24,6 +24,12 @@ def dma_cycles(target, nbytes: int, *levels: str) -> int:
     return max(m.latency_cycles for m in mems) + math.ceil(nbytes / bandwidth)
 
 
+def constants_level(op) -> str:
+    """Where the op's constants live: "l2" if a `resident` rule preloaded them on chip."""
+    attrs = op.operation.attributes
+    return "l2" if "resident_source" in attrs else "dram"
+
+
 @dataclass(frozen=True)
 class Cost:
     """Estimated cycles of one op on one core."""

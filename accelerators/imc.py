@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from convc.accelerators.base import Cost, Engine, dma_cycles
+from convc.accelerators.base import Cost, Engine, constants_level, dma_cycles
 from convc.compiler.mlir import ir
 from convc.compiler.quant_math import BITS
 from convc.compiler.tosa_eval import const_value
@@ -45,12 +45,33 @@ def array_mode(op) -> tuple[int, int]:
     return BITS[weights], get_int(op, "in_bits", 8)
 
 
-def tile_grid(op):
-    """[(i, j, k0, k1, n0, n1)] in execution order: column tiles outer, row tiles inner."""
+def full_tile_grid(op):
+    """Every tile of the op's tiling, [(i, j, k0, k1, n0, n1)]: column tiles outer, row tiles inner."""
     _, k, n = dot_product_shape(op)
     tr, tc = get_int(op, "tile_rows"), get_int(op, "tile_cols")
     return [(i, j, k0, min(k, k0 + tr), n0, min(n, n0 + tc))
             for j, n0 in enumerate(range(0, n, tc)) for i, k0 in enumerate(range(0, k, tr))]
+
+
+def zero_tiles(op) -> list[int]:
+    """Indices (into full_tile_grid) of all-zero weight tiles that can be skipped: their
+    partial sums are zero. Each column keeps its first tile if all of them are zero, because
+    some MVM has to write that column's accumulators."""
+    wm = weight_matrix(op)
+    grid = full_tile_grid(op)
+    zero = [not wm[k0:k1, n0:n1].any() for _, _, k0, k1, n0, n1 in grid]
+    skip = []
+    for j in sorted({g[1] for g in grid}):
+        column = [t for t, g in enumerate(grid) if g[1] == j]
+        zeros = [t for t in column if zero[t]]
+        skip += zeros[1:] if len(zeros) == len(column) else zeros
+    return sorted(skip)
+
+
+def tile_grid(op):
+    """The tiles the array runs, in execution order (minus `skip_tiles` from a sparsity opportunity)."""
+    skip = set(get_array(op, "skip_tiles")) if "skip_tiles" in op.operation.attributes else set()
+    return [g for t, g in enumerate(full_tile_grid(op)) if t not in skip]
 
 
 class ImcEngine(Engine):
@@ -81,18 +102,19 @@ class ImcEngine(Engine):
         # Before the tile pass runs, assume array-sized tiles.
         tr = get_int(op, "tile_rows") or min(k, target.imc.rows)
         tc = get_int(op, "tile_cols") or min(n, target.imc.cols)
-        n_tiles = math.ceil(k / tr) * math.ceil(n / tc)
+        n_tiles = len(tile_grid(op)) if get_int(op, "tile_rows") else math.ceil(k / tr) * math.ceil(n / tc)
         blocks = math.ceil(m / (get_int(op, "m_block") or m))
         weight_bits, input_bits = array_mode(op)
         program = math.ceil(tr * target.imc.program_cycles_per_row * weight_bits / 8)
-        load_tile = dma_cycles(target, packed_size(tr * tc, weight_bits), "dram", "l1") + program
+        home = constants_level(op)
+        load_tile = dma_cycles(target, packed_size(tr * tc, weight_bits), home, "l1") + program
         reprograms = max(0, n_tiles * (blocks if n_tiles > 1 else 1) - 1)
         lanes = target.dpu.lanes
         mvm = math.ceil(target.imc.cycles_per_mvm * input_bits / 8)
         compute = (reprograms * load_tile + m * n_tiles * mvm + math.ceil(m * n / lanes)
                    + (math.ceil(m * k / lanes) if op.operation.name == "imc.conv2d" else 0))
         dma = (dma_cycles(target, numel(op.input), "l2", "l1")
-               + dma_cycles(target, m * n, "l1", "l2") + dma_cycles(target, 12 * n, "dram", "l1"))
+               + dma_cycles(target, m * n, "l1", "l2") + dma_cycles(target, 12 * n, home, "l1"))
         return Cost(load_tile, compute, dma)
 
     def emit_prefetch(self, op, em):
@@ -118,13 +140,15 @@ class ImcEngine(Engine):
                 src = em.l1("patches")
             else:
                 src = em.l1("input") + r0 * k
-            for t, (i, _j, k0, k1, n0, n1) in enumerate(grid):
+            written = set()  # columns whose accumulators hold a partial sum already
+            for t, (_i, j, k0, k1, n0, n1) in enumerate(grid):
                 if programmed != t:
                     em.copy(em.const("weights") + int(offsets[t]), em.l1("weights"), sizes[t])
                     em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)
                     programmed = t
-                em.cmd(Op.IMC_MVM, flags=ACCUMULATE if i > 0 else 0, in_addr=src + k0, in_stride=k,
+                em.cmd(Op.IMC_MVM, flags=ACCUMULATE if j in written else 0, in_addr=src + k0, in_stride=k,
                        out_addr=em.l1("acc") + 4 * n0, out_stride=4 * n, m=rows)
+                written.add(j)
             em.cmd(Op.DPU_REQUANT, in_addr=em.l1("acc"), in_stride=4 * n, out_addr=em.l1("output") + r0 * n,
                    out_stride=n, m=rows, c=n, params_addr=em.l1("params"), out_zp=get_int(op, "out_zp"),
                    clamp_min=get_int(op, "clamp_min"), clamp_max=get_int(op, "clamp_max"))
@@ -144,7 +168,10 @@ class ImcEngine(Engine):
     def describe(self, op):
         m, k, n = dot_product_shape(op)
         grid = tile_grid(op)
-        return {"mvm_shape": [m, k, n], "row_tiles": len({g[0] for g in grid}),
-                "col_tiles": len({g[1] for g in grid}), "tile": [get_int(op, "tile_rows"), get_int(op, "tile_cols")],
+        full = full_tile_grid(op)
+        skipped = len(full) - len(grid)
+        return {"mvm_shape": [m, k, n], **({"skipped_zero_tiles": skipped} if skipped else {}),
+                "row_tiles": len({g[0] for g in full}),
+                "col_tiles": len({g[1] for g in full}), "tile": [get_int(op, "tile_rows"), get_int(op, "tile_cols")],
                 "m_block": get_int(op, "m_block")}
 

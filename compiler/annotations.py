@@ -67,7 +67,8 @@ _ATOM_TESTS = {
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str             # place, precision, tile, latency, memory, never_in_dram, max_error, input_range
+    kind: str             # place, precision, tile, resident, fuse, latency, memory, never_in_dram,
+                          # never_leaves_core, max_error, input_range, reduced_precision, sparsity
     selector: Selector | None
     values: tuple         # kind-specific, hashable (see _Build)
     path: str
@@ -191,6 +192,15 @@ class _Build(Transformer):
     def tile(self, meta, c):
         return self._rule(meta, "tile", c[0], rows=int(c[1]), cols=int(c[2]))
 
+    def resident(self, meta, c):
+        return self._rule(meta, "resident", c[0])
+
+    def fuse(self, meta, c):
+        return self._rule(meta, "fuse", c[0], fuse=True)
+
+    def no_fuse(self, meta, c):
+        return self._rule(meta, "fuse", c[0], fuse=False)
+
     def constraint(self, meta, c):
         return replace(c[0], line=meta.line, column=meta.column)  # point at the statement
 
@@ -223,6 +233,9 @@ class _Build(Transformer):
 
     def o_precision(self, meta, c):
         return self._rule(meta, "reduced_precision", c[0])
+
+    def o_sparsity(self, meta, c):
+        return self._rule(meta, "sparsity", c[0])
 
     def start(self, meta, c):
         return c

@@ -51,7 +51,7 @@ def check(compiled, annotations, verify_result=None) -> list[str]:
             checked.append(rule.where)
         for rule in annotations.of_kind("memory"):
             level, bound = rule.value("level"), rule.value("bytes")
-            used = {"l2": info.get("l2_peak_bytes", 0), "dram": info.get("dram_bytes", 0),
+            used = {"l2": info.get("l2_peak_bytes", 0) + info.get("l2_resident_bytes", 0), "dram": info.get("dram_bytes", 0),
                     "l1": info.get("l1_peak_bytes", 0)}[level]
             if used > bound:
                 _fail(rule, f"{level} use {used} bytes > {bound}")
@@ -84,11 +84,14 @@ def contradictions(annotations) -> None:
         return
     seen = {}
     for rule in annotations.rules:
-        if rule.kind not in ("place", "precision", "tile") or rule.selector is None:
+        if rule.kind not in ("place", "precision", "tile", "fuse") or rule.selector is None:
             continue
         key = (rule.kind, rule.selector.text)
         if key in seen and seen[key].values != rule.values:
             first = seen[key]
+            if rule.kind == "fuse":
+                raise ConvcError(f"{rule.where}: contradicts {first.where}: 'fuse' and 'no_fuse' "
+                                 f"for the same selector {rule.selector.text}")
             raise ConvcError(f"{rule.where}: contradicts {first.where}: both are '{rule.kind} "
                              f"{rule.selector.text}' rules with different values")
         seen.setdefault(key, rule)

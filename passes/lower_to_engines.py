@@ -27,7 +27,7 @@ from convc.compiler.mlir import func, ir
 from convc.compiler.passes_api import Pass
 from convc.dialects import dpu, imc
 from convc.dialects.attrs import f64, i32_array, i64, i64_array
-from convc.passes._directives import set_source
+from convc.passes._directives import layer_of, refuse, rule_for, set_source
 from convc.passes._precision import INT8, choose
 from convc.passes.quantize import TRANSPARENT, qparams_of
 
@@ -62,6 +62,13 @@ def _activation_source(op):
         if _scalar_const(_other_operand(op, candidate)) is not None and not is_constant(candidate):
             return candidate
     return None
+
+
+def _why_not_fused(value) -> str:
+    uses = users(value)
+    if len(uses) > 1 and any(op_name(u) in ACTIVATIONS for u in uses):
+        return f"its result has {len(uses)} users, so an activation cannot be folded into it"
+    return "no clamp, ReLU or max/min against a constant follows it"
 
 
 def _compact_broadcast(const: np.ndarray, shape) -> np.ndarray:
@@ -99,28 +106,52 @@ class _Lowering:
         lo, hi = defining_op(value).attributes[f"convc.clip_{precision.activations}"]
         return qm.activation_qparams(lo, hi, precision.act_bits)
 
-    def layer(self, out, build, has_weights=False):
-        """Build a layer at int8, ask the annotations for its precision, rebuild if it differs.
+    def layer(self, start, build, has_weights=False, fusion=None):
+        """Build a layer at int8, then apply the annotations: its precision, and whether the
+        activations after it fuse into its clamp. Rebuilds if either differs from the default.
 
-        `build(precision)` creates the layer's op (and its constants) and returns it.
+        `start` is the layer's own result; `build(precision, out, lo, hi)` creates the op (and
+        its constants) producing `out` with the real clamp [lo, hi]. `fusion` fixes
+        (out, lo, hi) for an op that is itself an activation. Returns (op, out).
         """
-        new = build(INT8)
+        fused_here, may_fuse = [], fusion is None
+        if may_fuse:
+            before = set(self.fused)
+            fusion = self.activation_chain(start)
+            fused_here = [v for v in self.fused if v not in before]
+        new = build(INT8, *fusion)
         new.operation.attributes["id"] = i64(self._engine_op_count() - 1)  # for `layer N` selectors
         precision, rule = choose(self.ctx, new, has_weights)
+        fuse_rule = rule_for(self.ctx, "fuse", new) if may_fuse else None
         del new.operation.attributes["id"]  # convc-check-precision numbers the final ops
-        if rule is None:
-            return new  # int8 by heuristic; convc-check-precision records that
-        if precision != INT8:
-            self._discard(new)
-            new = build(precision)
+        unfuse = fuse_rule is not None and not fuse_rule.value("fuse") and fused_here
+        if fuse_rule is not None and fuse_rule.value("fuse") and not fused_here:
+            refuse(self.ctx, fuse_rule, f"no activation can fuse into layer '{layer_of(new).node}' "
+                                        f"({_why_not_fused(start)})", "no fusion")
+            fuse_rule = None
+        if unfuse:
+            self.fused.difference_update(fused_here)
+            fusion = (start, -math.inf, math.inf)
+        if fuse_rule is not None:
+            set_source(new, "fusion", fuse_rule)
+        if rule is None and not unfuse:
+            return new, fusion[0]  # int8 by heuristic; convc-check-precision records that
+        self._discard(new)
+        new = build(precision, *fusion)
         attrs = new.operation.attributes
-        if has_weights:
-            attrs["weight_precision"] = ir.StringAttr.get(precision.weights)
-        attrs["act_bits"] = i64(precision.act_bits)
+        if fuse_rule is not None:
+            set_source(new, "fusion", fuse_rule)
+        if rule is not None:
+            if has_weights:
+                attrs["weight_precision"] = ir.StringAttr.get(precision.weights)
+            attrs["act_bits"] = i64(precision.act_bits)
+            set_source(new, "precision", rule)
         if precision.act_bits < 8:
-            self.narrowed[out] = (ir.FloatAttr(attrs["out_scale"]).value, ir.IntegerAttr(attrs["out_zp"]).value)
-        set_source(new, "precision", rule)
-        return new
+            self.narrowed[fusion[0]] = (ir.FloatAttr(attrs["out_scale"]).value, ir.IntegerAttr(attrs["out_zp"]).value)
+        return new, fusion[0]
+
+    def bind(self, new, out):
+        self.vmap[out] = new.output
 
     def _engine_op_count(self):
         return sum(1 for op in self.block.operations if engine_of(op) is not None)
@@ -198,11 +229,10 @@ class _Lowering:
         x, pad = self.window_input(op)
         w = tosa_eval.const_value(defining_op(op.operands[1]))
         b = np.broadcast_to(tosa_eval.const_value(defining_op(op.operands[2])).reshape(-1), (w.shape[0],))
-        out, lo, hi = self.activation_chain(op.results[0])
         s_in, zp_in = self.q(x)
         loc = op.location
 
-        def build(p):
+        def build(p, out, lo, hi):
             wq, s_w = qm.weight_qparams(w, axis=0, precision=p.weights)
             return imc.Conv2dOp(
                 self.vmap[x], dense_constant(wq, loc=loc),
@@ -210,7 +240,7 @@ class _Lowering:
                 i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
                 i64_array(tosa_eval.int_array(op, "dilation")),
                 **self.requant_attrs(s_in, s_w, zp_in, out, lo, hi, p), output=_i8(_shape(out)), loc=loc)
-        self.vmap[out] = self.layer(out, build, has_weights=True).output
+        self.bind(*self.layer(op.results[0], build, has_weights=True))
 
     def depthwise_conv2d(self, op):
         x, pad = self.window_input(op)
@@ -219,11 +249,10 @@ class _Lowering:
             raise UnsupportedOpError(f"{describe(op)}: depthwise channel multiplier {w.shape[3]} is not supported")
         w = w[..., 0]
         b = np.broadcast_to(tosa_eval.const_value(defining_op(op.operands[2])).reshape(-1), (w.shape[2],))
-        out, lo, hi = self.activation_chain(op.results[0])
         s_in, zp_in = self.q(x)
         loc = op.location
 
-        def build(p):
+        def build(p, out, lo, hi):
             wq, s_w = qm.weight_qparams(w, axis=2, precision=p.weights)
             # The DPU subtracts the zero point itself, so the bias needs no correction here.
             bias = dense_constant(np.clip(np.rint(b / (s_in * s_w)), -2**31, 2**31 - 1).astype(np.int32), loc=loc)
@@ -232,7 +261,7 @@ class _Lowering:
                 i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
                 i64_array(tosa_eval.int_array(op, "dilation")),
                 **self.requant_attrs(s_in, s_w, zp_in, out, lo, hi, p), output=_i8(_shape(out)), loc=loc)
-        self.vmap[out] = self.layer(out, build, has_weights=True).output
+        self.bind(*self.layer(op.results[0], build, has_weights=True))
 
     def matmul(self, op):
         a, b = op.operands[0], op.operands[1]
@@ -255,17 +284,17 @@ class _Lowering:
                 if c.size in (1, w.shape[1]):
                     bias = np.broadcast_to(c.reshape(-1), (w.shape[1],))
                     chain.append(add.results[0])
-        final, lo, hi = self.activation_chain(chain[-1])
         s_in, zp_in = self.q(a)
         loc = op.location
 
-        def build(p):
+        def build(p, final, lo, hi):
             wq, s_w = qm.weight_qparams(w, axis=1, precision=p.weights)
             return imc.MatmulOp(
                 self.vmap[a], dense_constant(wq, loc=loc),
                 self.bias(bias, wq.T, s_in, s_w, zp_in, loc),
                 **self.requant_attrs(s_in, s_w, zp_in, final, lo, hi, p), output=_i8(_shape(out)), loc=loc)
-        result = self.layer(final, build, has_weights=True).output
+        new, final = self.layer(chain[-1], build, has_weights=True)
+        result = new.output
         if _shape(final) != _shape(out):
             result = dpu.ReshapeOp(result, _i8(_shape(final)), loc=loc).output
         for v in chain[1:]:
@@ -277,10 +306,9 @@ class _Lowering:
         sign_l, sign_r = 1.0, (-1.0 if op_name(op) == "tosa.sub" else 1.0)
         if is_constant(lhs) and not is_constant(rhs):
             lhs, rhs, sign_l, sign_r = rhs, lhs, sign_r, sign_l
-        out, lo, hi = self.activation_chain(op.results[0])
         s_a, zp_a = self.q(lhs)
 
-        def build(p):
+        def build(p, out, lo, hi):
             s_out, zp_out = self.q_out(out, p)
             (s_b, zp_b), b = self.rhs_operand(rhs, lhs, op.location)
             (m_a, m_b), shift = qm.shared_shift_multipliers([sign_l * s_a / s_out, sign_r * s_b / s_out])
@@ -288,17 +316,16 @@ class _Lowering:
             return dpu.AddOp(self.vmap[lhs], b, i64(zp_a), i64(m_a), i64(zp_b), i64(m_b), i64(shift),
                              i64(zp_out), f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)),
                              loc=op.location)
-        self.vmap[out] = self.layer(out, build).output
+        self.bind(*self.layer(op.results[0], build))
 
     def mul(self, op):
         lhs, rhs = op.operands[0], op.operands[1]
         if is_constant(lhs) and not is_constant(rhs):
             lhs, rhs = rhs, lhs
-        out, lo, hi = self.activation_chain(op.results[0])
         s_a, zp_a = self.q(lhs)
         scalar = _scalar_const(rhs)
 
-        def build(p):
+        def build(p, out, lo, hi):
             s_out, zp_out = self.q_out(out, p)
             cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
             if scalar is not None:  # multiplying by a constant only changes the scale
@@ -309,7 +336,7 @@ class _Lowering:
             mult, shift = qm.multiplier(s_a * s_b / s_out)
             return dpu.MulOp(self.vmap[lhs], b, i64(zp_a), i64(zp_b), i64(mult), i64(shift), i64(zp_out),
                              f64(s_out), i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
-        self.vmap[out] = self.layer(out, build).output
+        self.bind(*self.layer(op.results[0], build))
 
     def activation(self, op):
         """A clamp that could not fuse into its producer: a DPU rescale with a clamp."""
@@ -319,13 +346,13 @@ class _Lowering:
         out, lo, hi = self.activation_chain_from(op)
         s_in, zp_in = self.q(src)
 
-        def build(p):
+        def build(p, out, lo, hi):
             s_out, zp_out = self.q_out(out, p)
             mult, shift = qm.multiplier(s_in / s_out)
             cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
             return dpu.RescaleOp(self.vmap[src], i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out),
                                  i64(cmin), i64(cmax), output=_i8(_shape(out)), loc=op.location)
-        self.vmap[out] = self.layer(out, build).output
+        self.bind(*self.layer(out, build, fusion=(out, lo, hi)))
 
     def activation_chain_from(self, op):
         """Like activation_chain, but starting with `op` itself as the first activation."""
@@ -351,10 +378,9 @@ class _Lowering:
 
     def avg_pool2d(self, op):
         x, pad = self.window_input(op)
-        out, lo, hi = self.activation_chain(op.results[0])
         s_in, zp_in = self.q(x)
 
-        def build(p):
+        def build(p, out, lo, hi):
             s_out, zp_out = self.q_out(out, p)
             mult, shift = qm.multiplier(s_in / s_out, max_shift=40)
             cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
@@ -362,7 +388,7 @@ class _Lowering:
                                  i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad), i64(0),
                                  i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin),
                                  i64(cmax), output=_i8(_shape(out)), loc=op.location)
-        self.vmap[out] = self.layer(out, build).output
+        self.bind(*self.layer(op.results[0], build))
 
     def transpose(self, op):
         new = dpu.TransposeOp(self.vmap[op.operands[0]], ir.DenseI64ArrayAttr.get(tosa_eval.int_array(op, "perms")),

@@ -1,6 +1,8 @@
 """convc-plan-memory: give every tensor an address in L1, L2 or DRAM.
 
-- Constants (weight tiles, requantization parameters) are packed into DRAM.
+- Constants (weight tiles, requantization parameters) are packed into DRAM, except for layers
+  a `resident` rule selects: theirs are preloaded into the bottom of L2 when the stream loads
+  (DATA segments) and stay there across inferences, out of reach of activation reuse.
 - Network inputs and outputs live in DRAM, where the host reads and writes them.
 - Intermediate activations live in the shared L2. Buffers are reused once every consumer of
   the previous tenant has run (liveness over program order, first-fit placement). Reuse across
@@ -20,6 +22,7 @@ from convc.compiler.locations import describe
 from convc.compiler.mlir import ir
 from convc.compiler.passes_api import Pass
 from convc.dialects.attrs import get_int, i64, numel
+from convc.passes._directives import layer_of, refuse, rule_for, set_source
 from convc.passes._engine_ops import engine_ops
 
 
@@ -86,10 +89,22 @@ def run(module_op, ctx) -> None:
     func_op = entry_func(module_op)
     ops = engine_ops(module_op)
     dram = _Bump(target.dram.base, target.dram.size)
+    resident = _Bump(target.l2.base, target.l2.size)
 
     for op in ops:  # constants
-        for name, blob in engine_of(op).constants(op).items():
-            addr = dram.take(len(blob))
+        constants = engine_of(op).constants(op)
+        home = dram
+        rule = rule_for(ctx, "resident", op) if constants else None
+        if rule is not None:
+            need = sum(align(len(blob)) for blob in constants.values())
+            if resident.top + need <= resident.base + resident.size:
+                home = resident
+                set_source(op, "resident", rule)
+            else:
+                refuse(ctx, rule, f"the constants of layer '{layer_of(op).node}' ({need} bytes) do not fit "
+                                  f"the {resident.base + resident.size - resident.top} bytes of L2 left", "DRAM")
+        for name, blob in constants.items():
+            addr = home.take(len(blob))
             if addr is None:
                 raise TargetFitError(f"{describe(op)}: constants exceed {target.name}'s DRAM")
             op.operation.attributes["const_" + name] = i64(addr)
@@ -107,7 +122,7 @@ def run(module_op, ctx) -> None:
         [in_addrs[_root(v).arg_number] if isinstance(_root(v).owner, ir.Block) else outputs[_root(v)]
          for v in ret.operands])
 
-    l2 = _FirstFit(target.l2.base, target.l2.size)
+    l2 = _FirstFit(resident.top, target.l2.base + target.l2.size - resident.top)
     spilled = l1_peak = 0
     for op in ops:
         attrs = op.operation.attributes
@@ -138,6 +153,8 @@ def run(module_op, ctx) -> None:
             op.operation.attributes["out_addr"] = i64(addr)
     ctx.info.update(l1_peak_bytes=l1_peak, l2_peak_bytes=l2.peak, dram_bytes=dram.top - dram.base,
                     dram_spill_bytes=spilled)
+    if resident.top > resident.base:
+        ctx.info["l2_resident_bytes"] = resident.top - resident.base
 
 
 def _plan_l1(op, target):

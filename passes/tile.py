@@ -5,14 +5,18 @@ accumulation; N beyond its columns becomes column tiles. Input vectors are group
 of `m_block`, the largest that keeps the layer's L1 working set within the core's L1.
 The op verifiers then check every tile against `array_rows` x `array_cols`. A `tile` rule of
 the annotation file sets the tile shape (checked against the array); `tile_source` records it.
+A `sparsity` opportunity makes the layer skip its all-zero weight tiles (`skip_tiles`): they
+are neither loaded, programmed nor multiplied. Choosing a `tile` shape that matches the
+zero blocks of a pruned layer is the expert's lever.
 """
 
 from convc.accelerators import engine_of
 from convc.accelerators.base import align
+from convc.accelerators.imc import full_tile_grid, zero_tiles
 from convc.compiler.errors import TargetFitError
 from convc.compiler.locations import describe
 from convc.compiler.passes_api import Pass
-from convc.dialects.attrs import i64
+from convc.dialects.attrs import i64, i64_array
 from convc.dialects.imc import IMC_OPS, dot_product_shape
 from convc.passes._directives import refuse, rule_for, set_source
 from convc.passes._engine_ops import engine_ops
@@ -24,7 +28,8 @@ def l1_bytes(buffers) -> int:
 
 def run(module_op, ctx) -> None:
     target = ctx.target
-    tiles = 0
+    tiles = skipped = 0
+    sparse_rules = {}  # rule -> tiles it skipped
     for op in engine_ops(module_op):
         if not isinstance(op, IMC_OPS):
             continue
@@ -45,6 +50,14 @@ def run(module_op, ctx) -> None:
         set_source(op, "tile", rule)
         attrs["array_rows"] = i64(target.imc.rows)
         attrs["array_cols"] = i64(target.imc.cols)
+        sparse = rule_for(ctx, "sparsity", op)
+        if sparse is not None:
+            skip = zero_tiles(op)
+            sparse_rules[sparse] = sparse_rules.get(sparse, 0) + len(skip)
+            if skip:
+                attrs["skip_tiles"] = i64_array(skip)
+                set_source(op, "sparsity", sparse)
+                skipped += len(skip)
         engine = engine_of(op)
         block = m
         while block > 1 and l1_bytes(engine.l1_buffers(op, target, block)) > target.l1.size:
@@ -54,8 +67,14 @@ def run(module_op, ctx) -> None:
             raise TargetFitError(f"{describe(op)} needs {need} bytes of L1 even one row at a time, "
                                  f"but {target.name}'s L1 holds {target.l1.size}")
         attrs["m_block"] = i64(block)
-        tiles += -(-k // rows) * -(-n // cols)
+        tiles += len(full_tile_grid(op))
     ctx.info["imc_tiles"] = tiles
+    if sparse_rules:
+        ctx.info["skipped_zero_tiles"] = skipped
+    for rule, count in sorted(sparse_rules.items(), key=lambda item: item[0].line):
+        if count == 0:
+            ctx.warnings.append(f"{rule.where}: sparsity opportunity not exploited: no all-zero weight tile "
+                                f"under the layers' tiling (a smaller `tile` may expose some)")
 
 
 PASS = Pass("convc-tile", run, "Tile IMC products to the array size and L1-sized row blocks")
