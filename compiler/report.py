@@ -17,10 +17,10 @@ def _decisions(op) -> dict:
     """Each decision the passes made for this op, and where it came from."""
     out = {}
     attrs = op.operation.attributes
-    for name in ("core", "tile", "precision"):
+    for name in ("core", "tile", "precision", "fusion", "resident", "sparsity"):
         key = f"{name}_source"
         if key in attrs:
-            out[name] = str(attrs[key]).strip('"')
+            out[name] = ir.StringAttr(attrs[key]).value
     return out
 
 

@@ -10,13 +10,18 @@ import numpy as np
 import onnxruntime as ort
 
 from convc.compiler import int_reference
+from convc.compiler.errors import ConvcError
 from convc.compiler.quant_math import quantize
 from convc.runtime.host import Program
 
 
 def verify(compiled, model_path, samples: list[list[np.ndarray]]) -> dict:
     program = Program(compiled.stream, compiled.target)
-    session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    try:
+        session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... classes
+        first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+        raise ConvcError(f"--verify: onnxruntime cannot load {model_path} to compare against: {first}") from None
     ins = program.inputs
     exact, cosines, max_err, top1 = True, [], 0.0, 0
     for sample in samples:

@@ -162,6 +162,23 @@ def test_reduced_precision():
     assert (rule.line, rule.column) == (2, 2)
 
 
+def test_sparsity():
+    rule = one("opportunity sparsity op Gemm")
+    assert rule.kind == "sparsity" and rule.values == () and rule.selector.atoms == (("optype", "Gemm"),)
+
+
+def test_resident():
+    rule = one('resident "/fc/Gemm" and kind imc.matmul')
+    assert rule.kind == "resident" and rule.values == ()
+    assert rule.selector.atoms == (("name", "/fc/Gemm"), ("kind", "imc.matmul"))
+
+
+@pytest.mark.parametrize("statement, fuse", [("fuse all", True), ("no_fuse op Conv", False)])
+def test_fuse_and_no_fuse_are_one_kind(statement, fuse):
+    rule = one(statement)
+    assert rule.kind == "fuse" and rule.value("fuse") is fuse
+
+
 def test_every_kind_in_one_file_keeps_order_lines_and_columns():
     text = """version 1
 # every statement kind
@@ -325,7 +342,7 @@ def test_no_rule_of_a_kind_matches():
     ("version 1\nplace where kernel == 3 on core 1\n",
      "f.cva:2:23: unexpected '3', expected kernel (e.g. 3x3)"),
     ("version 1\nversion 1\n",
-     "f.cva:2:1: unexpected 'version', expected constraint, end of file, opportunity, place, precision, tile"),
+     "f.cva:2:1: unexpected 'version', expected constraint, end of file, fuse, no_fuse, opportunity, place, precision, resident, tile"),
 ])
 def test_syntax_error_messages(text, message):
     assert error_of(text) == message
@@ -435,7 +452,7 @@ opportunity reduced_precision op Conv
 TOKENS = ["version", "1", "0", "-3", "2.5", "1e3", "1e999", "place", "precision", "tile", "constraint",
           "opportunity", "on", "imc", "dpu", "core", "weights", "activations", "int8", "int4", "ternary",
           "rows", "cols", "latency", "memory", "never_in_dram", "never_leaves_core", "max_error",
-          "input_range", "reduced_precision", "cycles", "l1", "l2", "dram", "64 KiB", "1.5 MiB", "B",
+          "input_range", "reduced_precision", "sparsity", "resident", "fuse", "no_fuse", "cycles", "l1", "l2", "dram", "64 KiB", "1.5 MiB", "B",
           "all", "and", "op", "Conv", "kind", "imc.conv2d", "dpu.add", "layer", "where", "channels", "%",
           "==", "kernel", "3x3", "stride", "<=", "[", "]", ",", '"', '"x"', '"/fc/Gemm"', "/", "/.*/",
           "/(/", "/[/", "\\", "#", " ", "\t", "\n", "\r\n", "\r"]
