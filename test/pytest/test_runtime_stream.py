@@ -45,7 +45,7 @@ def signal_offset(blob: bytes) -> int:
 def test_round_trip_and_determinism():
     s = small_stream()
     blob = s.encode()
-    assert blob[:4] == b"CVCS" and struct.unpack_from("<HH", blob, 4) == (1, 1)
+    assert blob[:4] == b"CVCS" and struct.unpack_from("<HH", blob, 4) == (1, 2)
     assert len(blob) % 4 == 0
     decoded = Stream.decode(blob)
     assert decoded == s
@@ -113,7 +113,7 @@ def test_dump_text():
     assert ("core 1  #0007  IMC_MVM.acc  in_addr=0x10000000 in_stride=576 "
             "out_addr=0x10080000 out_stride=256 m=64") in text.splitlines()
     assert "data addr=0x80000010 size=2" in text
-    assert text.splitlines()[0].startswith("convc command stream v1.1")
+    assert text.splitlines()[0].startswith("convc command stream v1.2")
     assert "x  int8[1,4]" in text
 
 
@@ -121,7 +121,7 @@ def test_bad_magic_version_crc_size():
     blob = small_stream().encode()
     with pytest.raises(StreamError, match="magic"):
         Stream.decode(b"XVCS" + blob[4:])
-    with pytest.raises(StreamError, match="version 2.1"):
+    with pytest.raises(StreamError, match="version 2.2"):
         Stream.decode(blob[:4] + struct.pack("<H", 2) + blob[6:])
     flipped = bytearray(blob)
     flipped[len(blob) // 2] ^= 0x01
