@@ -45,11 +45,6 @@ def unpack_weights(blob: np.ndarray, n: int, bits: int) -> np.ndarray:
     return (raw ^ sign) - sign
 
 
-def weight_range(bits: int) -> tuple[int, int]:
-    """Values a weight cell holds in a `bits`-bit mode (1 bit: the binary weights -1 and +1)."""
-    return (-1, 1) if bits == 1 else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
-
-
 class ImcArray:
     def __init__(self):
         self.weights: np.ndarray | None = None  # float64 [rows, cols], see mvm()
