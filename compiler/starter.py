@@ -1,12 +1,15 @@
 """--save-annotations: a starter annotation file with every choice the compiler made.
 
-Each layer gets a `place` rule (its core) and, for IMC layers, a `tile` rule (its tile shape).
-Compiling again with the file unchanged pins every decision to the value the heuristics chose,
-so the stream is byte-identical; an expert edits the lines they want to change.
+Each layer gets a `place` rule (its core) and, for IMC layers, a `tile` rule (its tile shape);
+decisions that only annotations make are written where they were taken: `precision` (a
+layer below int8), `resident`, `no_fuse` and `opportunity sparsity`. Compiling again with the
+file unchanged pins every decision, so the stream is byte-identical; an expert edits the lines
+they want to change.
 """
 
 from collections import Counter
 
+from convc.compiler.mlir import ir
 from convc.dialects.attrs import get_int
 from convc.passes._directives import layer_of
 from convc.passes._engine_ops import engine_ops
@@ -33,4 +36,23 @@ def starter_text(compiled, model_path) -> str:
             lines.append(f"place {selector} on {engine} core {get_int(op, 'core')}")
             if layer.kind.startswith("imc."):
                 lines.append(f"tile {selector} rows {get_int(op, 'tile_rows')} cols {get_int(op, 'tile_cols')}")
+            lines += [f"{statement} {selector}{rest}" for statement, rest in _annotation_only(op)]
     return "\n".join(lines) + "\n"
+
+
+def _annotation_only(op) -> list[tuple[str, str]]:
+    """(statement, text after the selector) for decisions the heuristics never take."""
+    attrs = op.operation.attributes
+    out = []
+    weights = ir.StringAttr(attrs["weight_precision"]).value if "weight_precision" in attrs else "int8"
+    acts = get_int(op, "act_bits", 8) if "clamp_min" in attrs else 8
+    if (weights, acts) != ("int8", 8):
+        out.append(("precision", f" weights {weights} activations int{acts}" if "weight_precision" in attrs
+                    else f" activations int{acts}"))
+    if "resident_source" in attrs:
+        out.append(("resident", ""))
+    if "no_fuse" in attrs:
+        out.append(("no_fuse", ""))
+    if "skip_tiles" in attrs:
+        out.append(("opportunity sparsity", ""))
+    return out

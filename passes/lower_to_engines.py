@@ -141,6 +141,8 @@ class _Lowering:
         attrs = new.operation.attributes
         if fuse_rule is not None:
             set_source(new, "fusion", fuse_rule)
+        if unfuse:
+            attrs["no_fuse"] = ir.UnitAttr.get()
         if rule is not None:
             if has_weights:
                 attrs["weight_precision"] = ir.StringAttr.get(precision.weights)

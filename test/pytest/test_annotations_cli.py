@@ -304,6 +304,25 @@ def test_save_annotations_round_trip(models_dir, tmp_path, model):
             assert re.fullmatch(rf"{re.escape(str(saved))}:\d+", row["decided_by"]["tile"]), row
 
 
+def test_save_annotations_keeps_annotation_only_decisions(models_dir, tmp_path, repo_root):
+    """Precision, resident and no_fuse exist only because a file asked for them: the starter
+    file written from such a compile repeats them, so it reproduces the same stream."""
+    m = models_dir / "digits_cnn"
+    mixed = (repo_root / "examples" / "annotations" / "digits_mixed_precision.cva").read_text()
+    cva = tmp_path / "in.cva"
+    cva.write_text(mixed + 'resident "/8/Gemm"\nno_fuse "/2/Conv"\n')
+    saved = tmp_path / "saved.cva"
+    common = [f"{m}.onnx", "--target", "thetis_mp", "--calib", f"{m}.calib.npz"]
+    first = convc(*common, "-o", tmp_path / "a", "--annotations", cva, "--save-annotations", saved)
+    assert first.returncode == 0, first.stderr
+    kinds = {r.kind for r in load(saved).rules}
+    assert kinds == {"place", "tile", "precision", "resident", "fuse"}
+    second = convc(*common, "-o", tmp_path / "b", "--annotations", saved)
+    assert second.returncode == 0, second.stderr
+    assert warnings_of(second) == []
+    assert (tmp_path / "a" / "stream.bin").read_bytes() == (tmp_path / "b" / "stream.bin").read_bytes()
+
+
 # --------------------------------------------------------------------------------------------
 # Node names as written in the ONNX model
 
