@@ -18,10 +18,9 @@ import math
 import numpy as np
 
 from convc.accelerators.base import Cost, Engine, constants_level, dma_cycles
-from convc.compiler.mlir import ir
 from convc.compiler.quant_math import BITS
 from convc.compiler.tosa_eval import const_value
-from convc.dialects.attrs import get_array, get_int, numel, tensor_shape
+from convc.dialects.attrs import get_array, get_int, get_str, numel, tensor_shape
 from convc.dialects.imc import dot_product_shape
 from convc.runtime.builder import requant_params
 from convc.runtime.imc import pack_weights, packed_size
@@ -40,9 +39,7 @@ def weight_matrix(op) -> np.ndarray:
 
 def array_mode(op) -> tuple[int, int]:
     """(weight bits, input bits) the op runs the array in."""
-    attrs = op.operation.attributes
-    weights = ir.StringAttr(attrs["weight_precision"]).value if "weight_precision" in attrs else "int8"
-    return BITS[weights], get_int(op, "in_bits", 8)
+    return BITS[get_str(op, "weight_precision", "int8")], get_int(op, "in_bits", 8)
 
 
 def full_tile_grid(op):

@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODELS = REPO_ROOT / "build" / "models"
 
@@ -33,6 +35,15 @@ def ensure_models(models_dir, names):
         spec.loader.exec_module(mod)
         mod.make_all(models_dir, sorted(set(missing)))
     return models_dir
+
+
+def digits_split(models_dir, work):
+    """(model, calibration npz, test inputs, test labels) of digits_cnn; creates `work`."""
+    models = ensure_models(models_dir, ["digits_cnn"])
+    work.mkdir(parents=True, exist_ok=True)
+    with np.load(models / "digits_cnn.test.npz") as z:
+        x, labels = z["x"], z["y"]
+    return models / "digits_cnn.onnx", models / "digits_cnn.calib.npz", x, labels
 
 
 def find_tool(name, override=None):

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_util import (DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, ensure_models,  # noqa: E402
+from bench_util import (DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, digits_split,  # noqa: E402
                         find_tool, ort_session, run_measured)
 
 
@@ -72,11 +72,7 @@ def main(argv=None):
     ap.add_argument("--skip-convc", action="store_true", help="only the onnxruntime rows")
     args = ap.parse_args(argv)
 
-    models = ensure_models(args.models, ["digits_cnn"])
-    args.work.mkdir(parents=True, exist_ok=True)
-    model, calib = models / "digits_cnn.onnx", models / "digits_cnn.calib.npz"
-    with np.load(models / "digits_cnn.test.npz") as z:
-        x, labels = z["x"], z["y"]
+    model, calib, x, labels = digits_split(args.models, args.work)
 
     def acc(logits):
         return float((logits.argmax(1) == labels).mean())

@@ -21,6 +21,14 @@ BITS = {"int8": 8, "int4": 4, "int2": 2, "ternary": 2, "binary": 1}
 ACTIVATION_PRECISIONS = ("int8", "int4", "int2")  # activations are always zero-pointed integers
 
 
+def weight_codes(precision: str) -> tuple[int, int]:
+    """The range of a weight code at `precision` (binary codes are ±1, never 0)."""
+    if precision == "binary":
+        return -1, 1
+    qmax = (1 << (BITS[precision] - 1)) - 1
+    return -qmax, qmax
+
+
 def code_range(bits: int) -> tuple[int, int]:
     """Signed codes of a `bits`-bit activation."""
     return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
@@ -76,7 +84,7 @@ def weight_qparams(w: np.ndarray, axis: int, precision: str = "int8") -> tuple[n
         scales = np.where(amax > 0, amax / QMAX, 1.0)
         q = np.clip(np.rint(rows / scales[:, None]), -QMAX, QMAX)
     elif precision in ("int4", "int2"):
-        q, scales = _symmetric_mse(rows, (1 << (BITS[precision] - 1)) - 1)
+        q, scales = _symmetric_mse(rows, weight_codes(precision)[1])
     elif precision == "ternary":
         delta = 0.7 * np.abs(rows).mean(axis=1, keepdims=True)
         q = np.sign(rows) * (np.abs(rows) > delta)

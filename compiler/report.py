@@ -9,7 +9,7 @@ import json
 from convc.accelerators import engine_of
 from convc.compiler.locations import node_name
 from convc.compiler.mlir import ir
-from convc.dialects.attrs import get_array, get_int
+from convc.dialects.attrs import get_array, get_int, get_str
 from convc.passes._engine_ops import engine_ops
 
 
@@ -28,7 +28,7 @@ def _precision(op) -> dict:
     attrs = op.operation.attributes
     row = {}
     if "weight_precision" in attrs:
-        row["weights"] = ir.StringAttr(attrs["weight_precision"]).value
+        row["weights"] = get_str(op, "weight_precision")
     if "in_bits" in attrs:
         row["inputs"] = f"int{get_int(op, 'in_bits')}"
     row["activations"] = f"int{get_int(op, 'act_bits', 8)}"

@@ -9,8 +9,7 @@ they want to change.
 
 from collections import Counter
 
-from convc.compiler.mlir import ir
-from convc.dialects.attrs import get_int
+from convc.dialects.attrs import get_int, get_str
 from convc.passes._directives import layer_of
 from convc.passes._engine_ops import engine_ops
 
@@ -44,7 +43,7 @@ def _annotation_only(op) -> list[tuple[str, str]]:
     """(statement, text after the selector) for decisions the heuristics never take."""
     attrs = op.operation.attributes
     out = []
-    weights = ir.StringAttr(attrs["weight_precision"]).value if "weight_precision" in attrs else "int8"
+    weights = get_str(op, "weight_precision", "int8")
     acts = get_int(op, "act_bits", 8) if "clamp_min" in attrs else 8
     if (weights, acts) != ("int8", 8):
         out.append(("precision", f" weights {weights} activations int{acts}" if "weight_precision" in attrs

@@ -30,6 +30,13 @@ def get_int(op, name: str, default=None):
     return ir.IntegerAttr(attrs[name]).value
 
 
+def get_str(op, name: str, default=None):
+    attrs = op.operation.attributes if hasattr(op, "operation") else op.attributes
+    if name not in attrs:
+        return default
+    return ir.StringAttr(attrs[name]).value
+
+
 def get_float(op, name: str) -> float:
     attrs = op.operation.attributes if hasattr(op, "operation") else op.attributes
     return ir.FloatAttr(attrs[name]).value

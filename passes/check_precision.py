@@ -12,22 +12,14 @@ opportunities). This pass, on the lowered IR:
 
 from convc.compiler.errors import PassError
 from convc.compiler.locations import describe
-from convc.compiler.quant_math import BITS, code_range
+from convc.compiler.quant_math import code_range, weight_codes
 from convc.compiler.tosa_eval import const_value
 from convc.compiler.passes_api import Pass
-from convc.dialects.attrs import get_int, i64
+from convc.dialects.attrs import get_int, get_str, i64
 from convc.passes._directives import HEURISTIC
 from convc.passes._engine_ops import activation_operands, number_ops, producer
 from convc.passes._precision import OPPORTUNITY_WEIGHTS, activation_precisions, weight_precisions
 from convc.compiler.mlir import ir
-
-
-def weight_codes(precision: str) -> tuple[int, int]:
-    """The range of a weight code at `precision` (binary codes are ±1, never 0)."""
-    if precision == "binary":
-        return -1, 1
-    qmax = (1 << (BITS[precision] - 1)) - 1
-    return -qmax, qmax
 
 
 def bits_of(value) -> int:
@@ -36,10 +28,9 @@ def bits_of(value) -> int:
 
 
 def _check_weights(op) -> None:
-    attrs = op.operation.attributes
-    if "weight_precision" not in attrs:
+    precision = get_str(op, "weight_precision")
+    if precision is None:
         return
-    precision = ir.StringAttr(attrs["weight_precision"]).value
     w = const_value(op.operands[1].owner)
     lo, hi = weight_codes(precision)
     if w.min() < lo or w.max() > hi or (precision == "binary" and (w == 0).any()):
@@ -55,8 +46,7 @@ def _check_output(op) -> None:
 
 
 def _check_modes(op, target) -> None:
-    weights = ir.StringAttr(op.operation.attributes["weight_precision"]).value \
-        if "weight_precision" in op.operation.attributes else "int8"
+    weights = get_str(op, "weight_precision", "int8")
     inputs = f"int{get_int(op, 'in_bits')}"
     if weights not in weight_precisions(target) or inputs not in activation_precisions(target):
         raise PassError(f"{describe(op)}: {target.name}'s arrays have no mode for {weights} weights "
