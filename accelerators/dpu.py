@@ -1,8 +1,8 @@
 """The DPU, the digital vector unit beside each IMC core.
 
 Each DPU op copies its operands into L1, runs one DPU command and copies the result out.
-`dpu.reshape` is a view (no commands; the memory plan aliases it) and `dpu.concat` is only
-strided DMA into slices of its result.
+`dpu.reshape` and `dpu.slice` are views (no commands; the memory plan aliases them) and
+`dpu.concat` is only strided DMA into slices of its result.
 """
 
 import math
@@ -17,7 +17,7 @@ from convc.runtime.builder import requant_params
 from convc.runtime.stream import Op
 
 COUNT_INCLUDE_PAD = 1
-VIEWS = ("dpu.reshape",)
+VIEWS = ("dpu.reshape", "dpu.slice")
 
 
 def _window(op):
@@ -38,7 +38,7 @@ def _clamp(op):
 class DpuEngine(Engine):
     kind = "dpu"
     ops = ("dpu.dwconv2d", "dpu.add", "dpu.mul", "dpu.maxpool", "dpu.avgpool", "dpu.transpose",
-           "dpu.rescale", "dpu.reshape", "dpu.concat")
+           "dpu.rescale", "dpu.reshape", "dpu.slice", "dpu.concat")
 
     def constants(self, op):
         name = op.operation.name

@@ -67,7 +67,7 @@ def zero_tiles(op) -> list[int]:
 
 def tile_grid(op):
     """The tiles the array runs, in execution order (minus `skip_tiles` from a sparsity opportunity)."""
-    skip = set(get_array(op, "skip_tiles")) if "skip_tiles" in op.operation.attributes else set()
+    skip = set(get_array(op, "skip_tiles", []))
     return [g for t, g in enumerate(full_tile_grid(op)) if t not in skip]
 
 

@@ -23,7 +23,6 @@ GRAMMAR = (Path(__file__).with_name("annotations.lark")).read_text()
 _PARSER = Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 SUPPORTED_VERSIONS = (1,)
 SIZE_UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
-DIRECTIVES = ("place", "precision", "tile")
 
 
 class AnnotationError(ConvcError):
@@ -67,8 +66,9 @@ _ATOM_TESTS = {
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str             # place, precision, tile, resident, fuse, latency, memory, never_in_dram,
-                          # never_leaves_core, max_error, input_range, reduced_precision, sparsity
+    kind: str             # place, precision, tile, replicate, resident, fuse, latency, memory,
+                          # never_in_dram, never_leaves_core, max_error, input_range,
+                          # reduced_precision, sparsity, parallelism
     selector: Selector | None
     values: tuple         # kind-specific, hashable (see _Build)
     path: str
@@ -192,6 +192,11 @@ class _Build(Transformer):
     def tile(self, meta, c):
         return self._rule(meta, "tile", c[0], rows=int(c[1]), cols=int(c[2]))
 
+    def replicate(self, meta, c):
+        if int(c[1]) < 1:
+            raise AnnotationError(f"{self.path}:{meta.line}:{meta.column}: replicate needs at least 1 core, got {c[1]}")
+        return self._rule(meta, "replicate", c[0], cores=int(c[1]))
+
     def resident(self, meta, c):
         return self._rule(meta, "resident", c[0])
 
@@ -236,6 +241,9 @@ class _Build(Transformer):
 
     def o_sparsity(self, meta, c):
         return self._rule(meta, "sparsity", c[0])
+
+    def o_parallel(self, meta, c):
+        return self._rule(meta, "parallelism", c[0])
 
     def start(self, meta, c):
         return c

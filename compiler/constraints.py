@@ -9,7 +9,7 @@ from convc.accelerators import engine_of
 from convc.compiler.errors import ConvcError
 from convc.dialects.attrs import get_int
 from convc.passes._directives import layer_of
-from convc.passes._engine_ops import engine_ops
+from convc.passes._engine_ops import engine_ops, is_view
 
 
 class ConstraintViolation(ConvcError):
@@ -23,7 +23,7 @@ def _fail(rule, message):
 def _outputs(rule, layers, target):
     """(op, layer, output address, memory region) of every non-view layer the rule selects."""
     for op, layer in layers:
-        if rule.selector.matches(layer) and op.operation.name != "dpu.reshape":
+        if rule.selector.matches(layer) and not is_view(op):
             addr = get_int(op, "out_addr")
             yield op, layer, addr, target.region_of(addr, 1)
 
@@ -84,7 +84,7 @@ def contradictions(annotations) -> None:
         return
     seen = {}
     for rule in annotations.rules:
-        if rule.kind not in ("place", "precision", "tile", "fuse") or rule.selector is None:
+        if rule.kind not in ("place", "precision", "tile", "replicate", "fuse") or rule.selector is None:
             continue
         key = (rule.kind, rule.selector.text)
         if key in seen and seen[key].values != rule.values:
@@ -96,8 +96,13 @@ def contradictions(annotations) -> None:
                              f"{rule.selector.text}' rules with different values")
         seen.setdefault(key, rule)
     stays = {r.selector.text: r for r in annotations.of_kind("never_leaves_core")}
+    copies = {r.selector.text: r for r in annotations.of_kind("replicate") if r.value("cores") > 1}
     for rule in annotations.of_kind("place"):
         other = stays.get(rule.selector.text)
         if other is not None and rule.value("core") not in (None, other.value("core")):
             raise ConvcError(f"{rule.where}: contradicts {other.where}: placed on core {rule.value('core')} "
                              f"but must never leave core {other.value('core')}")
+        other = copies.get(rule.selector.text)
+        if other is not None and rule.value("core") is not None:
+            raise ConvcError(f"{rule.where}: contradicts {other.where}: pinned to core {rule.value('core')} "
+                             f"but replicated on {other.value('cores')} cores")

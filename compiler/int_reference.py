@@ -125,6 +125,9 @@ def run(module, inputs: list[np.ndarray]) -> list[np.ndarray]:
             y = _BINARY[name](op, env[op.operands[0]], env[op.operands[1]])
         elif name == "dpu.reshape":
             y = env[op.operands[0]].reshape(out_shape)
+        elif name == "dpu.slice":
+            axis, start = get_int(op, "axis"), get_int(op, "start")
+            y = np.take(env[op.operands[0]], range(start, start + out_shape[axis]), axis=axis)
         elif name == "dpu.concat":
             y = np.concatenate([env[v] for v in op.operands], axis=get_int(op, "axis"))
         else:

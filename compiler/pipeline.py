@@ -21,11 +21,11 @@ from convc.compiler.passes_api import PassContext, run_passes
 from convc.compiler.plugins import extend
 from convc.dialects import load_all
 from convc.passes import (allocate_cores, check_precision, fold_batchnorm, fold_constants, lower_to_engines,
-                          plan_memory, quantize, schedule, tile)
+                          plan_memory, quantize, replicate, schedule, tile)
 from convc.runtime.target import load_target
 
 PIPELINE = [fold_constants.PASS, fold_batchnorm.PASS, quantize.PASS, lower_to_engines.PASS,
-            check_precision.PASS, allocate_cores.PASS, tile.PASS, plan_memory.PASS, schedule.PASS]
+            check_precision.PASS, replicate.PASS, allocate_cores.PASS, tile.PASS, plan_memory.PASS, schedule.PASS]
 PASS_NAMES = [p.name for p in PIPELINE]
 SYNTHETIC_SAMPLES = 32
 

@@ -17,7 +17,7 @@ def _decisions(op) -> dict:
     """Each decision the passes made for this op, and where it came from."""
     out = {}
     attrs = op.operation.attributes
-    for name in ("core", "tile", "precision", "fusion", "resident", "sparsity"):
+    for name in ("core", "tile", "precision", "fusion", "resident", "sparsity", "replicate"):
         key = f"{name}_source"
         if key in attrs:
             out[name] = ir.StringAttr(attrs[key]).value
@@ -33,6 +33,12 @@ def _precision(op) -> dict:
         row["inputs"] = f"int{get_int(op, 'in_bits')}"
     row["activations"] = f"int{get_int(op, 'act_bits', 8)}"
     return row
+
+
+def _replica(op) -> dict:
+    """"2/4" for the second of four band copies of a replicated layer."""
+    replica = get_array(op, "replica", [])
+    return {"replica": f"{replica[0] + 1}/{replica[1]}"} if replica else {}
 
 
 def layer_rows(module, target) -> list[dict]:
@@ -54,6 +60,7 @@ def layer_rows(module, target) -> list[dict]:
             "shape": list(op.results[0].type.shape),
             "estimated_cycles": cost.total,
             "waits_for": get_array(op, "waits"),
+            **_replica(op),
             "addresses": addresses,
             **engine.describe(op),
         })

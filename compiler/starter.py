@@ -1,6 +1,7 @@
 """--save-annotations: a starter annotation file with every choice the compiler made.
 
 Each layer gets a `place` rule (its core) and, for IMC layers, a `tile` rule (its tile shape);
+a layer convc-replicate cut into bands gets a `replicate` rule before its copies' lines;
 decisions that only annotations make are written where they were taken: `precision` (a
 layer below int8), `resident`, `no_fuse` and `opportunity sparsity`. Compiling again with the
 file unchanged pins every decision, so the stream is byte-identical; an expert edits the lines
@@ -9,9 +10,9 @@ they want to change.
 
 from collections import Counter
 
-from convc.dialects.attrs import get_int, get_str
+from convc.dialects.attrs import get_array, get_int, get_str
 from convc.passes._directives import layer_of
-from convc.passes._engine_ops import engine_ops
+from convc.passes._engine_ops import engine_ops, is_view
 
 
 def _quote(name: str) -> str:
@@ -20,14 +21,22 @@ def _quote(name: str) -> str:
 
 def starter_text(compiled, model_path) -> str:
     with compiled.module.context:
-        ops = [op for op in engine_ops(compiled.module.operation) if op.operation.name != "dpu.reshape"]
+        ops = [op for op in engine_ops(compiled.module.operation) if not is_view(op)]
         layers = [layer_of(op) for op in ops]
         repeats = Counter((l.node, l.kind) for l in layers)
         lines = ["version 1",
                  f"# Written by convc for {model_path} on {compiled.target.name}: every layer with the",
                  "# compiler's choices. Compiling with this file unchanged gives the same stream.",
-                 "# Views (dpu.reshape) are not listed: they follow their producer.", ""]
+                 "# Views (dpu.reshape, dpu.slice) are not listed: they follow their producer.", ""]
+        originals = Counter((l.node, l.kind) for op, l in zip(ops, layers)
+                            if get_array(op, "replica", [0])[0] == 0)
         for op, layer in zip(ops, layers):
+            replica = get_array(op, "replica", [])
+            if replica and replica[0] == 0:  # the layer before convc-replicate cut it into bands
+                selector = f"{_quote(layer.node)} and kind {layer.kind}"
+                if originals[(layer.node, layer.kind)] > 1:
+                    selector += f" and layer {replica[2]}"
+                lines.append(f"replicate {selector} cores {replica[1]}")
             selector = f"{_quote(layer.node)} and kind {layer.kind}"
             if repeats[(layer.node, layer.kind)] > 1:
                 selector += f" and layer {layer.id}"

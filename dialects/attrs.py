@@ -42,8 +42,12 @@ def get_float(op, name: str) -> float:
     return ir.FloatAttr(attrs[name]).value
 
 
-def get_array(op, name: str) -> list[int]:
+def get_array(op, name: str, default=None) -> list[int]:
     attrs = op.operation.attributes if hasattr(op, "operation") else op.attributes
+    if name not in attrs:
+        if default is None:
+            raise KeyError(f"no attribute '{name}'")
+        return default
     attr = attrs[name]
     for kind in (ir.DenseI64ArrayAttr, ir.DenseI32ArrayAttr):
         if isinstance(attr, kind):

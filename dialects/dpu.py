@@ -230,6 +230,33 @@ class ReshapeOp(Dpu.Operation, name="reshape"):
         return report(self, msg)
 
 
+class SliceOp(Dpu.Operation, name="slice"):
+    """A view: `output.shape[axis]` consecutive entries of the input along `axis`, from `start`.
+
+    Only a contiguous byte range is a view, so every dimension before `axis` must be 1 (e.g. a
+    band of rows [1, h, W, C] of a batch-1 feature map). Emits no command.
+    """
+
+    input: Operand[Tensor]
+    axis: ir.IntegerAttr
+    start: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        axis, start = get_int(self, "axis"), get_int(self, "start")
+        in_shape, out = tensor_shape(self.input), tensor_shape(self.output)
+        msg = _int8_io(self, ("input", self.input), ("result", self.output))
+        if not msg and not (0 <= axis < len(in_shape) and len(out) == len(in_shape)):
+            msg = f"axis {axis} is not a dimension of {in_shape} (or the ranks differ)"
+        if not msg and any(a != b for i, (a, b) in enumerate(zip(in_shape, out)) if i != axis):
+            msg = f"result {out} differs from input {in_shape} outside axis {axis}"
+        if not msg and not (0 <= start and start + out[axis] <= in_shape[axis]):
+            msg = f"rows [{start}, {start + out[axis]}) exceed the input's {in_shape[axis]}"
+        if not msg and any(d != 1 for d in in_shape[:axis]):
+            msg = f"a slice along axis {axis} of {in_shape} is not contiguous (dimensions before it must be 1)"
+        return report(self, msg)
+
+
 class ConcatOp(Dpu.Operation, name="concat"):
     """Concatenation of same-quantization int8 tensors; lowered to strided DMA copies."""
 
@@ -260,4 +287,4 @@ def _check_broadcast(lhs, rhs, out):
 
 
 __all__ = ["Dpu", "DwConv2dOp", "AddOp", "MulOp", "MaxPoolOp", "AvgPoolOp", "RescaleOp",
-           "TransposeOp", "ReshapeOp", "ConcatOp", "check_requant"]
+           "TransposeOp", "ReshapeOp", "SliceOp", "ConcatOp", "check_requant"]

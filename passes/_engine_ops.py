@@ -1,6 +1,7 @@
 """Helpers the back-end passes share: the engine ops of the function and their data edges."""
 
 from convc.accelerators import engine_of
+from convc.accelerators.dpu import VIEWS
 from convc.compiler.irutil import body_ops, entry_func, is_constant
 from convc.compiler.mlir import ir
 
@@ -10,10 +11,15 @@ def engine_ops(module_op) -> list:
     return [op for op in body_ops(entry_func(module_op)) if engine_of(op) is not None]
 
 
+def is_view(op) -> bool:
+    """Views (dpu.reshape, dpu.slice) emit nothing: their result is bytes of their input."""
+    return not isinstance(op, ir.Block) and op.operation.name in VIEWS
+
+
 def producer(value):
     """The engine op that really produces `value`, looking through views; None for inputs."""
     owner = value.owner
-    while not isinstance(owner, ir.Block) and owner.operation.name == "dpu.reshape":
+    while is_view(owner):
         owner = owner.operands[0].owner
     if isinstance(owner, ir.Block) or engine_of(owner) is None:
         return None

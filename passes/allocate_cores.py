@@ -4,43 +4,57 @@ List scheduling over the dataflow graph with the engines' cost model: each op go
 where it would finish first. An IMC layer's weight loading (DMA + array programming) can run
 before its inputs are ready, so consecutive layers spread over cores and one core programs
 its array while another computes. Sets `id` (program order) and `core` on each engine op.
-Views (dpu.reshape) stay on their producer's core.
+Views (dpu.reshape, dpu.slice) stay on their producer's core.
 
 A `place` rule of the annotation file pins a layer to a core (and checks the engine); the
 heuristic then schedules around it. `core_source` records where each placement came from.
+Copies of a replicated layer (convc-replicate) go to different cores unless a rule pins them.
 """
 
 from convc.accelerators import engine_of
 from convc.compiler.passes_api import Pass
-from convc.dialects.attrs import get_int, i64
+from convc.dialects.attrs import get_array, get_int, i64
 from convc.passes._directives import layer_of, refuse, rule_for, set_source
-from convc.passes._engine_ops import activation_operands, number_ops, producer
+from convc.passes._engine_ops import activation_operands, is_view, number_ops, producer
 
 
 def run(module_op, ctx) -> None:
+    ops = number_ops(module_op)
+    placements, ctx.info["estimated_cycles"] = list_schedule(ops, ctx)
+    for op, (core, rule) in zip(ops, placements):
+        op.operation.attributes["core"] = i64(core)
+        set_source(op, "core", rule)
+
+
+def list_schedule(ops, ctx) -> tuple[list[tuple[int, object]], int]:
+    """([(core, place rule or None) per op], estimated finish of the last op); ops numbered."""
     target = ctx.target
     finish: dict[int, int] = {}
     core_free = [0] * target.cores
-    ops = number_ops(module_op)
+    placements = []
+    siblings = set()  # cores taken by earlier copies of the layer being replicated
     for i, op in enumerate(ops):
         preds = [p for p in (producer(v) for v in activation_operands(op)) if p is not None]
         ready = max((finish[get_int(p, "id")] for p in preds), default=0)
         rule = None
-        if op.operation.name == "dpu.reshape":
-            core = get_int(preds[0], "core") if preds else 0
+        if is_view(op):
+            core = placements[get_int(preds[0], "id")][0] if preds else 0
             finish[i] = ready
         else:
             cost = engine_of(op).cost(op, target)
             cores = range(target.cores)
             rule = _placement_rule(ctx, op)
-            if rule is not None:
-                cores = [rule.value("core")] if rule.value("core") is not None else cores
+            if rule is not None and rule.value("core") is not None:
+                cores = [rule.value("core")]
+            elif "replica" in op.operation.attributes:  # copies of one layer go to different cores
+                siblings = set() if get_array(op, "replica")[0] == 0 else siblings
+                cores = [c for c in cores if c not in siblings] or cores
             options = [(max(core_free[c] + cost.prefetch, ready) + cost.compute + cost.dma, c) for c in cores]
             finish[i], core = min(options)
             core_free[core] = finish[i]
-        op.operation.attributes["core"] = i64(core)
-        set_source(op, "core", rule)
-    ctx.info["estimated_cycles"] = max(finish.values(), default=0)
+            siblings.add(core)
+        placements.append((core, rule))
+    return placements, max(finish.values(), default=0)
 
 
 def _placement_rule(ctx, op):

@@ -11,8 +11,10 @@
   fit L2 spill to DRAM.
 - Each op's L1 working set (input, patches, accumulators, output, weight tile...) is laid out
   from the base of its core's L1; a core runs its ops in order, so ops on one core reuse L1.
-Views (dpu.reshape) alias their input's buffer.
+Views alias their input's buffer: dpu.reshape all of it, dpu.slice a contiguous band of it.
 """
+
+from math import prod
 
 from convc.accelerators import engine_of
 from convc.accelerators.base import align
@@ -21,9 +23,9 @@ from convc.compiler.irutil import entry_func, op_name, users
 from convc.compiler.locations import describe
 from convc.compiler.mlir import ir
 from convc.compiler.passes_api import Pass
-from convc.dialects.attrs import get_int, i64, numel
+from convc.dialects.attrs import get_int, i64, numel, tensor_shape
 from convc.passes._directives import layer_of, refuse, rule_for, set_source
-from convc.passes._engine_ops import engine_ops
+from convc.passes._engine_ops import engine_ops, is_view
 
 
 class _Bump:
@@ -66,18 +68,23 @@ class _FirstFit:
 
 
 def _root(value):
-    owner = value.owner
-    while not isinstance(owner, ir.Block) and owner.operation.name == "dpu.reshape":
-        value = owner.operands[0]
-        owner = value.owner
-    return value
+    """(the value that owns `value`'s bytes, byte offset of `value` in it), through views."""
+    offset = 0
+    while is_view(value.owner):
+        view = value.owner
+        if op_name(view) == "dpu.slice":
+            shape = tensor_shape(view.operands[0])
+            axis = get_int(view, "axis")
+            offset += get_int(view, "start") * prod(shape[axis + 1:])
+        value = view.operands[0]
+    return value, offset
 
 
 def _readers(value) -> list:
     """Ops that read `value`, looking through views."""
     out = []
     for u in users(value):
-        if op_name(u) == "dpu.reshape":
+        if is_view(u):
             out += _readers(u.results[0])
         else:
             out.append(u)
@@ -115,19 +122,23 @@ def run(module_op, ctx) -> None:
     ret = [op for op in block.operations if op_name(op) == "func.return"][0]
     outputs = {}
     for v in ret.operands:
-        root = _root(v)
+        root, _ = _root(v)
         if root not in outputs and not isinstance(root.owner, ir.Block):
             outputs[root] = dram.take(numel(root))
-    func_op.attributes["convc.output_addrs"] = ir.DenseI64ArrayAttr.get(
-        [in_addrs[_root(v).arg_number] if isinstance(_root(v).owner, ir.Block) else outputs[_root(v)]
-         for v in ret.operands])
+
+    def address(value):
+        root, offset = _root(value)
+        base = in_addrs[root.arg_number] if isinstance(root.owner, ir.Block) else outputs.get(root)
+        return (get_int(root.owner, "out_addr") if base is None else base) + offset
+
+    func_op.attributes["convc.output_addrs"] = ir.DenseI64ArrayAttr.get([address(v) for v in ret.operands])
 
     l2 = _FirstFit(resident.top, target.l2.base + target.l2.size - resident.top)
     spilled = l1_peak = 0
     for op in ops:
         attrs = op.operation.attributes
         result = op.results[0]
-        if op_name(op) == "dpu.reshape":
+        if is_view(op):
             continue
         nbytes = numel(result)
         if result in outputs:
@@ -145,12 +156,9 @@ def run(module_op, ctx) -> None:
             attrs["after"] = ir.DenseI64ArrayAttr.get([h for h in hazards if h != start])
         l1_peak = max(l1_peak, _plan_l1(op, target))
 
-    for op in ops:  # views take their root's address
-        if op_name(op) == "dpu.reshape":
-            root = _root(op.results[0])
-            addr = (list(func_op.attributes["convc.input_addrs"])[root.arg_number] if isinstance(root.owner, ir.Block)
-                    else get_int(root.owner, "out_addr"))
-            op.operation.attributes["out_addr"] = i64(addr)
+    for op in ops:  # views point into their root's buffer
+        if is_view(op):
+            op.operation.attributes["out_addr"] = i64(address(op.results[0]))
     ctx.info.update(l1_peak_bytes=l1_peak, l2_peak_bytes=l2.peak, dram_bytes=dram.top - dram.base,
                     dram_spill_bytes=spilled)
     if resident.top > resident.base:

@@ -13,7 +13,7 @@ placement's estimate predates tiling, sparse tiles and resident weights.
 from convc.accelerators import engine_of
 from convc.compiler.passes_api import Pass
 from convc.dialects.attrs import get_array, get_int, i64, i64_array
-from convc.passes._engine_ops import activation_operands, engine_ops, producer
+from convc.passes._engine_ops import activation_operands, engine_ops, is_view, producer
 
 
 def run(module_op, ctx) -> None:
@@ -43,9 +43,9 @@ def estimate(ops, target) -> int:
     for op in ops:
         i, core = get_int(op, "id"), get_int(op, "core")
         deps = {get_int(p, "id") for p in (producer(v) for v in activation_operands(op)) if p is not None}
-        deps |= set(get_array(op, "after")) if "after" in op.operation.attributes else set()
+        deps |= set(get_array(op, "after", []))
         ready = max((finish[d] for d in deps), default=0)
-        if op.operation.name == "dpu.reshape":
+        if is_view(op):
             finish[i] = ready
             continue
         cost = engine_of(op).cost(op, target)
