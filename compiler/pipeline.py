@@ -58,7 +58,9 @@ def input_shapes(model) -> dict[str, list[int]]:
 
 
 def load_calibration(path, shapes: dict[str, list[int]]) -> list[list[np.ndarray]]:
-    """Samples from an .npz (one array per input, samples stacked on the batch axis) or .npy."""
+    """Samples from an .npz (one array per input, samples stacked on the batch axis) or .npy.
+
+    A model with batch size B takes B rows of the array per sample."""
     path = Path(path)
     try:
         data = np.load(path)
@@ -82,12 +84,16 @@ def load_calibration(path, shapes: dict[str, list[int]]) -> list[list[np.ndarray
         arr = np.asarray(arrays[name], np.float32)
         if list(arr.shape[1:]) != shape[1:]:
             raise ConvcError(f"{path}: array '{name}' has shape {list(arr.shape)}, expected [N, {', '.join(map(str, shape[1:]))}]")
+        batch = max(shape[0], 1)
+        if arr.shape[0] % batch:
+            raise ConvcError(f"{path}: array '{name}' has {arr.shape[0]} rows, not a multiple of the model's batch {batch}")
         arrays[name] = arr
-        counts.add(arr.shape[0])
+        counts.add(arr.shape[0] // batch)
     if len(counts) != 1 or 0 in counts:
         raise ConvcError(f"{path}: inputs must hold the same, non-zero number of samples")
     n = counts.pop()
-    return [[arrays[name][i: i + 1] for name in shapes] for i in range(n)]
+    return [[arrays[name][i * max(shape[0], 1): (i + 1) * max(shape[0], 1)] for name, shape in shapes.items()]
+            for i in range(n)]
 
 
 def synthetic_calibration(shapes: dict[str, list[int]]) -> list[list[np.ndarray]]:

@@ -1,11 +1,14 @@
 """Shared test helpers: running the `convc` CLI, and small ONNX models built in the tests."""
 
+import json
 import subprocess
 import sys
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from convc.runtime import Stream
 
 
 def tiny_model(op_type="Relu", name="act0", shape=(1, 4), extra_inits=(), **attrs):
@@ -41,3 +44,22 @@ def assert_one_line_error(proc, *needles):
     for needle in needles:
         assert needle in lines[0], lines[0]
     return lines[0]
+
+
+def compile_with(tmp_path, model, calib, text, name):
+    """Compile with annotation `text` (none if empty) and --verify: (report, stream, cva path)."""
+    cva = tmp_path / f"{name}.cva"
+    cva.write_text(text)
+    out = tmp_path / name
+    args = [model, "--calib", calib, "-o", out, "--verify", "--verify-inputs", calib]
+    proc = convc(*args, *(["--annotations", cva] if text else []))
+    assert proc.returncode == 0, proc.stderr
+    return (json.loads((out / "report.json").read_text()), Stream.decode((out / "stream.bin").read_bytes()), cva)
+
+
+def commands(stream, op):
+    return sum(1 for q in stream.queues.values() for c in q if c.op is op)
+
+
+def layer(report, node, op):
+    return next(r for r in report["layers"] if r["node"] == node and r["op"] == op)

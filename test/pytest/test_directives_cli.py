@@ -2,33 +2,13 @@
 reported with its source, changes the stream the way it says, and the stream stays bit-exact
 against the integer reference on the runtime (--verify)."""
 
-import json
-
 import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from convc.runtime import Op, Stream
-from helpers import assert_one_line_error, convc
-
-
-def compile_with(tmp_path, model, calib, text, name):
-    cva = tmp_path / f"{name}.cva"
-    cva.write_text(text)
-    out = tmp_path / name
-    args = [model, "--calib", calib, "-o", out, "--verify", "--verify-inputs", calib]
-    proc = convc(*args, *(["--annotations", cva] if text else []))
-    assert proc.returncode == 0, proc.stderr
-    return (json.loads((out / "report.json").read_text()), Stream.decode((out / "stream.bin").read_bytes()), cva)
-
-
-def commands(stream, op):
-    return sum(1 for q in stream.queues.values() for c in q if c.op is op)
-
-
-def layer(report, node, op):
-    return next(r for r in report["layers"] if r["node"] == node and r["op"] == op)
+from convc.runtime import Op
+from helpers import assert_one_line_error, commands, compile_with, convc, layer
 
 
 @pytest.fixture(scope="module")
