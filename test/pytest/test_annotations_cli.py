@@ -362,6 +362,7 @@ def test_input_range_of_unknown_input_warns(models_dir, tmp_path):
 
 EXAMPLES = {"latency_budget.cva": "resnet_mini", "layer_budget.cva": "resnet_mini",
             "never_in_dram.cva": "resnet_mini", "pin_cores.cva": "resnet_mini",
+            "resnet_parallel.cva": "resnet_mini",
             "digits_input_range.cva": "digits_cnn",
             "digits_mixed_precision.cva": "digits_cnn"}  # behaviour: test_mixed_precision.py
 
@@ -436,3 +437,19 @@ def test_example_digits_input_range(models_dir, tmp_path, repo_root):
     assert warnings_of(proc) == [f"{cva}:7:1: reduced_precision opportunity not exploited: thetis executes int8 weights only"]
     (x,) = Stream.decode((out / "stream.bin").read_bytes()).inputs
     assert math.isclose(x.scale, 1 / 255, rel_tol=1e-12) and x.zero_point == -128
+
+
+def test_example_resnet_parallel(models_dir, tmp_path, repo_root):
+    (tmp_path / "base").mkdir()
+    base, base_out, _ = example_compile(models_dir, tmp_path / "base", repo_root, "resnet_parallel.cva", "version 1\n")
+    assert base.returncode == 0, base.stderr
+    proc, out, cva = example_compile(models_dir, tmp_path, repo_root, "resnet_parallel.cva")
+    assert proc.returncode == 0, proc.stderr
+    report = report_of(out)
+    stem = rows(report, "/features/features.0/Conv", "imc.conv2d")
+    assert len({r["core"] for r in stem}) == 4 and all(r["decided_by"]["replicate"] == f"{cva}:5" for r in stem)
+    assert len(rows(report, "/features/features.6/body/body.3/Conv", "imc.conv2d")) == 1
+    chosen = [r for r in report["layers"] if r.get("decided_by", {}).get("replicate") == f"{cva}:13"]
+    assert chosen, "the opportunity replicated no layer"
+    assert report["passes"]["estimated_cycles"] < report_of(base_out)["passes"]["estimated_cycles"]
+
