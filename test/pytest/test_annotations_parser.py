@@ -167,6 +167,15 @@ def test_sparsity():
     assert rule.kind == "sparsity" and rule.values == () and rule.selector.atoms == (("optype", "Gemm"),)
 
 
+def test_replicate_and_parallelism():
+    rule = one('replicate "/0/Conv" and kind imc.conv2d cores 3')
+    assert rule.kind == "replicate" and rule.value("cores") == 3
+    rule = one("opportunity parallelism where kernel == 3x3")
+    assert rule.kind == "parallelism" and rule.values == () and rule.selector.atoms == (("kernel", (3, 3)),)
+    with pytest.raises(AnnotationError, match=r"f.cva:2:1: replicate needs at least 1 core, got 0"):
+        parse("version 1\nreplicate all cores 0\n", "f.cva")
+
+
 def test_resident():
     rule = one('resident "/fc/Gemm" and kind imc.matmul')
     assert rule.kind == "resident" and rule.values == ()
@@ -447,12 +456,14 @@ constraint never_leaves_core 1 all
 constraint max_error <= 0.1
 opportunity input_range "x" [-1.5, 2e0]
 opportunity reduced_precision op Conv
+replicate "/features/features.0/Conv" cores 4
+opportunity parallelism kind imc.conv2d
 """
 
 TOKENS = ["version", "1", "0", "-3", "2.5", "1e3", "1e999", "place", "precision", "tile", "constraint",
           "opportunity", "on", "imc", "dpu", "core", "weights", "activations", "int8", "int4", "ternary",
           "rows", "cols", "latency", "memory", "never_in_dram", "never_leaves_core", "max_error",
-          "input_range", "reduced_precision", "sparsity", "resident", "fuse", "no_fuse", "cycles", "l1", "l2", "dram", "64 KiB", "1.5 MiB", "B",
+          "input_range", "reduced_precision", "sparsity", "parallelism", "replicate", "cores", "resident", "fuse", "no_fuse", "cycles", "l1", "l2", "dram", "64 KiB", "1.5 MiB", "B",
           "all", "and", "op", "Conv", "kind", "imc.conv2d", "dpu.add", "layer", "where", "channels", "%",
           "==", "kernel", "3x3", "stride", "<=", "[", "]", ",", '"', '"x"', '"/fc/Gemm"', "/", "/.*/",
           "/(/", "/[/", "\\", "#", " ", "\t", "\n", "\r\n", "\r"]
@@ -502,7 +513,7 @@ def mutated(draw):
 
 def test_valid_file_parses():
     ann = parse(VALID, "fuzz/map.cva")
-    assert len(ann.rules) == 15
+    assert len(ann.rules) == 17
     check_outcome(VALID)
 
 
