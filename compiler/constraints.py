@@ -9,7 +9,7 @@ from convc.accelerators import engine_of
 from convc.compiler.errors import ConvcError
 from convc.dialects.attrs import get_int
 from convc.passes._directives import layer_of
-from convc.passes._engine_ops import engine_ops, is_view
+from convc.passes._engine_ops import engine_ops, is_view, readers
 
 
 class ConstraintViolation(ConvcError):
@@ -62,10 +62,17 @@ def check(compiled, annotations, verify_result=None) -> list[str]:
                     _fail(rule, f"layer '{layer.node}' ({layer.kind}) writes its output to DRAM at 0x{addr:08x}")
             checked.append(rule.where)
         for rule in annotations.of_kind("never_leaves_core"):
+            core = rule.value("core")
             for op, layer, addr, region in _outputs(rule, layers, target):
-                _fail(rule, f"layer '{layer.node}' ({layer.kind}) on core {get_int(op, 'core')} writes its output "
-                            f"to shared {region} at 0x{addr:08x} ({target.name} passes every "
-                            f"layer output through shared memory)")
+                if region != f"l1:{core}":
+                    why = (" (a network output: the host reads it from DRAM)" if region == "dram" and
+                           "keep_in_core" not in op.operation.attributes and get_int(op, "core") == core else "")
+                    _fail(rule, f"layer '{layer.node}' ({layer.kind}) on core {get_int(op, 'core')} writes its "
+                                f"output to {region} at 0x{addr:08x}, outside core {core}{why}")
+                for reader in readers(op.results[0]):
+                    if reader.operation.name != "func.return" and get_int(reader, "core") != core:
+                        _fail(rule, f"the output of layer '{layer.node}' ({layer.kind}) is read on core "
+                                    f"{get_int(reader, 'core')} by layer '{layer_of(reader, types).node}'")
             checked.append(rule.where)
     for rule in annotations.of_kind("max_error"):
         if verify_result is None:

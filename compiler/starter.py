@@ -3,7 +3,8 @@
 Each layer gets a `place` rule (its core) and, for IMC layers, a `tile` rule (its tile shape);
 a layer convc-replicate cut into bands gets a `replicate` rule before its copies' lines;
 decisions that only annotations make are written where they were taken: `precision` (a
-layer below int8), `resident`, `no_fuse` and `opportunity sparsity`. Compiling again with the
+layer below int8), `resident`, `no_fuse`, `opportunity sparsity` and the `never_leaves_core`
+constraints that kept an output in its core. Compiling again with the
 file unchanged pins every decision, so the stream is byte-identical; an expert edits the lines
 they want to change.
 """
@@ -63,4 +64,6 @@ def _annotation_only(op) -> list[tuple[str, str]]:
         out.append(("no_fuse", ""))
     if "skip_tiles" in attrs:
         out.append(("opportunity sparsity", ""))
+    if "keep_in_core" in attrs:
+        out.append((f"constraint never_leaves_core {get_int(op, 'keep_in_core')}", ""))
     return out

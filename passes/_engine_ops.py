@@ -1,8 +1,10 @@
 """Helpers the back-end passes share: the engine ops of the function and their data edges."""
 
 from convc.accelerators import engine_of
+from convc.accelerators.base import align
 from convc.accelerators.dpu import VIEWS
-from convc.compiler.irutil import body_ops, entry_func, is_constant
+from convc.dialects.attrs import get_int, i64, numel
+from convc.compiler.irutil import body_ops, entry_func, is_constant, users
 from convc.compiler.mlir import ir
 
 
@@ -28,7 +30,6 @@ def producer(value):
 
 def number_ops(module_op) -> list:
     """Give every engine op its program-order `id` (selectors and events use it)."""
-    from convc.dialects.attrs import i64
     ops = engine_ops(module_op)
     for i, op in enumerate(ops):
         op.operation.attributes["id"] = i64(i)
@@ -38,3 +39,17 @@ def number_ops(module_op) -> list:
 def activation_operands(op) -> list:
     """Operands that are activations (not constants)."""
     return [v for v in op.operands if not is_constant(v)]
+
+
+def readers(value) -> list:
+    """Ops that read `value` (func.return included), looking through views."""
+    out = []
+    for u in users(value):
+        out += readers(u.results[0]) if is_view(u) else [u]
+    return out
+
+
+def l1_reserved(ops, core: int) -> int:
+    """Bytes at the top of `core`'s L1 that hold tensors kept in the core (`keep_in_core`, from
+    a never_leaves_core constraint): per-op working sets must fit below them."""
+    return sum(align(numel(op.results[0])) for op in ops if get_int(op, "keep_in_core") == core)

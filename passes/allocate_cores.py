@@ -9,13 +9,17 @@ Views (dpu.reshape, dpu.slice) stay on their producer's core.
 A `place` rule of the annotation file pins a layer to a core (and checks the engine); the
 heuristic then schedules around it. `core_source` records where each placement came from.
 Copies of a replicated layer (convc-replicate) go to different cores unless a rule pins them.
+A `never_leaves_core N` constraint pins the layers it names and every reader of their outputs
+to core N, and marks the outputs `keep_in_core` (convc-plan-memory keeps them in N's L1);
+a network output cannot stay: the host reads it from DRAM.
 """
 
 from convc.accelerators import engine_of
+from convc.compiler.irutil import op_name
 from convc.compiler.passes_api import Pass
 from convc.dialects.attrs import get_array, get_int, i64
 from convc.passes._directives import layer_of, refuse, rule_for, set_source
-from convc.passes._engine_ops import activation_operands, is_view, number_ops, producer
+from convc.passes._engine_ops import activation_operands, is_view, number_ops, producer, readers
 
 
 def run(module_op, ctx) -> None:
@@ -24,6 +28,8 @@ def run(module_op, ctx) -> None:
     for op, (core, rule) in zip(ops, placements):
         op.operation.attributes["core"] = i64(core)
         set_source(op, "core", rule)
+        if not is_view(op) and _stay_core(ctx, op) == core and not _is_network_output(op.results[0]):
+            op.operation.attributes["keep_in_core"] = i64(core)
 
 
 def list_schedule(ops, ctx) -> tuple[list[tuple[int, object]], int]:
@@ -44,8 +50,11 @@ def list_schedule(ops, ctx) -> tuple[list[tuple[int, object]], int]:
             cost = engine_of(op).cost(op, target)
             cores = range(target.cores)
             rule = _placement_rule(ctx, op)
+            stay = next((c for c in (_stay_core(ctx, x) for x in [op, *preds]) if c is not None), None)
             if rule is not None and rule.value("core") is not None:
                 cores = [rule.value("core")]
+            elif stay is not None:  # a tensor that must not leave its core: producer and readers there
+                cores = [stay]
             elif "replica" in op.operation.attributes:  # copies of one layer go to different cores
                 siblings = set() if get_array(op, "replica")[0] == 0 else siblings
                 cores = [c for c in cores if c not in siblings] or cores
@@ -55,6 +64,18 @@ def list_schedule(ops, ctx) -> tuple[list[tuple[int, object]], int]:
             siblings.add(core)
         placements.append((core, rule))
     return placements, max(finish.values(), default=0)
+
+
+def _stay_core(ctx, op) -> int | None:
+    """The core a never_leaves_core constraint keeps `op`'s output in, if the target has it."""
+    rule = rule_for(ctx, "never_leaves_core", op)
+    core = rule.value("core") if rule is not None else None
+    return core if core is not None and 0 <= core < ctx.target.cores else None
+
+
+def _is_network_output(value) -> bool:
+    """Whether `value` (or a view of it) is returned: the host reads it from DRAM."""
+    return any(op_name(u) == "func.return" for u in readers(value))
 
 
 def _placement_rule(ctx, op):

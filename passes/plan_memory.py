@@ -9,6 +9,8 @@
   cores is a write-after-read hazard: the new producer records the ops it must wait for
   (`after`), and the schedule pass turns those into signal/wait pairs. Activations that do not
   fit L2 spill to DRAM.
+- Outputs a never_leaves_core constraint keeps in a core (`keep_in_core`) live at the top of
+  that core's L1 for the whole inference; the core's working sets are laid out below them.
 - Each op's L1 working set (input, patches, accumulators, output, weight tile...) is laid out
   from the base of its core's L1; a core runs its ops in order, so ops on one core reuse L1.
 Views alias their input's buffer: dpu.reshape all of it, dpu.slice a contiguous band of it.
@@ -19,13 +21,13 @@ from math import prod
 from convc.accelerators import engine_of
 from convc.accelerators.base import align
 from convc.compiler.errors import TargetFitError
-from convc.compiler.irutil import entry_func, op_name, users
+from convc.compiler.irutil import entry_func, op_name
 from convc.compiler.locations import describe
 from convc.compiler.mlir import ir
 from convc.compiler.passes_api import Pass
 from convc.dialects.attrs import get_int, i64, numel, tensor_shape
 from convc.passes._directives import layer_of, refuse, rule_for, set_source
-from convc.passes._engine_ops import engine_ops, is_view
+from convc.passes._engine_ops import engine_ops, is_view, l1_reserved, readers
 
 
 class _Bump:
@@ -80,17 +82,6 @@ def _root(value):
     return value, offset
 
 
-def _readers(value) -> list:
-    """Ops that read `value`, looking through views."""
-    out = []
-    for u in users(value):
-        if is_view(u):
-            out += _readers(u.results[0])
-        else:
-            out.append(u)
-    return out
-
-
 def run(module_op, ctx) -> None:
     target = ctx.target
     func_op = entry_func(module_op)
@@ -134,6 +125,8 @@ def run(module_op, ctx) -> None:
     func_op.attributes["convc.output_addrs"] = ir.DenseI64ArrayAttr.get([address(v) for v in ret.operands])
 
     l2 = _FirstFit(resident.top, target.l2.base + target.l2.size - resident.top)
+    reserved = [l1_reserved(ops, core) for core in range(target.cores)]
+    kept_top = [target.l1_base(core) + target.l1.size for core in range(target.cores)]
     spilled = l1_peak = 0
     for op in ops:
         attrs = op.operation.attributes
@@ -141,12 +134,16 @@ def run(module_op, ctx) -> None:
         if is_view(op):
             continue
         nbytes = numel(result)
-        if result in outputs:
+        core = get_int(op, "keep_in_core")
+        if core is not None:  # stays in its core's L1, above every working set, never reused
+            kept_top[core] -= align(nbytes)
+            attrs["out_addr"] = i64(kept_top[core])
+        elif result in outputs:
             attrs["out_addr"] = i64(outputs[result])
         else:
-            readers = [get_int(r, "id") for r in _readers(result) if op_name(r) != "func.return"]
+            reader_ids = [get_int(r, "id") for r in readers(result) if op_name(r) != "func.return"]
             start = get_int(op, "id")
-            addr, hazards = l2.place(start, max(readers, default=start), nbytes, readers)
+            addr, hazards = l2.place(start, max(reader_ids, default=start), nbytes, reader_ids)
             if addr is None:
                 addr, hazards = dram.take(nbytes), []
                 spilled += nbytes
@@ -154,7 +151,7 @@ def run(module_op, ctx) -> None:
                     raise TargetFitError(f"{describe(op)}: its {nbytes}-byte result fits neither L2 nor DRAM")
             attrs["out_addr"] = i64(addr)
             attrs["after"] = ir.DenseI64ArrayAttr.get([h for h in hazards if h != start])
-        l1_peak = max(l1_peak, _plan_l1(op, target))
+        l1_peak = max(l1_peak, _plan_l1(op, target, reserved[get_int(op, "core")]))
 
     for op in ops:  # views point into their root's buffer
         if is_view(op):
@@ -165,15 +162,16 @@ def run(module_op, ctx) -> None:
         ctx.info["l2_resident_bytes"] = resident.top - resident.base
 
 
-def _plan_l1(op, target):
+def _plan_l1(op, target, reserved):
     core = get_int(op, "core")
     base = target.l1_base(core)
     offset = 0
     for name, size in engine_of(op).l1_buffers(op, target):
         op.operation.attributes["l1_" + name] = i64(base + offset)
         offset += align(size)
-    if offset > target.l1.size:
-        raise TargetFitError(f"{describe(op)} needs {offset} bytes of L1, but {target.name}'s L1 holds {target.l1.size}")
+    if offset > target.l1.size - reserved:
+        raise TargetFitError(f"{describe(op)} needs {offset} bytes of L1, but {target.name}'s L1 holds {target.l1.size}"
+                             + (f" ({reserved} of them kept for tensors that never leave the core)" if reserved else ""))
     return offset
 
 

@@ -16,10 +16,10 @@ from convc.accelerators.imc import full_tile_grid, zero_tiles
 from convc.compiler.errors import TargetFitError
 from convc.compiler.locations import describe
 from convc.compiler.passes_api import Pass
-from convc.dialects.attrs import i64, i64_array
+from convc.dialects.attrs import get_int, i64, i64_array
 from convc.dialects.imc import IMC_OPS, dot_product_shape
 from convc.passes._directives import refuse, rule_for, set_source
-from convc.passes._engine_ops import engine_ops
+from convc.passes._engine_ops import engine_ops, l1_reserved
 
 
 def l1_bytes(buffers) -> int:
@@ -30,7 +30,9 @@ def run(module_op, ctx) -> None:
     target = ctx.target
     tiles = skipped = 0
     sparse_rules = {}  # rule -> tiles it skipped
-    for op in engine_ops(module_op):
+    ops = engine_ops(module_op)
+    budget = [target.l1.size - l1_reserved(ops, core) for core in range(target.cores)]
+    for op in ops:
         if not isinstance(op, IMC_OPS):
             continue
         m, k, n = dot_product_shape(op)
@@ -59,13 +61,16 @@ def run(module_op, ctx) -> None:
                 set_source(op, "sparsity", sparse)
                 skipped += len(skip)
         engine = engine_of(op)
+        room = budget[get_int(op, "core")]
         block = m
-        while block > 1 and l1_bytes(engine.l1_buffers(op, target, block)) > target.l1.size:
+        while block > 1 and l1_bytes(engine.l1_buffers(op, target, block)) > room:
             block = (block + 1) // 2
         need = l1_bytes(engine.l1_buffers(op, target, block))
-        if need > target.l1.size:
+        if need > room:
             raise TargetFitError(f"{describe(op)} needs {need} bytes of L1 even one row at a time, "
-                                 f"but {target.name}'s L1 holds {target.l1.size}")
+                                 f"but {target.name}'s L1 holds {target.l1.size}"
+                                 + (f" ({target.l1.size - room} of them kept for tensors that never leave "
+                                    f"the core)" if room < target.l1.size else ""))
         attrs["m_block"] = i64(block)
         tiles += len(full_tile_grid(op))
     ctx.info["imc_tiles"] = tiles

@@ -266,10 +266,34 @@ def test_memory_constraint_violated(models_dir, tmp_path):
     assert f"{report['passes']['l2_peak_bytes']} bytes" in msg
 
 
-def test_never_leaves_core_is_violated_on_thetis(models_dir, tmp_path):
+def test_never_leaves_core_keeps_the_tensor_in_l1(models_dir, tmp_path):
+    saved = tmp_path / "saved.cva"
     proc, out, cva = compile_annotated(models_dir, tmp_path, "digits_cnn",
-                                       'version 1\nconstraint never_leaves_core 1 "/2/Conv"\n')
-    violation(proc, out, cva, 2, "'/2/Conv'", "shared", "through shared memory")
+                                       'version 1\nconstraint never_leaves_core 1 "/2/Conv"\n', "--verify",
+                                       "--save-annotations", saved)
+    assert proc.returncode == 0, proc.stderr
+    report = report_of(out)
+    assert report["constraints_checked"] == [f"{cva}:2:1"] and report["verify"]["integer_exact"] is True
+    conv = rows(report, "/2/Conv", "imc.conv2d")[0]
+    # thetis: core i's 4 MiB of L1 start at 0x10000000 + i * 0x01000000
+    assert conv["core"] == 1 and 0x11000000 <= int(conv["addresses"]["out_addr"], 16) < 0x11400000
+    assert rows(report, "/4/MaxPool", "dpu.maxpool")[0]["core"] == 1  # its reader follows it
+    # The starter file repeats the constraint, so it reproduces the stream.
+    assert 'constraint never_leaves_core 1 "/2/Conv" and kind imc.conv2d' in saved.read_text()
+    again, again_out, _ = compile_annotated(models_dir, tmp_path, "digits_cnn", saved.read_text(), name="again")
+    assert again.returncode == 0, again.stderr
+    assert (again_out / "stream.bin").read_bytes() == (out / "stream.bin").read_bytes()
+
+
+def test_never_leaves_core_violations(models_dir, tmp_path):
+    proc, out, cva = compile_annotated(models_dir, tmp_path, "digits_cnn",
+                                       'version 1\nconstraint never_leaves_core 2 "/8/Gemm" and kind imc.matmul\n',
+                                       name="a")
+    violation(proc, out, cva, 2, "'/8/Gemm'", "to dram at 0x", "a network output: the host reads it from DRAM")
+    proc, out, cva = compile_annotated(models_dir, tmp_path, "digits_cnn",
+                                       'version 1\nplace "/4/MaxPool" and kind dpu.maxpool on core 0\n'
+                                       'constraint never_leaves_core 1 "/2/Conv"\n', name="b")
+    violation(proc, out, cva, 3, "output of layer '/2/Conv'", "read on core 0 by layer '/4/MaxPool'")
 
 
 def test_max_error_too_tight(models_dir, tmp_path):
