@@ -31,7 +31,7 @@ def run(module_op, ctx) -> None:
     tiles = skipped = 0
     sparse_rules = {}  # rule -> tiles it skipped
     ops = engine_ops(module_op)
-    budget = [target.l1.size - l1_reserved(ops, core) for core in range(target.cores)]
+    reserved = {core: l1_reserved(ops, core) for core in range(target.cores)}
     for op in ops:
         if not isinstance(op, IMC_OPS):
             continue
@@ -61,7 +61,7 @@ def run(module_op, ctx) -> None:
                 set_source(op, "sparsity", sparse)
                 skipped += len(skip)
         engine = engine_of(op)
-        room = budget[get_int(op, "core")]
+        room = target.l1.size - reserved.get(get_int(op, "core"), 0)  # no core yet: nothing kept
         block = m
         while block > 1 and l1_bytes(engine.l1_buffers(op, target, block)) > room:
             block = (block + 1) // 2
