@@ -166,6 +166,9 @@ def run(module_op, ctx) -> None:
         used.add(rule)
         if rule is None and chance is None:
             continue
+        if rule is not None and rule.value("cores") == 1:
+            set_source(op, "replicate", rule)  # kept whole on purpose
+            continue
         why = _why_not(op, target, rule.value("cores")) if rule else None
         if why:
             refuse(ctx, rule, why, ONE_COPY)

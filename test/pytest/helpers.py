@@ -57,6 +57,17 @@ def compile_with(tmp_path, model, calib, text, name):
     return (json.loads((out / "report.json").read_text()), Stream.decode((out / "stream.bin").read_bytes()), cva)
 
 
+def compiler_for(tmp_path, model, calib):
+    """compile_with for one model, remembering results: tests that share a baseline compile it once."""
+    done = {}
+
+    def compile_text(text, name):
+        if text not in done:
+            done[text] = compile_with(tmp_path, model, calib, text, name)
+        return done[text]
+    return compile_text
+
+
 def commands(stream, op):
     return sum(1 for q in stream.queues.values() for c in q if c.op is op)
 

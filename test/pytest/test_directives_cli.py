@@ -8,14 +8,14 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from convc.runtime import Op
-from helpers import assert_one_line_error, commands, compile_with, convc, layer
+from helpers import assert_one_line_error, commands, compile_with, compiler_for, convc, layer
 
 
 @pytest.fixture(scope="module")
 def digits(models_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("directives")
     m = models_dir / "digits_cnn"
-    return lambda text, name: compile_with(tmp, f"{m}.onnx", f"{m}.calib.npz", text, name)
+    return compiler_for(tmp, f"{m}.onnx", f"{m}.calib.npz")
 
 
 def test_resident_weights_live_in_l2_and_cost_less(digits):
@@ -32,7 +32,7 @@ def test_resident_weights_live_in_l2_and_cost_less(digits):
 
 
 def test_no_fuse_splits_the_activation_off(digits):
-    base, base_stream, _ = digits("", "base2")
+    base, base_stream, _ = digits("", "base")
     report, stream, cva = digits('version 1\nno_fuse "/0/Conv"\n', "nofuse")
     assert report["verify"]["integer_exact"] is True
     conv = layer(report, "/0/Conv", "imc.conv2d")

@@ -7,7 +7,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from helpers import assert_one_line_error, compile_with, convc, layer
+from helpers import assert_one_line_error, compile_with, compiler_for, convc, layer
 
 FIRST_CONV = "/features/features.0/Conv"
 
@@ -16,7 +16,7 @@ FIRST_CONV = "/features/features.0/Conv"
 def resnet(models_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("replicate")
     m = models_dir / "resnet_mini"
-    return lambda text, name: compile_with(tmp, f"{m}.onnx", f"{m}.calib.npz", text, name)
+    return compiler_for(tmp, f"{m}.onnx", f"{m}.calib.npz")
 
 
 def copies_of(report, node):
@@ -41,7 +41,7 @@ def test_replicate_rule_splits_rows_over_distinct_cores(resnet):
 
 
 def test_parallelism_opportunity_shortens_the_schedule(resnet):
-    base, _, _ = resnet("", "base2")
+    base, _, _ = resnet("", "base")
     report, _, cva = resnet("version 1\nopportunity parallelism all\n", "parallel")
     assert report["verify"]["integer_exact"] is True
     assert report["passes"]["replica_copies"] > 0
@@ -50,7 +50,7 @@ def test_parallelism_opportunity_shortens_the_schedule(resnet):
     assert sources == {f"{cva}:2"}
 
 
-def test_starter_file_pins_replication_byte_identically(resnet, models_dir, tmp_path):
+def test_starter_file_pins_replication_byte_identically(models_dir, tmp_path):
     m = models_dir / "resnet_mini"
     cva = tmp_path / "in.cva"
     cva.write_text(f'version 1\nreplicate "{FIRST_CONV}" cores 2\nopportunity parallelism "/fc/Gemm"\n')
@@ -88,7 +88,7 @@ def test_batch_axis_split_is_bit_exact(tmp_path):
     assert [c["shape"] for c in copies_of(report, "conv")] == [[1, 6, 6, 8]] * 2
 
 
-def test_rules_the_target_cannot_honour(resnet, models_dir, tmp_path):
+def test_rules_the_target_cannot_honour(models_dir, tmp_path):
     m = models_dir / "resnet_mini"
     cva = tmp_path / "many.cva"
     cva.write_text(f'version 1\nreplicate "{FIRST_CONV}" cores 6\n')

@@ -20,8 +20,11 @@
 // CHECK-SAME:      replica = array<i64: 3, 4, 0>
 // CHECK:         "dpu.concat"{{.*}} -> tensor<1x16x16x32xi8>
 
-// PINNED-NOT:    replica
 // PINNED-NOT:    warning
+// PINNED:        "imc.conv2d"
+// PINNED-NOT:      replica =
+// PINNED-SAME:     replicate_source = "{{.*}}parallelism-pinned.cva:3"
+// PINNED-NOT:    "dpu.concat"
 
 func.func @main(%arg0: tensor<1x16x16x32xf32>) -> tensor<1x16x16x32xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
