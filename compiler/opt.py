@@ -22,6 +22,19 @@ def _passes():
     return {p.name: p for p in PIPELINE}
 
 
+def _check_constraints(module, target, ctx, annotations) -> None:
+    """The CLI's constraint check on the IR the passes left (ConstraintViolation propagates)."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+    from convc.compiler.constraints import check
+    unverified = annotations.of_kind("max_error")
+    for rule in unverified:
+        print(f"warning: {rule.where}: max_error not checked (it needs `convc --verify`)", file=sys.stderr)
+    rest = replace(annotations, rules=[r for r in annotations.rules if r not in unverified])
+    for where in check(SimpleNamespace(module=module, target=target, ctx=ctx), rest):
+        print(f"note: {where} holds", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     known = _passes()
     # --pass-plugin files register extra pass names before the real parse.
@@ -50,6 +63,9 @@ def main(argv=None) -> int:
     p.add_argument("--annotations", help="annotation file (docs/annotations.md) the passes consult")
     p.add_argument("--pass-plugin", action="append", default=[], metavar="MY_PASS.py",
                    help="load an expert pass (a file defining PASS and AFTER); name it with --pass")
+    p.add_argument("--check-constraints", action="store_true",
+                   help="after the passes, check the annotation file's constraints (all but max_error, which "
+                        "needs `convc --verify`) and print `note: FILE:LINE:COL holds` for each")
     p.add_argument("--relax", action="store_true", help="rules the target cannot honour become warnings")
     args = p.parse_args(argv)
 
@@ -91,6 +107,8 @@ def main(argv=None) -> int:
             for warning in ctx.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
             print(module.operation.get_asm(large_elements_limit=args.elide or None))
+            if args.check_constraints and annotations is not None:
+                _check_constraints(module, target, ctx, annotations)
     except (ConvcError, TargetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
