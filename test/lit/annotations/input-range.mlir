@@ -1,5 +1,6 @@
 // RUN: convc-opt %s --pass convc-quantize --calib-samples 4 --annotations %S/input-range.cva | FileCheck %s
 // RUN: convc-opt %s --pass convc-quantize --calib-samples 4 | FileCheck %s --check-prefix=CALIB
+// RUN: convc-opt %s --pass convc-quantize --calib-samples 4 --annotations %S/input-range-unknown.cva 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 
 // An input_range opportunity replaces the calibrated range of the input it names: x gets
 // scale 8/255 = 0.0313725... and zero point -64 whatever the calibration samples hold; y, which
@@ -9,6 +10,10 @@
 // CHECK-LABEL: func.func @main
 // CHECK-SAME:    convc.input_scales = [0.031372549019607{{[0-9]*}}, {{[0-9.e-]+}}]
 // CHECK-SAME:    convc.input_zps = array<i64: -64, {{-?[0-9]+}}>
+
+// A range for an input the model does not have is reported, and changes nothing.
+// UNKNOWN: warning: {{.*}}input-range-unknown.cva:2:1: input_range names 'z', which is not a network input (x, y)
+// UNKNOWN-NOT: 0.0313725490196
 
 // CALIB-LABEL: func.func @main
 // CALIB-NOT:     0.0313725490196
