@@ -9,7 +9,7 @@ from convc.accelerators import engine_of
 from convc.compiler.errors import ConvcError
 from convc.dialects.attrs import get_int
 from convc.passes._directives import layer_of
-from convc.passes._engine_ops import engine_ops, is_view, readers
+from convc.passes._engine_ops import engine_ops, is_network_output, is_view, readers
 
 
 class ConstraintViolation(ConvcError):
@@ -65,8 +65,8 @@ def check(compiled, annotations, verify_result=None) -> list[str]:
             core = rule.value("core")
             for op, layer, addr, region in _outputs(rule, layers, target):
                 if region != f"l1:{core}":
-                    why = (" (a network output: the host reads it from DRAM)" if region == "dram" and
-                           "keep_in_core" not in op.operation.attributes and get_int(op, "core") == core else "")
+                    why = (" (a network output: the host reads it from DRAM)"
+                           if is_network_output(op.results[0]) else "")
                     _fail(rule, f"layer '{layer.node}' ({layer.kind}) on core {get_int(op, 'core')} writes its "
                                 f"output to {region} at 0x{addr:08x}, outside core {core}{why}")
                 for reader in readers(op.results[0]):

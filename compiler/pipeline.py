@@ -80,11 +80,12 @@ def load_calibration(path, shapes: dict[str, list[int]]) -> list[list[np.ndarray
         else:
             arrays = {n: data[n] for n in shapes}
     counts = set()
+    batches = {name: max(shape[0], 1) for name, shape in shapes.items()}
     for name, shape in shapes.items():
         arr = np.asarray(arrays[name], np.float32)
         if list(arr.shape[1:]) != shape[1:]:
             raise ConvcError(f"{path}: array '{name}' has shape {list(arr.shape)}, expected [N, {', '.join(map(str, shape[1:]))}]")
-        batch = max(shape[0], 1)
+        batch = batches[name]
         if arr.shape[0] % batch:
             raise ConvcError(f"{path}: array '{name}' has {arr.shape[0]} rows, not a multiple of the model's batch {batch}")
         arrays[name] = arr
@@ -92,8 +93,7 @@ def load_calibration(path, shapes: dict[str, list[int]]) -> list[list[np.ndarray
     if len(counts) != 1 or 0 in counts:
         raise ConvcError(f"{path}: inputs must hold the same, non-zero number of samples")
     n = counts.pop()
-    return [[arrays[name][i * max(shape[0], 1): (i + 1) * max(shape[0], 1)] for name, shape in shapes.items()]
-            for i in range(n)]
+    return [[arrays[name][i * b: (i + 1) * b] for name, b in batches.items()] for i in range(n)]
 
 
 def synthetic_calibration(shapes: dict[str, list[int]]) -> list[list[np.ndarray]]:

@@ -20,6 +20,12 @@ def _quote(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _selector(layer, repeats: Counter, layer_id: int) -> str:
+    """Node name and kind, plus the layer id where several layers share both."""
+    selector = f"{_quote(layer.node)} and kind {layer.kind}"
+    return selector + (f" and layer {layer_id}" if repeats[(layer.node, layer.kind)] > 1 else "")
+
+
 def starter_text(compiled, model_path) -> str:
     with compiled.module.context:
         ops = [op for op in engine_ops(compiled.module.operation) if not is_view(op)]
@@ -34,13 +40,8 @@ def starter_text(compiled, model_path) -> str:
         for op, layer in zip(ops, layers):
             replica = get_array(op, "replica", [])
             if replica and replica[0] == 0:  # the layer before convc-replicate cut it into bands
-                selector = f"{_quote(layer.node)} and kind {layer.kind}"
-                if originals[(layer.node, layer.kind)] > 1:
-                    selector += f" and layer {replica[2]}"
-                lines.append(f"replicate {selector} cores {replica[1]}")
-            selector = f"{_quote(layer.node)} and kind {layer.kind}"
-            if repeats[(layer.node, layer.kind)] > 1:
-                selector += f" and layer {layer.id}"
+                lines.append(f"replicate {_selector(layer, originals, replica[2])} cores {replica[1]}")
+            selector = _selector(layer, repeats, layer.id)
             engine = "imc" if layer.kind.startswith("imc.") else "dpu"
             lines.append(f"place {selector} on {engine} core {get_int(op, 'core')}")
             if layer.kind.startswith("imc."):

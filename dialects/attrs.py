@@ -43,6 +43,7 @@ def get_float(op, name: str) -> float:
 
 
 def get_array(op, name: str, default=None) -> list[int]:
+    """A dense integer array attribute; `default` (e.g. []) if absent, else absence is a KeyError."""
     attrs = op.operation.attributes if hasattr(op, "operation") else op.attributes
     if name not in attrs:
         if default is None:

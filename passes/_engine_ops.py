@@ -49,6 +49,11 @@ def readers(value) -> list:
     return out
 
 
+def is_network_output(value) -> bool:
+    """Whether `value` (or a view of it) is returned: the host reads it from DRAM."""
+    return any(u.operation.name == "func.return" for u in readers(value))
+
+
 def l1_reserved(ops, core: int) -> int:
     """Bytes at the top of `core`'s L1 that hold tensors kept in the core (`keep_in_core`, from
     a never_leaves_core constraint): per-op working sets must fit below them."""

@@ -15,11 +15,10 @@ a network output cannot stay: the host reads it from DRAM.
 """
 
 from convc.accelerators import engine_of
-from convc.compiler.irutil import op_name
 from convc.compiler.passes_api import Pass
 from convc.dialects.attrs import get_array, get_int, i64
 from convc.passes._directives import layer_of, refuse, rule_for, set_source
-from convc.passes._engine_ops import activation_operands, is_view, number_ops, producer, readers
+from convc.passes._engine_ops import activation_operands, is_network_output, is_view, number_ops, producer
 
 
 def run(module_op, ctx) -> None:
@@ -28,7 +27,7 @@ def run(module_op, ctx) -> None:
     for op, (core, rule) in zip(ops, placements):
         op.operation.attributes["core"] = i64(core)
         set_source(op, "core", rule)
-        if not is_view(op) and _stay_core(ctx, op) == core and not _is_network_output(op.results[0]):
+        if not is_view(op) and _stay_core(ctx, op) == core and not is_network_output(op.results[0]):
             op.operation.attributes["keep_in_core"] = i64(core)
 
 
@@ -71,11 +70,6 @@ def _stay_core(ctx, op) -> int | None:
     rule = rule_for(ctx, "never_leaves_core", op)
     core = rule.value("core") if rule is not None else None
     return core if core is not None and 0 <= core < ctx.target.cores else None
-
-
-def _is_network_output(value) -> bool:
-    """Whether `value` (or a view of it) is returned: the host reads it from DRAM."""
-    return any(op_name(u) == "func.return" for u in readers(value))
 
 
 def _placement_rule(ctx, op):
