@@ -60,9 +60,9 @@ def _compile_parser():
 
 
 def compile_main(argv) -> int:
-    from convc.compiler import constraints
-    from convc.compiler import report as report_mod
-    from convc.compiler.pipeline import compile_model, input_shapes, load_calibration
+    from convc.annotations import constraints
+    from convc.driver import report as report_mod
+    from convc.driver.pipeline import compile_model, input_shapes, load_calibration
     from convc.targets import resolve
 
     args = _compile_parser().parse_args(argv)
@@ -76,7 +76,7 @@ def compile_main(argv) -> int:
 
     verify_result = None
     if args.verify or (annotations is not None and annotations.of_kind("max_error")):
-        from convc.compiler.verify import verify
+        from convc.driver.verify import verify
         shapes = input_shapes(compiled.onnx_model)
         samples = (load_calibration(args.verify_inputs, shapes) if args.verify_inputs
                    else compiled.ctx.calibration[:16])
@@ -95,7 +95,7 @@ def compile_main(argv) -> int:
     report_mod.write(rep, out)
     _write_dumps(compiled, out)
     if args.save_annotations:
-        from convc.compiler.starter import starter_text
+        from convc.annotations.starter import starter_text
         Path(args.save_annotations).write_text(starter_text(compiled, args.model))
 
     print(f"convc: {args.model} -> {out}/stream.bin ({rep['stream']['bytes']} bytes, "
@@ -121,7 +121,7 @@ def _write_dumps(compiled, out) -> None:
 
 
 def passes_main(argv) -> int:
-    from convc.compiler.pipeline import PIPELINE
+    from convc.driver.pipeline import PIPELINE
     for i, p in enumerate(PIPELINE, 1):
         print(f"{i:2d}. {p.name:<24} {p.description}")
     return 0
@@ -135,7 +135,7 @@ def main(argv=None) -> int:
     if argv and argv[0] == "dump":
         from convc.runtime.cli import dump_main
         return dump_main(argv[1:])
-    from convc.compiler.errors import ConvcError
+    from convc.errors import ConvcError
     from convc.runtime.stream import StreamError
     from convc.runtime.target import TargetError
     try:

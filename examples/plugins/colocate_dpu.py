@@ -10,9 +10,9 @@ It sees the same IR as the built-in passes: engine ops with `core` attributes. A
 `place` rules still win: ops whose placement came from the annotation file are left alone.
 """
 
-from convc.compiler.passes_api import Pass
-from convc.dialects.attrs import get_int, i64
-from convc.passes._engine_ops import activation_operands, engine_ops, producer
+from convc.passes.api import Pass
+from convc.ir.attrs import get_int, i64
+from convc.passes.engine_ops import activation_operands, engine_ops, producer
 
 ELEMENTWISE = ("dpu.add", "dpu.mul", "dpu.rescale")
 

@@ -11,7 +11,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from convc.compiler.annotations import load
+from convc.annotations.parser import load
 from convc.runtime import Stream
 from helpers import assert_one_line_error, convc
 
@@ -127,7 +127,7 @@ def test_input_range_sets_the_input_scale(rich):
 
 
 def test_input_range_is_not_what_calibration_gives(rich, models_dir):
-    from convc.compiler.quant_math import activation_qparams
+    from convc.quant_math import activation_qparams
     calib = np.load(models_dir / "digits_cnn.calib.npz")
     values = np.concatenate([np.asarray(calib[k]).ravel() for k in calib.files])
     scale, zp = activation_qparams(float(values.min()), float(values.max()))

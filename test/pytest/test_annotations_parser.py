@@ -1,4 +1,4 @@
-"""The annotation language (compiler/annotations.lark, compiler/annotations.py): statements,
+"""The annotation language (convc/annotations/grammar.lark, parser.py): statements,
 selectors, first-match-wins, error messages with file:line:col, and robustness against
 arbitrary input (every failure is an AnnotationError, never a crash)."""
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convc.compiler.annotations import AnnotationError, Annotations, Layer, load, parse
+from convc.annotations.parser import AnnotationError, Annotations, Layer, load, parse
 
 PATH = "gray/box.cva"
 

@@ -53,7 +53,7 @@ def test_unsupported_op(tmp_path):
 
 
 def test_layer_too_big_for_memory(tmp_path, repo_root):
-    small = (repo_root / "targets" / "thetis.toml").read_text().replace("size = 4194304", "size = 2048")
+    small = (repo_root / "convc" / "targets" / "thetis.toml").read_text().replace("size = 4194304", "size = 2048")
     target = tmp_path / "tiny_l1.toml"
     target.write_text(small)
     path = save(tiny_model("Relu", shape=(1, 256)), tmp_path / "m.onnx")

@@ -6,8 +6,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from convc.compiler.pipeline import compile_model, load_calibration, input_shapes
-from convc.compiler.verify import verify
+from convc.driver.pipeline import compile_model, load_calibration, input_shapes
+from convc.driver.verify import verify
 from convc.runtime.host import Program
 from convc.targets import resolve
 
@@ -44,7 +44,7 @@ def test_stream_is_deterministic(name, compiled, models_dir):
 
 def test_large_layers_are_tiled(compiled):
     """mlp has 256→640→256: 640 outputs need two column tiles, 640 inputs two row tiles."""
-    from convc.compiler.report import layer_rows
+    from convc.driver.report import layer_rows
     c = compiled("mlp")
     with c.module.context:
         rows = [r for r in layer_rows(c.module, c.target) if r["op"] == "imc.matmul"]

@@ -2,9 +2,9 @@
 
 import pytest
 
-from convc.compiler import frontend
-from convc.compiler.errors import FrontendError, UnsupportedOpError
-from convc.compiler.pipeline import new_context
+from convc.frontend import onnx_import as frontend
+from convc.errors import FrontendError, UnsupportedOpError
+from convc.driver.pipeline import new_context
 from helpers import save, tiny_model
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convc.compiler import quant_math as qm
+from convc import quant_math as qm
 from convc.runtime import Op, Stream
 from helpers import assert_one_line_error, convc
 

@@ -101,8 +101,8 @@ def test_rules_the_target_cannot_honour(models_dir, tmp_path):
 
 
 def test_calibration_rows_group_by_the_models_batch(tmp_path):
-    from convc.compiler.errors import ConvcError
-    from convc.compiler.pipeline import load_calibration
+    from convc.errors import ConvcError
+    from convc.driver.pipeline import load_calibration
     np.savez(tmp_path / "six.npz", x=np.zeros((6, 4), np.float32))
     samples = load_calibration(tmp_path / "six.npz", {"x": [2, 4]})
     assert [s[0].shape for s in samples] == [(2, 4)] * 3

@@ -11,7 +11,7 @@ import pytest
 from convc.runtime import InputError, Op, Program, StreamBuilder, load_target
 from convc.runtime.cli import dump_main, run_main
 
-TARGET_FILE = Path(__file__).resolve().parents[2] / "targets" / "thetis.toml"
+TARGET_FILE = Path(__file__).resolve().parents[2] / "convc" / "targets" / "thetis.toml"
 THETIS = load_target(TARGET_FILE)
 L1, DRAM = THETIS.l1_base(0), THETIS.dram.base
 X_IN, Y_OUT, SCRATCH = DRAM, DRAM + 64, L1 + 256

@@ -9,7 +9,7 @@ import pytest
 from convc.runtime import (COUNT_INCLUDE_PAD, Op, Program, Stream, StreamBuilder, load_target,
                            requant_params)
 
-THETIS = load_target(Path(__file__).resolve().parents[2] / "targets" / "thetis.toml")
+THETIS = load_target(Path(__file__).resolve().parents[2] / "convc" / "targets" / "thetis.toml")
 L1, L2, DRAM = THETIS.l1_base(0), THETIS.l2.base, THETIS.dram.base
 A, B, OUT, PARAMS = L1, L1 + 0x1000, L1 + 0x2000, L1 + 0x3000
 rng = np.random.default_rng(3)

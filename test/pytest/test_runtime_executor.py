@@ -9,7 +9,7 @@ from convc.runtime import (ACCUMULATE, Command, Memory, Op, Program, Stream, Str
                            StreamError, execute, load_target, requant_params, validate)
 from convc.runtime.validate import Plan, Step
 
-THETIS = load_target(Path(__file__).resolve().parents[2] / "targets" / "thetis.toml")
+THETIS = load_target(Path(__file__).resolve().parents[2] / "convc" / "targets" / "thetis.toml")
 L1_0, L1_1, L2, DRAM = THETIS.l1_base(0), THETIS.l1_base(1), THETIS.l2.base, THETIS.dram.base
 RESCALE = dict(n=16, in_zp=0, mult=1, shift=1, out_zp=0, clamp_min=-128, clamp_max=127)
 

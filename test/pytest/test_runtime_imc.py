@@ -6,7 +6,7 @@ import numpy as np
 from convc.runtime import (ACCUMULATE, Op, Program, Stream, StreamBuilder, load_target,
                            requant_params)
 
-THETIS = load_target(Path(__file__).resolve().parents[2] / "targets" / "thetis.toml")
+THETIS = load_target(Path(__file__).resolve().parents[2] / "convc" / "targets" / "thetis.toml")
 L1, DRAM = THETIS.l1_base(0), THETIS.dram.base
 
 

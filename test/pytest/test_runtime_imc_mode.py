@@ -13,7 +13,7 @@ from convc.runtime import Op, Program, Stream, StreamBuilder, StreamError
 from convc.runtime.imc import pack_weights, unpack_weights
 from convc.runtime.target import parse_target
 
-THETIS_TOML = Path(__file__).resolve().parents[2] / "targets" / "thetis.toml"
+THETIS_TOML = Path(__file__).resolve().parents[2] / "convc" / "targets" / "thetis.toml"
 
 
 def target(**imc_extra):

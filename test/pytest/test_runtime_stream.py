@@ -12,7 +12,7 @@ from convc.runtime import (ACCUMULATE, COUNT_INCLUDE_PAD, Command, DataSegment, 
                            Stream, StreamBuilder, StreamError, load_target, validate)
 from convc.runtime.stream import FIELDS, SIGNED
 
-THETIS = load_target(Path(__file__).resolve().parents[2] / "targets" / "thetis.toml")
+THETIS = load_target(Path(__file__).resolve().parents[2] / "convc" / "targets" / "thetis.toml")
 L1, L2, DRAM = THETIS.l1_base(0), THETIS.l2.base, THETIS.dram.base
 
 

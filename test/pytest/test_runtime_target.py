@@ -5,7 +5,7 @@ import pytest
 
 from convc.runtime.target import TargetError, load_target
 
-THETIS = Path(__file__).resolve().parents[2] / "targets" / "thetis.toml"
+THETIS = Path(__file__).resolve().parents[2] / "convc" / "targets" / "thetis.toml"
 
 SMALL = """
 name = "tiny"

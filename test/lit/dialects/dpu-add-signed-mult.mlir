@@ -1,4 +1,4 @@
-// Regression test (bug fixed): check_multiplier() (dialects/verify.py) rejects negative
+// Regression test (bug fixed): check_multiplier() (convc/dialects/verify.py) rejects negative
 // multipliers ("rhs multiplier -1073741824 does not fit 31 bits"), but dpu.add / dpu.rescale need
 // them: the lowering emits them for tosa.sub and for negative scale factors
 // (quant_math.multiplier returns signed values) and the stream's DPU_ADD/DPU_RESCALE mult fields

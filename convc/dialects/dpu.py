@@ -1,0 +1,290 @@
+"""The `dpu` dialect: the digital vector unit beside each IMC core.
+
+It runs what the crossbar cannot: element-wise arithmetic, pooling, depthwise convolution,
+layout changes and rescaling. All ops take and produce int8 tensors; arithmetic ops carry the
+integer multipliers, shifts and zero points that make them bit-exact.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from convc.ir.mlir import ext, ir
+from convc.ir.attrs import get_array, get_int, numel, tensor_shape
+from convc.dialects.verify import (
+    check_clamp,
+    check_int_tensor,
+    check_multiplier,
+    check_requant,
+    check_window_shape,
+    check_zero_point,
+    first_error,
+    report,
+)
+
+Operand, Result = ext.Operand, ext.Result
+Tensor = ir.RankedTensorType
+
+
+class Dpu(ext.Dialect, name="dpu"):
+    pass
+
+
+def _int8_io(op, *values):
+    return first_error(*(check_int_tensor(v, 8, n) for n, v in values))
+
+
+class DwConv2dOp(Dpu.Operation, name="dwconv2d"):
+    """Depthwise NHWC convolution; weights int8 [kh, kw, C], bias int32 [C]."""
+
+    input: Operand[Tensor]
+    weights: Operand[Tensor]
+    bias: Operand[Tensor]
+    stride: Any
+    pad: Any
+    dilation: Any
+    in_zp: ir.IntegerAttr
+    mult: Any
+    shift: Any
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    clamp_min: ir.IntegerAttr
+    clamp_max: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        w_shape, in_shape = tensor_shape(self.weights), tensor_shape(self.input)
+        msg = first_error(
+            _int8_io(self, ("input", self.input), ("weights", self.weights), ("result", self.output)),
+            check_int_tensor(self.bias, 32, "bias"),
+            None if len(w_shape) == 3 else "weights must be [kh, kw, C]",
+        )
+        if not msg:
+            msg = first_error(
+                None if in_shape[3] == w_shape[2] else "depthwise weights and input disagree on channels",
+                check_window_shape(self, in_shape, tensor_shape(self.output), w_shape[:2], w_shape[2]),
+                check_requant(self, w_shape[2]),
+            )
+        return report(self, msg)
+
+
+class AddOp(Dpu.Operation, name="add"):
+    """out = clamp(out_zp + rshift_round((lhs-lhs_zp)*lhs_mult + (rhs-rhs_zp)*rhs_mult, shift)).
+
+    rhs may be smaller than lhs: it is broadcast by repetition (per-channel or scalar).
+    """
+
+    lhs: Operand[Tensor]
+    rhs: Operand[Tensor]
+    lhs_zp: ir.IntegerAttr
+    lhs_mult: ir.IntegerAttr
+    rhs_zp: ir.IntegerAttr
+    rhs_mult: ir.IntegerAttr
+    shift: ir.IntegerAttr
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    clamp_min: ir.IntegerAttr
+    clamp_max: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        shift = get_int(self, "shift")
+        msg = first_error(
+            _int8_io(self, ("lhs", self.lhs), ("rhs", self.rhs), ("result", self.output)),
+            _check_broadcast(self.lhs, self.rhs, self.output),
+            check_multiplier(get_int(self, "lhs_mult"), shift, "lhs"),
+            check_multiplier(get_int(self, "rhs_mult"), shift, "rhs"),
+            check_zero_point(self, "lhs_zp"), check_zero_point(self, "rhs_zp"),
+            check_zero_point(self, "out_zp"), check_clamp(self),
+        )
+        return report(self, msg)
+
+
+class MulOp(Dpu.Operation, name="mul"):
+    """out = clamp(out_zp + rshift_round((lhs-lhs_zp)*(rhs-rhs_zp)*mult, shift))."""
+
+    lhs: Operand[Tensor]
+    rhs: Operand[Tensor]
+    lhs_zp: ir.IntegerAttr
+    rhs_zp: ir.IntegerAttr
+    mult: ir.IntegerAttr
+    shift: ir.IntegerAttr
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    clamp_min: ir.IntegerAttr
+    clamp_max: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        msg = first_error(
+            _int8_io(self, ("lhs", self.lhs), ("rhs", self.rhs), ("result", self.output)),
+            _check_broadcast(self.lhs, self.rhs, self.output),
+            check_multiplier(get_int(self, "mult"), get_int(self, "shift"), "mul"),
+            check_zero_point(self, "lhs_zp"), check_zero_point(self, "rhs_zp"),
+            check_zero_point(self, "out_zp"), check_clamp(self),
+        )
+        return report(self, msg)
+
+
+class MaxPoolOp(Dpu.Operation, name="maxpool"):
+    """Window maximum; the result keeps the input's quantization."""
+
+    input: Operand[Tensor]
+    kernel: Any
+    stride: Any
+    pad: Any
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        in_shape = tensor_shape(self.input)
+        msg = first_error(
+            _int8_io(self, ("input", self.input), ("result", self.output)),
+            check_window_shape(self, in_shape, tensor_shape(self.output), get_array(self, "kernel"), in_shape[-1]),
+        )
+        return report(self, msg)
+
+
+class AvgPoolOp(Dpu.Operation, name="avgpool"):
+    """Window mean: clamp(out_zp + div_round(sum(x - in_zp) * mult, count << shift))."""
+
+    input: Operand[Tensor]
+    kernel: Any
+    stride: Any
+    pad: Any
+    count_include_pad: ir.IntegerAttr
+    in_zp: ir.IntegerAttr
+    mult: ir.IntegerAttr
+    shift: ir.IntegerAttr
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    clamp_min: ir.IntegerAttr
+    clamp_max: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        in_shape = tensor_shape(self.input)
+        shift = get_int(self, "shift")
+        msg = first_error(
+            _int8_io(self, ("input", self.input), ("result", self.output)),
+            check_window_shape(self, in_shape, tensor_shape(self.output), get_array(self, "kernel"), in_shape[-1]),
+            check_multiplier(get_int(self, "mult"), shift, "avgpool"),
+            None if shift <= 40 else f"avgpool shift {shift} exceeds 40",
+            check_zero_point(self, "in_zp"), check_zero_point(self, "out_zp"), check_clamp(self),
+        )
+        return report(self, msg)
+
+
+class RescaleOp(Dpu.Operation, name="rescale"):
+    """Change of quantization (and optional clamp, i.e. a standalone ReLU) on int8 data."""
+
+    input: Operand[Tensor]
+    in_zp: ir.IntegerAttr
+    mult: ir.IntegerAttr
+    shift: ir.IntegerAttr
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    clamp_min: ir.IntegerAttr
+    clamp_max: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        msg = first_error(
+            _int8_io(self, ("input", self.input), ("result", self.output)),
+            None if tensor_shape(self.input) == tensor_shape(self.output) else "rescale changes the shape",
+            check_multiplier(get_int(self, "mult"), get_int(self, "shift"), "rescale"),
+            check_zero_point(self, "in_zp"), check_zero_point(self, "out_zp"), check_clamp(self),
+        )
+        return report(self, msg)
+
+
+class TransposeOp(Dpu.Operation, name="transpose"):
+    input: Operand[Tensor]
+    perms: Any
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        perms = get_array(self, "perms")
+        in_shape = tensor_shape(self.input)
+        msg = first_error(
+            _int8_io(self, ("input", self.input), ("result", self.output)),
+            None if sorted(perms) == list(range(len(in_shape))) and len(perms) <= 4 else
+            f"perms {perms} is not a permutation of rank {len(in_shape)} (at most 4)",
+        )
+        if not msg and tensor_shape(self.output) != [in_shape[p] for p in perms]:
+            msg = "result shape does not match the permutation"
+        return report(self, msg)
+
+
+class ReshapeOp(Dpu.Operation, name="reshape"):
+    """A view: same bytes, new shape. Emits no command; the memory plan aliases the buffers."""
+
+    input: Operand[Tensor]
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        msg = first_error(
+            _int8_io(self, ("input", self.input), ("result", self.output)),
+            None if numel(self.input) == numel(self.output) else "reshape changes the element count",
+        )
+        return report(self, msg)
+
+
+class SliceOp(Dpu.Operation, name="slice"):
+    """A view: `output.shape[axis]` consecutive entries of the input along `axis`, from `start`.
+
+    Only a contiguous byte range is a view, so every dimension before `axis` must be 1 (e.g. a
+    band of rows [1, h, W, C] of a batch-1 feature map). Emits no command.
+    """
+
+    input: Operand[Tensor]
+    axis: ir.IntegerAttr
+    start: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        axis, start = get_int(self, "axis"), get_int(self, "start")
+        in_shape, out = tensor_shape(self.input), tensor_shape(self.output)
+        msg = _int8_io(self, ("input", self.input), ("result", self.output))
+        if not msg and not (0 <= axis < len(in_shape) and len(out) == len(in_shape)):
+            msg = f"axis {axis} is not a dimension of {in_shape} (or the ranks differ)"
+        if not msg and any(a != b for i, (a, b) in enumerate(zip(in_shape, out)) if i != axis):
+            msg = f"result {out} differs from input {in_shape} outside axis {axis}"
+        if not msg and not (0 <= start and start + out[axis] <= in_shape[axis]):
+            msg = f"rows [{start}, {start + out[axis]}) exceed the input's {in_shape[axis]}"
+        if not msg and any(d != 1 for d in in_shape[:axis]):
+            msg = f"a slice along axis {axis} of {in_shape} is not contiguous (dimensions before it must be 1)"
+        return report(self, msg)
+
+
+class ConcatOp(Dpu.Operation, name="concat"):
+    """Concatenation of same-quantization int8 tensors; lowered to strided DMA copies."""
+
+    inputs: Sequence[Operand[Tensor]]
+    axis: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        axis = get_int(self, "axis")
+        shapes = [tensor_shape(v) for v in self.inputs]
+        out = tensor_shape(self.output)
+        msg = None
+        for s in shapes:
+            if len(s) != len(out) or any(a != b for i, (a, b) in enumerate(zip(s, out)) if i != axis):
+                msg = f"input shape {s} does not match result {out} outside axis {axis}"
+        if not msg and sum(s[axis] for s in shapes) != out[axis]:
+            msg = "inputs do not add up to the result along the concatenation axis"
+        return report(self, msg)
+
+
+def _check_broadcast(lhs, rhs, out):
+    n_l, n_r = numel(lhs), numel(rhs)
+    if tensor_shape(out) != tensor_shape(lhs):
+        return "result must have the lhs shape"
+    if n_r == 0 or n_l % n_r:
+        return f"rhs of {n_r} elements cannot broadcast over {n_l}"
+    return None
+
+
+__all__ = ["Dpu", "DwConv2dOp", "AddOp", "MulOp", "MaxPoolOp", "AvgPoolOp", "RescaleOp",
+           "TransposeOp", "ReshapeOp", "SliceOp", "ConcatOp", "check_requant"]

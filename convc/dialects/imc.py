@@ -1,0 +1,124 @@
+"""The `imc` dialect: in-memory-computing crossbar cores.
+
+A digital SRAM IMC array holds an int8 weight tile and multiplies int8 input vectors with it,
+accumulating in 32 bits. Its results leave the core through the DPU's requantizer, so the ops
+here carry the requantization (bias, per-channel multiplier and shift, zero points, clamp) and
+produce int8 tensors directly. The tiling pass adds `tile_rows`, `tile_cols`, `m_block` and the
+array size; the verifier then checks that every tile fits the array.
+"""
+
+from typing import Any
+
+from convc.ir.mlir import ext, ir
+from convc.ir.attrs import get_array, tensor_shape
+from convc.dialects.verify import (
+    check_int_tensor,
+    check_requant,
+    check_tiles,
+    check_window_shape,
+    first_error,
+    report,
+)
+
+Operand, Result = ext.Operand, ext.Result
+Tensor = ir.RankedTensorType
+
+
+class Imc(ext.Dialect, name="imc"):
+    pass
+
+
+class Conv2dOp(Imc.Operation, name="conv2d"):
+    """NHWC int8 convolution on the IMC array (im2col rows x output-channel columns).
+
+    weights: int8 [Cout, kh, kw, Cin]; bias: int32 [Cout] with -in_zp * sum(W) already folded in.
+    """
+
+    input: Operand[Tensor]
+    weights: Operand[Tensor]
+    bias: Operand[Tensor]
+    stride: Any
+    pad: Any
+    dilation: Any
+    in_zp: ir.IntegerAttr
+    mult: Any
+    shift: Any
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    clamp_min: ir.IntegerAttr
+    clamp_max: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        w_shape = tensor_shape(self.weights)
+        msg = first_error(
+            check_int_tensor(self.input, 8, "input"),
+            check_int_tensor(self.weights, 8, "weights"),
+            check_int_tensor(self.bias, 32, "bias"),
+            check_int_tensor(self.output, 8, "result"),
+            None if len(w_shape) == 4 else "weights must be [Cout, kh, kw, Cin]",
+        )
+        if not msg:
+            in_shape = tensor_shape(self.input)
+            msg = first_error(
+                None if in_shape[3] == w_shape[3] else
+                f"input has {in_shape[3]} channels, weights expect {w_shape[3]}",
+                check_window_shape(self, in_shape, tensor_shape(self.output), w_shape[1:3], w_shape[0]),
+                check_requant(self, w_shape[0]),
+                check_tiles(self),
+            )
+        return report(self, msg)
+
+
+class MatmulOp(Imc.Operation, name="matmul"):
+    """int8 [..., K] x [K, N] on the IMC array; bias int32 [N] (zero point folded in)."""
+
+    input: Operand[Tensor]
+    weights: Operand[Tensor]
+    bias: Operand[Tensor]
+    in_zp: ir.IntegerAttr
+    mult: Any
+    shift: Any
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    clamp_min: ir.IntegerAttr
+    clamp_max: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def verify_invariants(self) -> bool:
+        in_shape, w_shape = tensor_shape(self.input), tensor_shape(self.weights)
+        out_shape = tensor_shape(self.output)
+        msg = first_error(
+            check_int_tensor(self.input, 8, "input"),
+            check_int_tensor(self.weights, 8, "weights"),
+            check_int_tensor(self.bias, 32, "bias"),
+            check_int_tensor(self.output, 8, "result"),
+            None if len(w_shape) == 2 else "weights must be [K, N]",
+        )
+        if not msg:
+            msg = first_error(
+                None if in_shape[-1] == w_shape[0] else
+                f"input rows {in_shape[-1]} do not match weight rows {w_shape[0]}",
+                None if out_shape == in_shape[:-1] + [w_shape[1]] else
+                f"result shape {out_shape} is not {in_shape[:-1] + [w_shape[1]]}",
+                check_requant(self, w_shape[1]),
+                check_tiles(self),
+            )
+        return report(self, msg)
+
+
+def dot_product_shape(op) -> tuple[int, int, int]:
+    """(M, K, N) of the matrix product an IMC op performs: M input vectors of K rows, N columns."""
+    w_shape = tensor_shape(op.weights)
+    out_shape = tensor_shape(op.output)
+    if isinstance(op, Conv2dOp):
+        m = out_shape[0] * out_shape[1] * out_shape[2]
+        return m, w_shape[1] * w_shape[2] * w_shape[3], w_shape[0]
+    m = 1
+    for d in out_shape[:-1]:
+        m *= d
+    return m, w_shape[0], w_shape[1]
+
+
+IMC_OPS = (Conv2dOp, MatmulOp)
+__all__ = ["Imc", "Conv2dOp", "MatmulOp", "IMC_OPS", "dot_product_shape", "get_array"]

@@ -1,0 +1,83 @@
+"""Emission: the fully planned engine-dialect function → a command stream.
+
+Every address, core and event was decided by the passes and is read back from attributes here;
+the engines' models generate each op's commands. Per op, in its core's queue: weight prefetch
+(IMC), waits for other cores' events, the op's own commands, then its signal.
+"""
+
+from convc.engines import engine_of
+from convc.ir.util import entry_func, op_name
+from convc.ir.mlir import ir
+from convc.ir.attrs import get_array, get_int
+from convc.passes.engine_ops import engine_ops
+from convc.runtime.builder import StreamBuilder
+from convc.runtime.stream import Op, Stream
+
+
+class Emitter:
+    """What an engine model sees while emitting one op: its addresses and its core's queue."""
+
+    def __init__(self, builder: StreamBuilder, func_op):
+        self.builder = builder
+        self.input_addrs = list(func_op.attributes["convc.input_addrs"])
+        self.op = None
+        self.core = 0
+        self.modes = {}  # core -> its array's (weight bits, input bits); 8/8 after reset
+
+    def bind(self, op) -> None:
+        self.op, self.core = op, get_int(op, "core")
+
+    def cmd(self, opcode: Op, flags: int = 0, **fields) -> None:
+        self.builder.emit(self.core, opcode, flags, **fields)
+
+    def imc_mode(self, weight_bits: int, input_bits: int) -> None:
+        """Switch this core's array mode, only if it differs (an all-int8 stream has no IMC_MODE)."""
+        if self.modes.get(self.core, (8, 8)) != (weight_bits, input_bits):
+            self.cmd(Op.IMC_MODE, weight_bits=weight_bits, input_bits=input_bits)
+            self.modes[self.core] = (weight_bits, input_bits)
+
+    def copy(self, src: int, dst: int, nbytes: int) -> None:
+        self.cmd(Op.DMA, src=src, dst=dst, rows=1, row_bytes=nbytes, src_stride=nbytes, dst_stride=nbytes)
+
+    def l1(self, name: str) -> int:
+        return get_int(self.op, "l1_" + name)
+
+    def const(self, name: str) -> int:
+        return get_int(self.op, "const_" + name)
+
+    def addr(self, value) -> int:
+        if isinstance(value.owner, ir.Block):
+            return self.input_addrs[value.arg_number]
+        return get_int(value.owner, "out_addr")
+
+
+def emit_stream(module, target, model_name: str, output_names: list[str]) -> Stream:
+    module_op = module.operation
+    func_op = entry_func(module_op)
+    b = StreamBuilder(target.name, target.cores, model_name)
+    block = func_op.regions[0].blocks[0]
+    scales = [ir.FloatAttr(a).value for a in func_op.attributes["convc.input_scales"]]
+    zps = list(func_op.attributes["convc.input_zps"])
+    names = [ir.StringAttr(a).value for a in func_op.attributes["convc.input_names"]]
+    for arg, name, addr, s, z in zip(block.arguments, names, list(func_op.attributes["convc.input_addrs"]), scales, zps):
+        b.input(name, list(arg.type.shape), addr, s, z)
+    ret = [op for op in block.operations if op_name(op) == "func.return"][0]
+    out_scales = [ir.FloatAttr(a).value for a in func_op.attributes["convc.output_scales"]]
+    out_zps = list(func_op.attributes["convc.output_zps"])
+    out_addrs = list(func_op.attributes["convc.output_addrs"])
+    for v, name, addr, s, z in zip(ret.operands, output_names, out_addrs, out_scales, out_zps):
+        b.output(name, list(v.type.shape), addr, s, z)
+
+    em = Emitter(b, func_op)
+    for op in engine_ops(module_op):
+        engine = engine_of(op)
+        for name, blob in engine.constants(op).items():
+            b.data(get_int(op, "const_" + name), blob)
+        em.bind(op)
+        engine.emit_prefetch(op, em)
+        for event in get_array(op, "waits"):
+            em.cmd(Op.WAIT, event=event)
+        engine.emit(op, em)
+        if get_int(op, "signal"):
+            em.cmd(Op.SIGNAL, event=get_int(op, "id"))
+    return b.build()

@@ -1,0 +1,156 @@
+"""The compile pipeline: frontend, the ordered passes, and emission.
+
+`PIPELINE` is the list of built-in passes in order; `--dump-after NAME` writes the IR after a
+pass to `<out>/ir/NN-NAME.mlir` (`--dump-all` after every one).
+"""
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from convc.frontend import onnx_import as frontend
+from convc.driver.emit import emit_stream
+from convc.annotations.parser import load as load_annotations
+from convc.annotations.constraints import contradictions
+from convc.errors import ConvcError
+from convc.ir.mlir import ir
+from convc.passes.api import PassContext, run_passes
+from convc.driver.plugins import extend
+from convc.dialects import load_all
+from convc.passes import (allocate_cores, check_precision, fold_batchnorm, fold_constants, lower_to_engines,
+                          plan_memory, quantize, replicate, schedule, tile)
+from convc.runtime.target import load_target
+
+PIPELINE = [fold_constants.PASS, fold_batchnorm.PASS, quantize.PASS, lower_to_engines.PASS,
+            check_precision.PASS, replicate.PASS, allocate_cores.PASS, tile.PASS, plan_memory.PASS, schedule.PASS]
+PASS_NAMES = [p.name for p in PIPELINE]
+SYNTHETIC_SAMPLES = 32
+
+
+@dataclass
+class Compiled:
+    module: ir.Module
+    stream: object
+    target: object
+    onnx_model: object
+    ctx: PassContext
+    input_names: list[str]
+    output_names: list[str]
+    seconds: float
+    dumps: dict[str, str] = field(default_factory=dict)
+    pass_names: list[str] = field(default_factory=list)  # the pipeline that ran, plugins included
+
+
+def new_context() -> ir.Context:
+    context = ir.Context()
+    with context:
+        load_all()
+    return context
+
+
+def input_shapes(model) -> dict[str, list[int]]:
+    inits = {t.name for t in model.graph.initializer}
+    return {i.name: [d.dim_value for d in i.type.tensor_type.shape.dim]
+            for i in model.graph.input if i.name not in inits}
+
+
+def load_calibration(path, shapes: dict[str, list[int]]) -> list[list[np.ndarray]]:
+    """Samples from an .npz (one array per input, samples stacked on the batch axis) or .npy.
+
+    A model with batch size B takes B rows of the array per sample."""
+    path = Path(path)
+    try:
+        data = np.load(path)
+    except Exception as exc:
+        raise ConvcError(f"{path}: cannot read calibration data ({type(exc).__name__})") from None
+    arrays = {}
+    if isinstance(data, np.ndarray):
+        if len(shapes) != 1:
+            raise ConvcError(f"{path}: the model has {len(shapes)} inputs; give an .npz with one array per input")
+        arrays = {next(iter(shapes)): data}
+    else:
+        missing = [n for n in shapes if n not in data.files]
+        if missing and len(shapes) == 1 and len(data.files) == 1:
+            arrays = {next(iter(shapes)): data[data.files[0]]}
+        elif missing:
+            raise ConvcError(f"{path}: no array for input(s) {', '.join(missing)} (has {', '.join(data.files)})")
+        else:
+            arrays = {n: data[n] for n in shapes}
+    counts = set()
+    batches = {name: max(shape[0], 1) for name, shape in shapes.items()}
+    for name, shape in shapes.items():
+        arr = np.asarray(arrays[name], np.float32)
+        if list(arr.shape[1:]) != shape[1:]:
+            raise ConvcError(f"{path}: array '{name}' has shape {list(arr.shape)}, expected [N, {', '.join(map(str, shape[1:]))}]")
+        batch = batches[name]
+        if arr.shape[0] % batch:
+            raise ConvcError(f"{path}: array '{name}' has {arr.shape[0]} rows, not a multiple of the model's batch {batch}")
+        arrays[name] = arr
+        counts.add(arr.shape[0] // batch)
+    if len(counts) != 1 or 0 in counts:
+        raise ConvcError(f"{path}: inputs must hold the same, non-zero number of samples")
+    n = counts.pop()
+    return [[arrays[name][i * b: (i + 1) * b] for name, b in batches.items()] for i in range(n)]
+
+
+def synthetic_calibration(shapes: dict[str, list[int]]) -> list[list[np.ndarray]]:
+    rng = np.random.default_rng(0)
+    return [[rng.standard_normal(s).astype(np.float32) for s in shapes.values()] for _ in range(SYNTHETIC_SAMPLES)]
+
+
+def _warn_unmatched(annotations, module, ctx) -> None:
+    from convc.passes.directives import layer_of
+    from convc.passes.engine_ops import engine_ops
+    layers = [layer_of(op, ctx.options["onnx_types"]) for op in engine_ops(module.operation)]
+    for rule in annotations.rules:
+        if rule.selector is not None and not any(rule.selector.matches(layer) for layer in layers):
+            ctx.warnings.append(f"{rule.where}: {rule.kind} rule matches no layer")
+
+
+def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=False,
+                  options=None, warn=warnings.warn, annotations=None, relax=False, plugins=()) -> Compiled:
+    start = time.perf_counter()
+    target = load_target(target_path)
+    passes = extend(PIPELINE, plugins)
+    names = [p.name for p in passes]
+    unknown = [d for d in dump_after if d not in names]
+    if unknown:
+        raise ConvcError(f"--dump-after: unknown pass '{unknown[0]}' (passes: {', '.join(names)})")
+    ann = load_annotations(annotations) if annotations else None
+    contradictions(ann)
+    context = new_context()
+    module, model = frontend.onnx_to_tosa(model_path, context)
+    shapes = input_shapes(model)
+    notes = []
+    if calib is not None:
+        samples = load_calibration(calib, shapes)
+    else:
+        notes.append("no --calib given: calibrating on synthetic standard-normal inputs; accuracy may suffer")
+        samples = synthetic_calibration(shapes)
+    for note in notes:
+        warn(note)
+    onnx_types = {n.name: n.op_type for n in model.graph.node}
+    ctx = PassContext(target=target, calibration=samples, warnings=list(notes),
+                      options={**(options or {}), "annotations": ann, "relax": relax, "onnx_types": onnx_types})
+    dumps = {}
+
+    def dump(name, mod):
+        dumps[name] = mod.operation.get_asm(large_elements_limit=16, enable_debug_info=True)
+
+    if dump_all:
+        dump("frontend", module)
+    run_passes(module, passes, ctx,
+               after_each=lambda p, mod: dump(p.name, mod) if (dump_all or p.name in dump_after) else None)
+    if ann is not None:
+        with context:
+            _warn_unmatched(ann, module, ctx)
+    for w in ctx.warnings[len(notes):]:
+        warn(w)
+    output_names = [o.name for o in model.graph.output]
+    with context:
+        stream = emit_stream(module, target, Path(model_path).stem, output_names)
+    return Compiled(module, stream, target, model, ctx, list(shapes), output_names,
+                    time.perf_counter() - start, dumps, [p.name for p in passes])

@@ -1,0 +1,109 @@
+"""The mapping report: per layer, what the compiler decided and what it expects it to cost.
+
+report.json is for tools (and the tests); report.txt is the same content for people.
+"""
+
+import hashlib
+import json
+
+from convc.engines import engine_of
+from convc.ir.locations import node_name
+from convc.ir.mlir import ir
+from convc.ir.attrs import get_array, get_int, get_str
+from convc.passes.engine_ops import engine_ops
+
+
+def _decisions(op) -> dict:
+    """Each decision the passes made for this op, and where it came from."""
+    out = {}
+    attrs = op.operation.attributes
+    for name in ("core", "tile", "precision", "fusion", "resident", "sparsity", "replicate"):
+        key = f"{name}_source"
+        if key in attrs:
+            out[name] = ir.StringAttr(attrs[key]).value
+    return out
+
+
+def _precision(op) -> dict:
+    attrs = op.operation.attributes
+    row = {}
+    if "weight_precision" in attrs:
+        row["weights"] = get_str(op, "weight_precision")
+    if "in_bits" in attrs:
+        row["inputs"] = f"int{get_int(op, 'in_bits')}"
+    row["activations"] = f"int{get_int(op, 'act_bits', 8)}"
+    return row
+
+
+def _replica(op) -> dict:
+    """"2/4" for the second of four band copies of a replicated layer."""
+    replica = get_array(op, "replica", [])
+    return {"replica": f"{replica[0] + 1}/{replica[1]}"} if replica else {}
+
+
+def layer_rows(module, target) -> list[dict]:
+    rows = []
+    for op in engine_ops(module.operation):
+        engine = engine_of(op)
+        attrs = op.operation.attributes
+        cost = engine.cost(op, target)
+        addresses = {name: f"0x{get_int(op, name):08x}" for name in
+                     sorted(attrs) if name == "out_addr" or name.startswith(("l1_", "const_"))}
+        rows.append({
+            "id": get_int(op, "id"),
+            "node": node_name(op.location),
+            "op": op.operation.name,
+            "engine": engine.kind,
+            "core": get_int(op, "core"),
+            "precision": _precision(op),
+            "decided_by": _decisions(op),
+            "shape": list(op.results[0].type.shape),
+            "estimated_cycles": cost.total,
+            "waits_for": get_array(op, "waits"),
+            **_replica(op),
+            "addresses": addresses,
+            **engine.describe(op),
+        })
+    return rows
+
+
+def build_report(compiled, model_path, verify_result=None) -> dict:
+    blob = compiled.stream.encode()
+    queues = compiled.stream.queues
+    report = {
+        "model": str(model_path),
+        "target": compiled.target.name,
+        "compile_seconds": round(compiled.seconds, 3),
+        "passes": compiled.ctx.info,
+        "warnings": compiled.ctx.warnings,
+        "stream": {"bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest(),
+                   "commands_per_core": {str(c): len(q) for c, q in sorted(queues.items())}},
+    }
+    with compiled.module.context:
+        report["layers"] = layer_rows(compiled.module, compiled.target)
+    if verify_result is not None:
+        report["verify"] = verify_result
+    return report
+
+
+def to_text(report: dict) -> str:
+    lines = [f"convc mapping report: {report['model']} on {report['target']}",
+             f"compile time {report['compile_seconds']} s; estimated cycles {report['passes'].get('estimated_cycles')}",
+             f"stream {report['stream']['bytes']} bytes, commands per core {report['stream']['commands_per_core']}",
+             "",
+             f"{'id':>3}  {'node':<36} {'op':<14} {'eng':<4} {'core':>4} {'tiles':<9} {'est.cycles':>10}  out_addr"]
+    for row in report["layers"]:
+        tiles = f"{row['row_tiles']}x{row['col_tiles']}" if "row_tiles" in row else "-"
+        lines.append(f"{row['id']:>3}  {row['node'][:36]:<36} {row['op']:<14} {row['engine']:<4} {row['core']:>4} "
+                     f"{tiles:<9} {row['estimated_cycles']:>10}  {row['addresses'].get('out_addr', '-')}")
+    if "verify" in report:
+        v = report["verify"]
+        lines += ["", f"verify on {v['samples']} samples: integer_exact={v['integer_exact']} "
+                      f"cosine(min)={v['cosine']:.5f} max_abs_error={v['max_abs_error']:.5g} "
+                      f"top1_agreement={v['top1_agreement']:.3f}"]
+    return "\n".join(lines) + "\n"
+
+
+def write(report: dict, out_dir) -> None:
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    (out_dir / "report.txt").write_text(to_text(report))

@@ -1,0 +1,174 @@
+"""The IMC crossbar engine: im2col-style matrix products on array-sized weight tiles.
+
+A product of M input vectors of K rows with a [K, N] weight matrix runs as a grid of tiles:
+ceil(K / tile_rows) row tiles whose partial sums accumulate in int32, times ceil(N / tile_cols)
+column tiles written side by side. Input vectors are processed in blocks of `m_block` rows so
+the patch matrix and accumulators fit the core's L1. The DPU beside the array builds patches
+(DPU_IM2COL) and requantizes the accumulators (DPU_REQUANT).
+
+Narrow precisions (convc-check-precision's `weight_precision` and `in_bits`) run in an array
+mode (IMC_MODE): bit-serial inputs take one cycle per input bit, programming time follows the
+weight bits, and narrow weights are stored and moved packed (runtime.imc.pack_weights), so
+their DRAM traffic shrinks with the bits too. A core switches mode only when the next IMC
+layer needs a different one.
+"""
+
+import math
+
+import numpy as np
+
+from convc.engines.base import Cost, Engine, constants_level, dma_cycles
+from convc.quant_math import BITS
+from convc.frontend.tosa_eval import const_value
+from convc.ir.attrs import get_array, get_int, get_str, numel, tensor_shape
+from convc.dialects.imc import dot_product_shape
+from convc.runtime.builder import requant_params
+from convc.runtime.imc import pack_weights, packed_size
+from convc.runtime.stream import Op
+
+ACCUMULATE = 1
+
+
+def weight_matrix(op) -> np.ndarray:
+    """The [K, N] int8 matrix the array holds; K is ordered (ky, kx, cin) like the patches."""
+    w = const_value(op.operands[1].owner).astype(np.int8)
+    if op.operation.name == "imc.conv2d":
+        return w.transpose(1, 2, 3, 0).reshape(-1, w.shape[0])
+    return w
+
+
+def array_mode(op) -> tuple[int, int]:
+    """(weight bits, input bits) the op runs the array in."""
+    return BITS[get_str(op, "weight_precision", "int8")], get_int(op, "in_bits", 8)
+
+
+def full_tile_grid(op):
+    """Every tile of the op's tiling, [(i, j, k0, k1, n0, n1)]: column tiles outer, row tiles inner."""
+    _, k, n = dot_product_shape(op)
+    tr, tc = get_int(op, "tile_rows"), get_int(op, "tile_cols")
+    return [(i, j, k0, min(k, k0 + tr), n0, min(n, n0 + tc))
+            for j, n0 in enumerate(range(0, n, tc)) for i, k0 in enumerate(range(0, k, tr))]
+
+
+def zero_tiles(op) -> list[int]:
+    """Indices (into full_tile_grid) of all-zero weight tiles that can be skipped: their
+    partial sums are zero. Each column keeps its first tile if all of them are zero, because
+    some MVM has to write that column's accumulators."""
+    wm = weight_matrix(op)
+    grid = full_tile_grid(op)
+    zero = [not wm[k0:k1, n0:n1].any() for _, _, k0, k1, n0, n1 in grid]
+    skip = []
+    for j in sorted({g[1] for g in grid}):
+        column = [t for t, g in enumerate(grid) if g[1] == j]
+        zeros = [t for t in column if zero[t]]
+        skip += zeros[1:] if len(zeros) == len(column) else zeros
+    return sorted(skip)
+
+
+def tile_grid(op):
+    """The tiles the array runs, in execution order (minus `skip_tiles` from a sparsity opportunity)."""
+    skip = set(get_array(op, "skip_tiles", []))
+    return [g for t, g in enumerate(full_tile_grid(op)) if t not in skip]
+
+
+class ImcEngine(Engine):
+    kind = "imc"
+    ops = ("imc.conv2d", "imc.matmul")
+
+    def constants(self, op):
+        wm = weight_matrix(op)
+        bits = array_mode(op)[0]
+        tiles = b"".join(pack_weights(wm[k0:k1, n0:n1], bits) for _, _, k0, k1, n0, n1 in tile_grid(op))
+        bias = const_value(op.operands[2].owner)
+        return {"weights": tiles,
+                "params": requant_params(bias, get_array(op, "mult"), get_array(op, "shift"))}
+
+    def l1_buffers(self, op, target, m_block=None):
+        m, k, n = dot_product_shape(op)
+        mb = m_block or get_int(op, "m_block")
+        tr = get_int(op, "tile_rows") or min(k, target.imc.rows)
+        tc = get_int(op, "tile_cols") or min(n, target.imc.cols)
+        bufs = [("input", numel(op.input)), ("weights", packed_size(tr * tc, array_mode(op)[0])),
+                ("params", 12 * n)]
+        if op.operation.name == "imc.conv2d":
+            bufs.append(("patches", mb * k))
+        return bufs + [("acc", 4 * mb * n), ("output", m * n)]
+
+    def cost(self, op, target):
+        m, k, n = dot_product_shape(op)
+        # Before the tile pass runs, assume array-sized tiles.
+        tr = get_int(op, "tile_rows") or min(k, target.imc.rows)
+        tc = get_int(op, "tile_cols") or min(n, target.imc.cols)
+        n_tiles = len(tile_grid(op)) if get_int(op, "tile_rows") else math.ceil(k / tr) * math.ceil(n / tc)
+        blocks = math.ceil(m / (get_int(op, "m_block") or m))
+        weight_bits, input_bits = array_mode(op)
+        program = math.ceil(tr * target.imc.program_cycles_per_row * weight_bits / 8)
+        home = constants_level(op)
+        load_tile = dma_cycles(target, packed_size(tr * tc, weight_bits), home, "l1") + program
+        reprograms = max(0, n_tiles * (blocks if n_tiles > 1 else 1) - 1)
+        lanes = target.dpu.lanes
+        mvm = math.ceil(target.imc.cycles_per_mvm * input_bits / 8)
+        compute = (reprograms * load_tile + m * n_tiles * mvm + math.ceil(m * n / lanes)
+                   + (math.ceil(m * k / lanes) if op.operation.name == "imc.conv2d" else 0))
+        dma = (dma_cycles(target, numel(op.input), "l2", "l1")
+               + dma_cycles(target, m * n, "l1", "l2") + dma_cycles(target, 12 * n, home, "l1"))
+        return Cost(load_tile, compute, dma)
+
+    def emit_prefetch(self, op, em):
+        em.imc_mode(*array_mode(op))
+        _, _, k0, k1, n0, n1 = tile_grid(op)[0]
+        em.copy(em.const("weights"), em.l1("weights"), packed_size((k1 - k0) * (n1 - n0), array_mode(op)[0]))
+        em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)
+
+    def emit(self, op, em):
+        m, k, n = dot_product_shape(op)
+        grid = tile_grid(op)
+        sizes = [packed_size((k1 - k0) * (n1 - n0), array_mode(op)[0]) for _, _, k0, k1, n0, n1 in grid]
+        offsets = np.cumsum([0] + sizes)
+        is_conv = op.operation.name == "imc.conv2d"
+        em.copy(em.const("params"), em.l1("params"), 12 * n)
+        em.copy(em.addr(op.input), em.l1("input"), numel(op.input))
+        programmed = 0  # the prefetch programmed the first tile
+        mb = get_int(op, "m_block")
+        for r0 in range(0, m, mb):
+            rows = min(mb, m - r0)
+            if is_conv:
+                self._im2col(op, em, r0, rows)
+                src = em.l1("patches")
+            else:
+                src = em.l1("input") + r0 * k
+            written = set()  # columns whose accumulators hold a partial sum already
+            for t, (_i, j, k0, k1, n0, n1) in enumerate(grid):
+                if programmed != t:
+                    em.copy(em.const("weights") + int(offsets[t]), em.l1("weights"), sizes[t])
+                    em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)
+                    programmed = t
+                em.cmd(Op.IMC_MVM, flags=ACCUMULATE if j in written else 0, in_addr=src + k0, in_stride=k,
+                       out_addr=em.l1("acc") + 4 * n0, out_stride=4 * n, m=rows)
+                written.add(j)
+            em.cmd(Op.DPU_REQUANT, in_addr=em.l1("acc"), in_stride=4 * n, out_addr=em.l1("output") + r0 * n,
+                   out_stride=n, m=rows, c=n, params_addr=em.l1("params"), out_zp=get_int(op, "out_zp"),
+                   clamp_min=get_int(op, "clamp_min"), clamp_max=get_int(op, "clamp_max"))
+        em.copy(em.l1("output"), em.addr(op.output), m * n)
+
+    def _im2col(self, op, em, r0, rows):
+        _, h, w, c = tensor_shape(op.input)
+        _, kh, kw, _ = tensor_shape(op.weights)
+        _, out_h, out_w, _ = tensor_shape(op.output)
+        sh, sw = get_array(op, "stride")
+        dh, dw = get_array(op, "dilation")
+        pad = get_array(op, "pad")
+        em.cmd(Op.DPU_IM2COL, in_addr=em.l1("input"), h=h, w=w, c=c, kh=kh, kw=kw, stride_h=sh, stride_w=sw,
+               pad_top=pad[0], pad_left=pad[2], dil_h=dh, dil_w=dw, pad_value=get_int(op, "in_zp"),
+               out_addr=em.l1("patches"), row_start=r0, n_rows=rows, out_h=out_h, out_w=out_w)
+
+    def describe(self, op):
+        m, k, n = dot_product_shape(op)
+        grid = tile_grid(op)
+        full = full_tile_grid(op)
+        skipped = len(full) - len(grid)
+        return {"mvm_shape": [m, k, n], **({"skipped_zero_tiles": skipped} if skipped else {}),
+                "row_tiles": len({g[0] for g in full}),
+                "col_tiles": len({g[1] for g in full}), "tile": [get_int(op, "tile_rows"), get_int(op, "tile_cols")],
+                "m_block": get_int(op, "m_block")}
+

@@ -1,0 +1,127 @@
+"""ONNX → graph-level MLIR (TOSA on tensors, static shapes, ONNX node names as locations).
+
+Steps: load and check the file, pin the batch size to 1, simplify with onnxsim (constant
+folding, shape-computation chains, static shapes), refuse ops convc cannot lower by name,
+import with torch-mlir's ONNX importer, and lower torch → TOSA with upstream pipelines.
+"""
+
+import io
+import re
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import onnx
+
+from convc.errors import FrontendError, UnsupportedOpError
+from convc.ir.locations import node_name
+from convc.ir.mlir import PassManager, ir, onnx_importer, torch_dialect
+
+# ONNX ops with a lowering path to the engines. Shape-computation ops only appear before
+# simplification folds them away; anything else left after onnxsim is refused by name.
+SUPPORTED_OPS = {
+    "Conv", "Gemm", "MatMul", "Relu", "Clip", "Add", "Mul", "MaxPool", "AveragePool",
+    "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity", "Sub",
+    "Dropout", "Transpose", "Squeeze", "Unsqueeze", "Constant",
+}
+
+TOSA_PIPELINE = (
+    "builtin.module(func.func(convert-torch-onnx-to-torch),"
+    "torch-lower-to-backend-contract,torch-backend-to-tosa-backend-pipeline)"
+)
+
+
+def load_onnx(path: str | Path) -> onnx.ModelProto:
+    path = Path(path)
+    if not path.is_file():
+        raise FrontendError(f"{path}: no such file")
+    try:
+        model = onnx.load(str(path))
+    except Exception as exc:  # protobuf raises several unrelated types on garbage
+        raise FrontendError(f"{path}: not an ONNX model ({type(exc).__name__})") from None
+    if not model.graph.node:
+        raise FrontendError(f"{path}: not an ONNX model (no graph nodes)")
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise FrontendError(f"{path}: invalid ONNX model: {first}") from None
+    return model
+
+
+def _static_input_shapes(model: onnx.ModelProto) -> dict[str, list[int]]:
+    """Input shapes with every symbolic or unknown dimension pinned to 1 (batch 1)."""
+    initializers = {t.name for t in model.graph.initializer}
+    shapes = {}
+    for inp in model.graph.input:
+        if inp.name in initializers:
+            continue
+        dims = inp.type.tensor_type.shape.dim
+        shapes[inp.name] = [d.dim_value if d.dim_value > 0 else 1 for d in dims]
+    return shapes
+
+
+def simplify(model: onnx.ModelProto, path: Path) -> onnx.ModelProto:
+    import onnxsim
+
+    shapes = _static_input_shapes(model)
+    quiet = io.StringIO()
+    try:
+        with redirect_stdout(quiet), redirect_stderr(quiet):
+            # BatchNormalization is kept: convc's own fold-batchnorm pass folds it on TOSA,
+            # so the folding is visible in the IR dumps and tested there.
+            simplified, ok = onnxsim.simplify(
+                model, overwrite_input_shapes=shapes, skip_fuse_bn=True)
+    except Exception as exc:
+        raise FrontendError(f"{path}: onnxsim could not simplify the model: {exc}".splitlines()[0]) from None
+    if not ok:
+        raise FrontendError(f"{path}: simplified model failed onnxsim's check")
+    return simplified
+
+
+def check_supported(model: onnx.ModelProto, path: Path) -> None:
+    for node in model.graph.node:
+        if node.op_type not in SUPPORTED_OPS or node.domain not in ("", "ai.onnx"):
+            raise UnsupportedOpError(
+                f"{path}: node '{node.name or '<unnamed>'}' has op {node.op_type}, "
+                f"which convc cannot lower (supported: {', '.join(sorted(SUPPORTED_OPS))})")
+
+
+def _name_nodes(model: onnx.ModelProto) -> None:
+    """Give unnamed nodes a stable name so every location and error can point at a node."""
+    for i, node in enumerate(model.graph.node):
+        if not node.name:
+            node.name = f"{node.op_type}_{i}"
+
+
+def import_to_tosa(model: onnx.ModelProto, context: ir.Context, path: Path) -> ir.Module:
+    model = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+    torch_dialect.register_dialect(context)
+    info = onnx_importer.ModelInfo(model)
+    module = info.create_module(context=context)
+    importer = onnx_importer.NodeImporter.define_function(info.main_graph, module.operation)
+    try:
+        importer.import_all()
+    except Exception as exc:
+        raise FrontendError(f"{path}: ONNX import failed: {str(exc).splitlines()[0]}") from None
+    with context, ir.Location.unknown():
+        try:
+            PassManager.parse(TOSA_PIPELINE).run(module.operation)
+        except ir.MLIRError as exc:
+            details = [f"node '{node_name(d.location)}': {d.message}" for d in exc.error_diagnostics]
+            raise UnsupportedOpError(f"{path}: {_tidy(details[0] if details else 'lowering to TOSA failed')}") from None
+    return module
+
+
+def _tidy(message: str) -> str:
+    message = " ".join(message.split())
+    return re.sub(r"failed to legalize operation '([^']+)'", r"no lowering for \1", message)
+
+
+def onnx_to_tosa(path: str | Path, context: ir.Context) -> tuple[ir.Module, onnx.ModelProto]:
+    """The frontend: returns the TOSA module and the simplified ONNX model it came from."""
+    path = Path(path)
+    model = load_onnx(path)
+    _name_nodes(model)
+    simplified = simplify(model, path)
+    check_supported(simplified, path)
+    return import_to_tosa(simplified, context, path), simplified

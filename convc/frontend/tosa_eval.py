@@ -1,0 +1,147 @@
+"""A float reference interpreter for the TOSA subset convc's frontend produces.
+
+It serves three purposes: constant folding (evaluate ops whose operands are all constants),
+calibration (record every activation over the calibration set) and the float side of
+verification when onnxruntime is not the point. Layouts and attribute meanings follow the
+TOSA specification (NHWC, OHWI weights, pads as top/bottom/left/right).
+"""
+
+import numpy as np
+
+from convc.errors import UnsupportedOpError
+from convc.ir.locations import describe
+from convc.ir.mlir import ir
+
+
+def const_value(op) -> np.ndarray:
+    """The numpy value of a tosa.const / tosa.const_shape / arith.constant."""
+    attr = op.attributes["values" if "values" in op.attributes else "value"]
+    arr = np.array(attr)
+    shape = ir.ShapedType(attr.type).shape
+    return arr.reshape(shape) if arr.size == int(np.prod(shape)) else np.broadcast_to(arr, shape).copy()
+
+
+def int_array(op, name) -> list[int]:
+    """An integer-array attribute (dense i32/i64 array, or dense elements) as a list."""
+    attr = op.attributes[name]
+    for kind in (ir.DenseI64ArrayAttr, ir.DenseI32ArrayAttr):
+        if isinstance(attr, kind):
+            return list(kind(attr))
+    return [int(v) for v in np.array(attr).reshape(-1)]
+
+
+def _float_attr(op, name):
+    return ir.FloatAttr(op.attributes[name]).value
+
+
+def window_patches(x, kernel, stride, pad, dilation=(1, 1), fill=0.0):
+    """NHWC input → [N, Ho, Wo, kh, kw, C] patches (pad = top, bottom, left, right)."""
+    n, h, w, c = x.shape
+    kh, kw = kernel
+    top, bottom, left, right = pad
+    # Negative pads crop; positive pads extend with `fill`.
+    x = x[:, max(0, -top): h - max(0, -bottom), max(0, -left): w - max(0, -right), :]
+    x = np.pad(x, ((0, 0), (max(0, top), max(0, bottom)), (max(0, left), max(0, right)), (0, 0)),
+               constant_values=fill)
+    ho = (x.shape[1] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (x.shape[2] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    out = np.empty((n, ho, wo, kh, kw, c), dtype=x.dtype)
+    for ky in range(kh):
+        for kx in range(kw):
+            y0, x0 = ky * dilation[0], kx * dilation[1]
+            out[:, :, :, ky, kx, :] = x[:, y0: y0 + stride[0] * (ho - 1) + 1: stride[0],
+                                        x0: x0 + stride[1] * (wo - 1) + 1: stride[1], :]
+    return out
+
+
+def _conv2d(op, env):
+    x, w, b = (env[v] for v in list(op.operands)[:3])
+    p = window_patches(x, w.shape[1:3], int_array(op, "stride"), int_array(op, "pad"), int_array(op, "dilation"))
+    y = np.tensordot(p, w, axes=([3, 4, 5], [1, 2, 3]))
+    return (y + b.reshape(-1)).astype(np.float32)
+
+
+def _depthwise(op, env):
+    x, w, b = (env[v] for v in list(op.operands)[:3])
+    kh, kw, c, mult = w.shape
+    p = window_patches(x, (kh, kw), int_array(op, "stride"), int_array(op, "pad"), int_array(op, "dilation"))
+    y = np.einsum("nhwyxc,yxcm->nhwcm", p, w).reshape(*p.shape[:3], c * mult)
+    return (y + b.reshape(-1)).astype(np.float32)
+
+
+def _pool(op, env, kind):
+    x = env[op.operands[0]]
+    fill = -np.inf if kind == "max" else 0.0
+    p = window_patches(x, int_array(op, "kernel"), int_array(op, "stride"), int_array(op, "pad"), fill=fill)
+    if kind == "max":
+        return p.max(axis=(3, 4))
+    ones = window_patches(np.ones_like(x[..., :1]), int_array(op, "kernel"), int_array(op, "stride"), int_array(op, "pad"))
+    return (p.sum(axis=(3, 4)) / ones.sum(axis=(3, 4))).astype(np.float32)
+
+
+def _binary(fn):
+    return lambda op, env: fn(env[op.operands[0]], env[op.operands[1]]).astype(np.float32)
+
+
+_EVAL = {
+    "tosa.const": lambda op, env: const_value(op),
+    "tosa.const_shape": lambda op, env: const_value(op),
+    "arith.constant": lambda op, env: const_value(op),
+    "tosa.transpose": lambda op, env: np.transpose(env[op.operands[0]], int_array(op, "perms")),
+    "tosa.reshape": lambda op, env: env[op.operands[0]].reshape([int(d) for d in env[op.operands[1]]]),
+    "tosa.slice": lambda op, env: env[op.operands[0]][tuple(
+        slice(int(s), int(s) + int(n)) for s, n in zip(env[op.operands[1]], env[op.operands[2]]))],
+    "tosa.concat": lambda op, env: np.concatenate([env[v] for v in op.operands],
+                                                  axis=ir.IntegerAttr(op.attributes["axis"]).value),
+    "tosa.conv2d": _conv2d,
+    "tosa.depthwise_conv2d": _depthwise,
+    "tosa.matmul": lambda op, env: np.matmul(env[op.operands[0]], env[op.operands[1]]).astype(np.float32),
+    "tosa.add": _binary(np.add),
+    "tosa.sub": _binary(np.subtract),
+    "tosa.mul": _binary(np.multiply),
+    "tosa.maximum": _binary(np.maximum),
+    "tosa.minimum": _binary(np.minimum),
+    "tosa.clamp": lambda op, env: np.clip(env[op.operands[0]], _float_attr(op, "min_val"),
+                                          _float_attr(op, "max_val")),
+    "tosa.rsqrt": lambda op, env: (1.0 / np.sqrt(env[op.operands[0]])).astype(np.float32),
+    "tosa.reciprocal": lambda op, env: (1.0 / env[op.operands[0]]).astype(np.float32),
+    "tosa.negate": lambda op, env: -env[op.operands[0]],
+    "tosa.identity": lambda op, env: env[op.operands[0]],
+    "tosa.cast": lambda op, env: env[op.operands[0]].astype(np.float32),
+    "tosa.max_pool2d": lambda op, env: _pool(op, env, "max"),
+    "tosa.avg_pool2d": lambda op, env: _pool(op, env, "avg"),
+}
+
+# Ops that only describe shapes or constants; calibration does not record them.
+STRUCTURAL = {"tosa.const", "tosa.const_shape", "arith.constant"}
+
+
+def can_evaluate(op) -> bool:
+    return op.operation.name in _EVAL
+
+
+def evaluate_op(op, env) -> np.ndarray:
+    fn = _EVAL.get(op.operation.name)
+    if fn is None:
+        raise UnsupportedOpError(f"{describe(op)} has no float reference in convc")
+    return fn(op, env)
+
+
+def entry_function(module: ir.Module):
+    for op in module.body.operations:
+        if op.operation.name == "func.func":
+            return op
+    raise UnsupportedOpError("the module has no function")
+
+
+def run_function(func_op, inputs: list[np.ndarray], record=None):
+    """Evaluate `func_op` on `inputs`; `record(op, value)` sees every computed result."""
+    block = func_op.regions[0].blocks[0]
+    env = {arg: np.asarray(x, dtype=np.float32) for arg, x in zip(block.arguments, inputs)}
+    for op in block.operations:
+        if op.operation.name == "func.return":
+            return [env[v] for v in op.operands]
+        env[op.results[0]] = value = evaluate_op(op, env)
+        if record is not None and op.operation.name not in STRUCTURAL:
+            record(op, value)
+    raise UnsupportedOpError("function has no return")

@@ -1,0 +1,60 @@
+"""How passes consult the annotation file: the matching rule for a layer, checked against the
+target, with `--relax` turning a rule the target cannot honour into a warning and a fallback.
+
+Every decision a pass makes records its source on the op (`<decision>_source`): either
+"heuristic" or the rule's `file:line`, so the report can say where each decision came from.
+"""
+
+from convc.annotations.parser import Layer
+from convc.errors import ConvcError
+from convc.ir.locations import node_name
+from convc.ir.mlir import ir
+from convc.ir.attrs import get_array, tensor_shape
+
+HEURISTIC = "heuristic"
+
+
+class DirectiveError(ConvcError):
+    pass
+
+
+def layer_of(op, onnx_types=None) -> Layer:
+    """The selector's view of an engine op; `onnx_types` maps node names to ONNX op types."""
+    name = op.operation.name
+    attrs = op.operation.attributes
+    kernel = None
+    if name == "imc.conv2d":
+        kernel = tuple(tensor_shape(op.weights)[1:3])
+    elif name == "dpu.dwconv2d":
+        kernel = tuple(tensor_shape(op.weights)[:2])
+    elif "kernel" in attrs:
+        kernel = tuple(get_array(op, "kernel"))
+    stride = get_array(op, "stride")[0] if "stride" in attrs else None
+    node = node_name(op.location)
+    return Layer(node=node, op_type=(onnx_types or {}).get(node, ""), kind=name,
+                 channels=tensor_shape(op.results[0])[-1] if tensor_shape(op.results[0]) else 1,
+                 kernel=kernel, stride=stride, id=ir.IntegerAttr(attrs["id"]).value if "id" in attrs else -1)
+
+
+def rule_for(ctx, kind: str, op):
+    annotations = ctx.options.get("annotations")
+    return annotations.first(kind, layer_of(op, ctx.options.get("onnx_types"))) if annotations else None
+
+
+def refuse(ctx, rule, why: str, fallback: str) -> None:
+    """A rule the target cannot honour: an error, or with --relax a warning and the fallback."""
+    message = f"{rule.where}: {rule.kind} rule cannot be honoured: {why}"
+    if not ctx.options.get("relax"):
+        raise DirectiveError(message)
+    refused = ctx.options.setdefault("refused_rules", set())
+    if rule.where not in refused:  # one warning per rule, however many layers it matches
+        refused.add(rule.where)
+        ctx.warnings.append(f"{message}; using {fallback} (--relax)")
+
+
+def source(rule) -> str:
+    return f"{rule.path}:{rule.line}" if rule else HEURISTIC
+
+
+def set_source(op, decision: str, rule) -> None:
+    op.operation.attributes[f"{decision}_source"] = ir.StringAttr.get(source(rule))

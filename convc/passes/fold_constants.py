@@ -1,0 +1,38 @@
+"""convc-fold-constants: evaluate TOSA ops whose operands are all constants.
+
+torch-mlir lowers BatchNormalization to rsqrt/sub/mul chains on constant statistics; folding
+them here leaves per-channel constants that convc-fold-batchnorm can absorb into weights.
+"""
+
+from convc.frontend import tosa_eval
+from convc.ir.util import body_ops, entry_func, erase_dead, is_constant, op_name, tosa_constant
+from convc.ir.mlir import ir
+from convc.passes.api import Pass
+
+
+def _foldable(op) -> bool:
+    if op_name(op) in tosa_eval.STRUCTURAL or not tosa_eval.can_evaluate(op):
+        return False
+    if len(op.results) != 1 or not isinstance(op.results[0].type, ir.RankedTensorType):
+        return False
+    elem = op.results[0].type.element_type
+    return isinstance(elem, ir.F32Type) and all(is_constant(v) for v in op.operands)
+
+
+def run(module_op, ctx) -> None:
+    func_op = entry_func(module_op)
+    folded = 0
+    for op in body_ops(func_op):
+        if not _foldable(op):
+            continue
+        env = {v: tosa_eval.const_value(v.owner) for v in op.operands}
+        value = tosa_eval.evaluate_op(op, env)
+        new = tosa_constant(value, loc=op.location, ip=ir.InsertionPoint(op))
+        op.results[0].replace_all_uses_with(new)
+        op.erase()
+        folded += 1
+    erase_dead(func_op)
+    ctx.info["folded_constants"] = ctx.info.get("folded_constants", 0) + folded
+
+
+PASS = Pass("convc-fold-constants", run, "Evaluate TOSA ops whose operands are all constants")
