@@ -70,7 +70,7 @@ def compile_main(argv) -> int:
     compiled = compile_model(args.model, target_path, calib=args.calib, dump_after=args.dump_after,
                              dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr),
                              annotations=args.annotations, relax=args.relax, plugins=args.pass_plugin)
-    annotations = compiled.ctx.options.get("annotations")
+    annotations = compiled.ctx.annotations
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
 

@@ -7,9 +7,9 @@ figures the report shows (cost-model cycles, planned memory, addresses, verifica
 
 from convc.engines import engine_of
 from convc.errors import ConvcError
-from convc.ir.attrs import get_int
 from convc.passes.directives import layer_of
 from convc.passes.engine_ops import engine_ops, is_network_output, is_view, readers
+from convc.ir.schema import CORE, OUT_ADDR
 
 
 class ConstraintViolation(ConvcError):
@@ -24,7 +24,7 @@ def _outputs(rule, layers, target):
     """(op, layer, output address, memory region) of every non-view layer the rule selects."""
     for op, layer in layers:
         if rule.selector.matches(layer) and not is_view(op):
-            addr = get_int(op, "out_addr")
+            addr = OUT_ADDR.get(op)
             yield op, layer, addr, target.region_of(addr, 1)
 
 
@@ -35,8 +35,7 @@ def check(compiled, annotations, verify_result=None) -> list[str]:
     target, info = compiled.target, compiled.ctx.info
     checked = []
     with compiled.module.context:
-        types = compiled.ctx.options.get("onnx_types")
-        layers = [(op, layer_of(op, types)) for op in engine_ops(compiled.module.operation)]
+        layers = [(op, layer_of(op, compiled.ctx.onnx_types)) for op in engine_ops(compiled.module.operation)]
         for rule in annotations.of_kind("latency"):
             bound = rule.value("cycles")
             if rule.selector is None:
@@ -67,12 +66,12 @@ def check(compiled, annotations, verify_result=None) -> list[str]:
                 if region != f"l1:{core}":
                     why = (" (a network output: the host reads it from DRAM)"
                            if is_network_output(op.results[0]) else "")
-                    _fail(rule, f"layer '{layer.node}' ({layer.kind}) on core {get_int(op, 'core')} writes its "
+                    _fail(rule, f"layer '{layer.node}' ({layer.kind}) on core {CORE.get(op)} writes its "
                                 f"output to {region} at 0x{addr:08x}, outside core {core}{why}")
                 for reader in readers(op.results[0]):
-                    if reader.operation.name != "func.return" and get_int(reader, "core") != core:
+                    if reader.operation.name != "func.return" and CORE.get(reader) != core:
                         _fail(rule, f"the output of layer '{layer.node}' ({layer.kind}) is read on core "
-                                    f"{get_int(reader, 'core')} by layer '{layer_of(reader, types).node}'")
+                                    f"{CORE.get(reader)} by layer '{layer_of(reader, compiled.ctx.onnx_types).node}'")
             checked.append(rule.where)
     for rule in annotations.of_kind("max_error"):
         if verify_result is None:

@@ -11,9 +11,9 @@ they want to change.
 
 from collections import Counter
 
-from convc.ir.attrs import get_array, get_int, get_str
 from convc.passes.directives import layer_of
 from convc.passes.engine_ops import engine_ops, is_view
+from convc.ir.schema import ACT_BITS, CORE, KEEP_IN_CORE, NO_FUSE, REPLICA, SKIP_TILES, SOURCE, TILE_COLS, TILE_ROWS, WEIGHT_PRECISION
 
 
 def _quote(name: str) -> str:
@@ -36,16 +36,16 @@ def starter_text(compiled, model_path) -> str:
                  "# compiler's choices. Compiling with this file unchanged gives the same stream.",
                  "# Views (dpu.reshape, dpu.slice) are not listed: they follow their producer.", ""]
         originals = Counter((l.node, l.kind) for op, l in zip(ops, layers)
-                            if get_array(op, "replica", [0])[0] == 0)
+                            if REPLICA.get(op, [0])[0] == 0)
         for op, layer in zip(ops, layers):
-            replica = get_array(op, "replica", [])
+            replica = REPLICA.get(op, [])
             if replica and replica[0] == 0:  # the layer before convc-replicate cut it into bands
                 lines.append(f"replicate {_selector(layer, originals, replica[2])} cores {replica[1]}")
             selector = _selector(layer, repeats, layer.id)
             engine = "imc" if layer.kind.startswith("imc.") else "dpu"
-            lines.append(f"place {selector} on {engine} core {get_int(op, 'core')}")
+            lines.append(f"place {selector} on {engine} core {CORE.get(op)}")
             if layer.kind.startswith("imc."):
-                lines.append(f"tile {selector} rows {get_int(op, 'tile_rows')} cols {get_int(op, 'tile_cols')}")
+                lines.append(f"tile {selector} rows {TILE_ROWS.get(op)} cols {TILE_COLS.get(op)}")
             lines += [f"{statement} {selector}{rest}" for statement, rest in _annotation_only(op)]
     return "\n".join(lines) + "\n"
 
@@ -54,17 +54,17 @@ def _annotation_only(op) -> list[tuple[str, str]]:
     """(statement, text after the selector) for decisions the heuristics never take."""
     attrs = op.operation.attributes
     out = []
-    weights = get_str(op, "weight_precision", "int8")
-    acts = get_int(op, "act_bits", 8) if "clamp_min" in attrs else 8
+    weights = WEIGHT_PRECISION.get(op, "int8")
+    acts = ACT_BITS.get(op, 8) if "clamp_min" in attrs else 8
     if (weights, acts) != ("int8", 8):
-        out.append(("precision", f" weights {weights} activations int{acts}" if "weight_precision" in attrs
+        out.append(("precision", f" weights {weights} activations int{acts}" if WEIGHT_PRECISION.has(op)
                     else f" activations int{acts}"))
-    if "resident_source" in attrs:
+    if SOURCE.has(op, "resident"):
         out.append(("resident", ""))
-    if "no_fuse" in attrs:
+    if NO_FUSE.has(op):
         out.append(("no_fuse", ""))
-    if "skip_tiles" in attrs:
+    if SKIP_TILES.has(op):
         out.append(("opportunity sparsity", ""))
-    if "keep_in_core" in attrs:
-        out.append((f"constraint never_leaves_core {get_int(op, 'keep_in_core')}", ""))
+    if KEEP_IN_CORE.has(op):
+        out.append((f"constraint never_leaves_core {KEEP_IN_CORE.get(op)}", ""))
     return out

@@ -5,6 +5,7 @@ message at the op's location (its ONNX node name), so a broken pass names the la
 """
 
 from convc.ir.attrs import element_width, get_array, get_int, tensor_shape
+from convc.ir.schema import ARRAY_COLS, ARRAY_ROWS, M_BLOCK, TILE_COLS, TILE_ROWS
 
 INT8_MIN, INT8_MAX = -128, 127
 
@@ -50,13 +51,13 @@ def check_requant(op, channels: int):
 
 def check_tiles(op):
     """Tile attributes, once the tiling pass set them, must fit the target's array."""
-    rows, cols = get_int(op, "tile_rows"), get_int(op, "tile_cols")
+    rows, cols = TILE_ROWS.get(op), TILE_COLS.get(op)
     if rows is None:
         return None
-    arr_rows, arr_cols = get_int(op, "array_rows"), get_int(op, "array_cols")
+    arr_rows, arr_cols = ARRAY_ROWS.get(op), ARRAY_COLS.get(op)
     if rows > arr_rows or cols > arr_cols:
         return f"tile {rows}x{cols} does not fit the {arr_rows}x{arr_cols} array"
-    if rows < 1 or cols < 1 or get_int(op, "m_block", 1) < 1:
+    if rows < 1 or cols < 1 or M_BLOCK.get(op, 1) < 1:
         return "tile sizes must be positive"
     return None
 

@@ -8,10 +8,10 @@ the engines' models generate each op's commands. Per op, in its core's queue: we
 from convc.engines import engine_of
 from convc.ir.util import entry_func, op_name
 from convc.ir.mlir import ir
-from convc.ir.attrs import get_array, get_int
 from convc.passes.engine_ops import engine_ops
 from convc.runtime.builder import StreamBuilder
 from convc.runtime.stream import Op, Stream
+from convc.ir.schema import CONST, CORE, ID, L1, OUT_ADDR, SIGNAL, WAITS
 
 
 class Emitter:
@@ -25,7 +25,7 @@ class Emitter:
         self.modes = {}  # core -> its array's (weight bits, input bits); 8/8 after reset
 
     def bind(self, op) -> None:
-        self.op, self.core = op, get_int(op, "core")
+        self.op, self.core = op, CORE.get(op)
 
     def cmd(self, opcode: Op, flags: int = 0, **fields) -> None:
         self.builder.emit(self.core, opcode, flags, **fields)
@@ -40,15 +40,15 @@ class Emitter:
         self.cmd(Op.DMA, src=src, dst=dst, rows=1, row_bytes=nbytes, src_stride=nbytes, dst_stride=nbytes)
 
     def l1(self, name: str) -> int:
-        return get_int(self.op, "l1_" + name)
+        return L1.get(self.op, name)
 
     def const(self, name: str) -> int:
-        return get_int(self.op, "const_" + name)
+        return CONST.get(self.op, name)
 
     def addr(self, value) -> int:
         if isinstance(value.owner, ir.Block):
             return self.input_addrs[value.arg_number]
-        return get_int(value.owner, "out_addr")
+        return OUT_ADDR.get(value.owner)
 
 
 def emit_stream(module, target, model_name: str, output_names: list[str]) -> Stream:
@@ -72,12 +72,12 @@ def emit_stream(module, target, model_name: str, output_names: list[str]) -> Str
     for op in engine_ops(module_op):
         engine = engine_of(op)
         for name, blob in engine.constants(op).items():
-            b.data(get_int(op, "const_" + name), blob)
+            b.data(CONST.get(op, name), blob)
         em.bind(op)
         engine.emit_prefetch(op, em)
-        for event in get_array(op, "waits"):
+        for event in WAITS.get(op, []):
             em.cmd(Op.WAIT, event=event)
         engine.emit(op, em)
-        if get_int(op, "signal"):
-            em.cmd(Op.SIGNAL, event=get_int(op, "id"))
+        if SIGNAL.get(op):
+            em.cmd(Op.SIGNAL, event=ID.get(op))
     return b.build()

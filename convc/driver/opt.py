@@ -69,7 +69,8 @@ def main(argv=None) -> int:
     p.add_argument("--relax", action="store_true", help="rules the target cannot honour become warnings")
     args = p.parse_args(argv)
 
-    from convc.passes.api import PassContext, run_passes
+    from convc.passes.api import make_context, run_passes
+    from convc.passes.directives import warn_unmatched
     from convc.driver.pipeline import load_calibration, new_context
     from convc.runtime.target import TargetError, load_target
     from convc.targets import resolve
@@ -101,9 +102,9 @@ def main(argv=None) -> int:
             from convc.annotations.constraints import contradictions
             annotations = load_annotations(args.annotations) if args.annotations else None
             contradictions(annotations)
-            ctx = PassContext(target=target, calibration=samples,
-                              options={"annotations": annotations, "relax": args.relax})
+            ctx = make_context(module, target, samples, annotations=annotations, relax=args.relax)
             run_passes(module, [known[n] for n in args.passes], ctx)
+            warn_unmatched(module, ctx)
             for warning in ctx.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
             print(module.operation.get_asm(large_elements_limit=args.elide or None))

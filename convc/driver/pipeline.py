@@ -17,12 +17,13 @@ from convc.annotations.parser import load as load_annotations
 from convc.annotations.constraints import contradictions
 from convc.errors import ConvcError
 from convc.ir.mlir import ir
-from convc.passes.api import PassContext, run_passes
+from convc.passes.api import PassContext, make_context, run_passes
 from convc.driver.plugins import extend
 from convc.dialects import load_all
 from convc.passes import (allocate_cores, check_precision, fold_batchnorm, fold_constants, lower_to_engines,
                           plan_memory, quantize, replicate, schedule, tile)
 from convc.runtime.target import load_target
+from convc.passes.directives import warn_unmatched
 
 PIPELINE = [fold_constants.PASS, fold_batchnorm.PASS, quantize.PASS, lower_to_engines.PASS,
             check_precision.PASS, replicate.PASS, allocate_cores.PASS, tile.PASS, plan_memory.PASS, schedule.PASS]
@@ -101,17 +102,8 @@ def synthetic_calibration(shapes: dict[str, list[int]]) -> list[list[np.ndarray]
     return [[rng.standard_normal(s).astype(np.float32) for s in shapes.values()] for _ in range(SYNTHETIC_SAMPLES)]
 
 
-def _warn_unmatched(annotations, module, ctx) -> None:
-    from convc.passes.directives import layer_of
-    from convc.passes.engine_ops import engine_ops
-    layers = [layer_of(op, ctx.options["onnx_types"]) for op in engine_ops(module.operation)]
-    for rule in annotations.rules:
-        if rule.selector is not None and not any(rule.selector.matches(layer) for layer in layers):
-            ctx.warnings.append(f"{rule.where}: {rule.kind} rule matches no layer")
-
-
 def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=False,
-                  options=None, warn=warnings.warn, annotations=None, relax=False, plugins=()) -> Compiled:
+                  warn=warnings.warn, annotations=None, relax=False, plugins=()) -> Compiled:
     start = time.perf_counter()
     target = load_target(target_path)
     passes = extend(PIPELINE, plugins)
@@ -132,9 +124,7 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
         samples = synthetic_calibration(shapes)
     for note in notes:
         warn(note)
-    onnx_types = {n.name: n.op_type for n in model.graph.node}
-    ctx = PassContext(target=target, calibration=samples, warnings=list(notes),
-                      options={**(options or {}), "annotations": ann, "relax": relax, "onnx_types": onnx_types})
+    ctx = make_context(module, target, samples, annotations=ann, relax=relax, warnings=notes)
     dumps = {}
 
     def dump(name, mod):
@@ -146,7 +136,7 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
                after_each=lambda p, mod: dump(p.name, mod) if (dump_all or p.name in dump_after) else None)
     if ann is not None:
         with context:
-            _warn_unmatched(ann, module, ctx)
+            warn_unmatched(module, ctx)
     for w in ctx.warnings[len(notes):]:
         warn(w)
     output_names = [o.name for o in model.graph.output]

@@ -8,36 +8,28 @@ import json
 
 from convc.engines import engine_of
 from convc.ir.locations import node_name
-from convc.ir.mlir import ir
-from convc.ir.attrs import get_array, get_int, get_str
 from convc.passes.engine_ops import engine_ops
+from convc.ir.schema import ACT_BITS, CONST, CORE, ID, IN_BITS, L1, OUT_ADDR, REPLICA, SOURCE, WAITS, WEIGHT_PRECISION
 
 
 def _decisions(op) -> dict:
     """Each decision the passes made for this op, and where it came from."""
-    out = {}
-    attrs = op.operation.attributes
-    for name in ("core", "tile", "precision", "fusion", "resident", "sparsity", "replicate"):
-        key = f"{name}_source"
-        if key in attrs:
-            out[name] = ir.StringAttr(attrs[key]).value
-    return out
+    return dict(SOURCE.items(op))
 
 
 def _precision(op) -> dict:
-    attrs = op.operation.attributes
     row = {}
-    if "weight_precision" in attrs:
-        row["weights"] = get_str(op, "weight_precision")
-    if "in_bits" in attrs:
-        row["inputs"] = f"int{get_int(op, 'in_bits')}"
-    row["activations"] = f"int{get_int(op, 'act_bits', 8)}"
+    if WEIGHT_PRECISION.has(op):
+        row["weights"] = WEIGHT_PRECISION.get(op)
+    if IN_BITS.has(op):
+        row["inputs"] = f"int{IN_BITS.get(op)}"
+    row["activations"] = f"int{ACT_BITS.get(op, 8)}"
     return row
 
 
 def _replica(op) -> dict:
     """"2/4" for the second of four band copies of a replicated layer."""
-    replica = get_array(op, "replica", [])
+    replica = REPLICA.get(op, [])
     return {"replica": f"{replica[0] + 1}/{replica[1]}"} if replica else {}
 
 
@@ -45,21 +37,22 @@ def layer_rows(module, target) -> list[dict]:
     rows = []
     for op in engine_ops(module.operation):
         engine = engine_of(op)
-        attrs = op.operation.attributes
         cost = engine.cost(op, target)
-        addresses = {name: f"0x{get_int(op, name):08x}" for name in
-                     sorted(attrs) if name == "out_addr" or name.startswith(("l1_", "const_"))}
+        addresses = {f"{family.prefix}_{name}": f"0x{addr:08x}" for family in (CONST, L1)
+                     for name, addr in family.items(op)}
+        if OUT_ADDR.has(op):
+            addresses["out_addr"] = f"0x{OUT_ADDR.get(op):08x}"
         rows.append({
-            "id": get_int(op, "id"),
+            "id": ID.get(op),
             "node": node_name(op.location),
             "op": op.operation.name,
             "engine": engine.kind,
-            "core": get_int(op, "core"),
+            "core": CORE.get(op),
             "precision": _precision(op),
             "decided_by": _decisions(op),
             "shape": list(op.results[0].type.shape),
             "estimated_cycles": cost.total,
-            "waits_for": get_array(op, "waits"),
+            "waits_for": WAITS.get(op, []),
             **_replica(op),
             "addresses": addresses,
             **engine.describe(op),

@@ -6,6 +6,7 @@ that engine's own class.
 """
 
 import math
+from convc.ir.schema import SOURCE
 from dataclasses import dataclass
 
 ALIGN = 64  # bytes; every buffer starts on a cache-line-sized boundary
@@ -26,8 +27,7 @@ def dma_cycles(target, nbytes: int, *levels: str) -> int:
 
 def constants_level(op) -> str:
     """Where the op's constants live: "l2" if a `resident` rule preloaded them on chip."""
-    attrs = op.operation.attributes
-    return "l2" if "resident_source" in attrs else "dram"
+    return "l2" if SOURCE.has(op, "resident") else "dram"
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,12 @@ import numpy as np
 from convc.engines.base import Cost, Engine, constants_level, dma_cycles
 from convc.quant_math import BITS
 from convc.frontend.tosa_eval import const_value
-from convc.ir.attrs import get_array, get_int, get_str, numel, tensor_shape
+from convc.ir.attrs import get_array, get_int, numel, tensor_shape
 from convc.dialects.imc import dot_product_shape
 from convc.runtime.builder import requant_params
 from convc.runtime.imc import pack_weights, packed_size
 from convc.runtime.stream import Op
+from convc.ir.schema import IN_BITS, M_BLOCK, SKIP_TILES, TILE_COLS, TILE_ROWS, WEIGHT_PRECISION
 
 ACCUMULATE = 1
 
@@ -39,13 +40,13 @@ def weight_matrix(op) -> np.ndarray:
 
 def array_mode(op) -> tuple[int, int]:
     """(weight bits, input bits) the op runs the array in."""
-    return BITS[get_str(op, "weight_precision", "int8")], get_int(op, "in_bits", 8)
+    return BITS[WEIGHT_PRECISION.get(op, "int8")], IN_BITS.get(op, 8)
 
 
 def full_tile_grid(op):
     """Every tile of the op's tiling, [(i, j, k0, k1, n0, n1)]: column tiles outer, row tiles inner."""
     _, k, n = dot_product_shape(op)
-    tr, tc = get_int(op, "tile_rows"), get_int(op, "tile_cols")
+    tr, tc = TILE_ROWS.get(op), TILE_COLS.get(op)
     return [(i, j, k0, min(k, k0 + tr), n0, min(n, n0 + tc))
             for j, n0 in enumerate(range(0, n, tc)) for i, k0 in enumerate(range(0, k, tr))]
 
@@ -67,7 +68,7 @@ def zero_tiles(op) -> list[int]:
 
 def tile_grid(op):
     """The tiles the array runs, in execution order (minus `skip_tiles` from a sparsity opportunity)."""
-    skip = set(get_array(op, "skip_tiles", []))
+    skip = set(SKIP_TILES.get(op, []))
     return [g for t, g in enumerate(full_tile_grid(op)) if t not in skip]
 
 
@@ -85,9 +86,9 @@ class ImcEngine(Engine):
 
     def l1_buffers(self, op, target, m_block=None):
         m, k, n = dot_product_shape(op)
-        mb = m_block or get_int(op, "m_block")
-        tr = get_int(op, "tile_rows") or min(k, target.imc.rows)
-        tc = get_int(op, "tile_cols") or min(n, target.imc.cols)
+        mb = m_block or M_BLOCK.get(op)
+        tr = TILE_ROWS.get(op) or min(k, target.imc.rows)
+        tc = TILE_COLS.get(op) or min(n, target.imc.cols)
         bufs = [("input", numel(op.input)), ("weights", packed_size(tr * tc, array_mode(op)[0])),
                 ("params", 12 * n)]
         if op.operation.name == "imc.conv2d":
@@ -97,10 +98,10 @@ class ImcEngine(Engine):
     def cost(self, op, target):
         m, k, n = dot_product_shape(op)
         # Before the tile pass runs, assume array-sized tiles.
-        tr = get_int(op, "tile_rows") or min(k, target.imc.rows)
-        tc = get_int(op, "tile_cols") or min(n, target.imc.cols)
-        n_tiles = len(tile_grid(op)) if get_int(op, "tile_rows") else math.ceil(k / tr) * math.ceil(n / tc)
-        blocks = math.ceil(m / (get_int(op, "m_block") or m))
+        tr = TILE_ROWS.get(op) or min(k, target.imc.rows)
+        tc = TILE_COLS.get(op) or min(n, target.imc.cols)
+        n_tiles = len(tile_grid(op)) if TILE_ROWS.get(op) else math.ceil(k / tr) * math.ceil(n / tc)
+        blocks = math.ceil(m / (M_BLOCK.get(op) or m))
         weight_bits, input_bits = array_mode(op)
         program = math.ceil(tr * target.imc.program_cycles_per_row * weight_bits / 8)
         home = constants_level(op)
@@ -129,7 +130,7 @@ class ImcEngine(Engine):
         em.copy(em.const("params"), em.l1("params"), 12 * n)
         em.copy(em.addr(op.input), em.l1("input"), numel(op.input))
         programmed = 0  # the prefetch programmed the first tile
-        mb = get_int(op, "m_block")
+        mb = M_BLOCK.get(op)
         for r0 in range(0, m, mb):
             rows = min(mb, m - r0)
             if is_conv:
@@ -169,6 +170,6 @@ class ImcEngine(Engine):
         skipped = len(full) - len(grid)
         return {"mvm_shape": [m, k, n], **({"skipped_zero_tiles": skipped} if skipped else {}),
                 "row_tiles": len({g[0] for g in full}),
-                "col_tiles": len({g[1] for g in full}), "tile": [get_int(op, "tile_rows"), get_int(op, "tile_cols")],
-                "m_block": get_int(op, "m_block")}
+                "col_tiles": len({g[1] for g in full}), "tile": [TILE_ROWS.get(op), TILE_COLS.get(op)],
+                "m_block": M_BLOCK.get(op)}
 

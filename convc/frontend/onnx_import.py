@@ -15,6 +15,7 @@ import onnx
 from convc.errors import FrontendError, UnsupportedOpError
 from convc.ir.locations import node_name
 from convc.ir.mlir import PassManager, ir, onnx_importer, torch_dialect
+from convc.passes.api import ONNX_TYPES
 
 # ONNX ops with a lowering path to the engines. Shape-computation ops only appear before
 # simplification folds them away; anything else left after onnxsim is refused by name.
@@ -109,6 +110,9 @@ def import_to_tosa(model: onnx.ModelProto, context: ir.Context, path: Path) -> i
         except ir.MLIRError as exc:
             details = [f"node '{node_name(d.location)}': {d.message}" for d in exc.error_diagnostics]
             raise UnsupportedOpError(f"{path}: {_tidy(details[0] if details else 'lowering to TOSA failed')}") from None
+        # Node op types travel with the IR (for `op TYPE` selectors), so a dump replays alone.
+        module.operation.attributes[ONNX_TYPES] = ir.DictAttr.get(
+            {n.name: ir.StringAttr.get(n.op_type) for n in model.graph.node})
     return module
 
 

@@ -7,7 +7,7 @@ its array while another computes. Sets `id` (program order) and `core` on each e
 Views (dpu.reshape, dpu.slice) stay on their producer's core.
 
 A `place` rule of the annotation file pins a layer to a core (and checks the engine); the
-heuristic then schedules around it. `core_source` records where each placement came from.
+heuristic then schedules around it. `convc.source.core` records where each placement came from.
 Copies of a replicated layer (convc-replicate) go to different cores unless a rule pins them.
 A `never_leaves_core N` constraint pins the layers it names and every reader of their outputs
 to core N, and marks the outputs `keep_in_core` (convc-plan-memory keeps them in N's L1);
@@ -16,19 +16,19 @@ a network output cannot stay: the host reads it from DRAM.
 
 from convc.engines import engine_of
 from convc.passes.api import Pass
-from convc.ir.attrs import get_array, get_int, i64
 from convc.passes.directives import layer_of, refuse, rule_for, set_source
 from convc.passes.engine_ops import activation_operands, is_network_output, is_view, number_ops, producer
+from convc.ir.schema import CORE, ID, KEEP_IN_CORE, REPLICA
 
 
 def run(module_op, ctx) -> None:
     ops = number_ops(module_op)
     placements, ctx.info["estimated_cycles"] = list_schedule(ops, ctx)
     for op, (core, rule) in zip(ops, placements):
-        op.operation.attributes["core"] = i64(core)
+        CORE.set(op, core)
         set_source(op, "core", rule)
         if not is_view(op) and _stay_core(ctx, op) == core and not is_network_output(op.results[0]):
-            op.operation.attributes["keep_in_core"] = i64(core)
+            KEEP_IN_CORE.set(op, core)
 
 
 def list_schedule(ops, ctx) -> tuple[list[tuple[int, object]], int]:
@@ -40,10 +40,10 @@ def list_schedule(ops, ctx) -> tuple[list[tuple[int, object]], int]:
     siblings = set()  # cores taken by earlier copies of the layer being replicated
     for i, op in enumerate(ops):
         preds = [p for p in (producer(v) for v in activation_operands(op)) if p is not None]
-        ready = max((finish[get_int(p, "id")] for p in preds), default=0)
+        ready = max((finish[ID.get(p)] for p in preds), default=0)
         rule = None
         if is_view(op):
-            core = placements[get_int(preds[0], "id")][0] if preds else 0
+            core = placements[ID.get(preds[0])][0] if preds else 0
             finish[i] = ready
         else:
             cost = engine_of(op).cost(op, target)
@@ -54,8 +54,8 @@ def list_schedule(ops, ctx) -> tuple[list[tuple[int, object]], int]:
                 cores = [rule.value("core")]
             elif stay is not None:  # a tensor that must not leave its core: producer and readers there
                 cores = [stay]
-            elif "replica" in op.operation.attributes:  # copies of one layer go to different cores
-                siblings = set() if get_array(op, "replica")[0] == 0 else siblings
+            elif REPLICA.has(op):  # copies of one layer go to different cores
+                siblings = set() if REPLICA.get(op)[0] == 0 else siblings
                 cores = [c for c in cores if c not in siblings] or cores
             options = [(max(core_free[c] + cost.prefetch, ready) + cost.compute + cost.dma, c) for c in cores]
             finish[i], core = min(options)

@@ -20,15 +20,36 @@ class Pass:
     description: str
 
 
+ONNX_TYPES = "convc.onnx_types"  # module attribute: ONNX node name -> op type (set by the frontend)
+
+
 @dataclass
 class PassContext:
-    """State a pass may need beyond the IR: the target, calibration data, options."""
+    """What a pass may need beyond the IR. Built by `make_context`, the one constructor that
+    `convc` and `convc-opt` both use, so a pass sees the same context from either."""
 
-    target: Any = None                      # convc.runtime.target.Target
-    calibration: list | None = None         # list of samples; each a list of input arrays
-    options: dict = field(default_factory=dict)
+    target: Any                               # convc.runtime.target.Target
+    calibration: list                         # samples; each a list of input arrays
+    annotations: Any = None                   # convc.annotations.parser.Annotations, or None
+    relax: bool = False                       # rules the target cannot honour become warnings
+    onnx_types: dict[str, str] = field(default_factory=dict)  # for `op TYPE` selectors
     warnings: list[str] = field(default_factory=list)
-    info: dict = field(default_factory=dict)  # passes leave figures here for the report
+    info: dict = field(default_factory=dict)  # figures passes leave for the report (output only)
+    # What passes learn about the annotation file along the way (for one warning per rule):
+    refused_rules: set[str] = field(default_factory=set)
+    exploited_opportunities: set = field(default_factory=set)
+    unexploited_opportunities: set = field(default_factory=set)
+
+
+def make_context(module: ir.Module, target, calibration, annotations=None, relax=False,
+                 warnings=()) -> PassContext:
+    """The PassContext for compiling `module`: ONNX op types come from the module itself (the
+    frontend records them), so IR dumped by `convc --dump-after` replays the same in convc-opt."""
+    attrs = module.operation.attributes
+    types = ({a.name: ir.StringAttr(a.attr).value for a in ir.DictAttr(attrs[ONNX_TYPES])}
+             if ONNX_TYPES in attrs else {})
+    return PassContext(target=target, calibration=calibration, annotations=annotations, relax=relax,
+                       onnx_types=types, warnings=list(warnings))
 
 
 def run_passes(module: ir.Module, passes: list[Pass], ctx: PassContext,

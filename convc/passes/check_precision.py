@@ -15,20 +15,20 @@ from convc.ir.locations import describe
 from convc.quant_math import code_range, weight_codes
 from convc.frontend.tosa_eval import const_value
 from convc.passes.api import Pass
-from convc.ir.attrs import get_int, get_str, i64
+from convc.ir.attrs import get_int
 from convc.passes.directives import HEURISTIC
 from convc.passes.engine_ops import activation_operands, number_ops, producer
 from convc.passes.precision import OPPORTUNITY_WEIGHTS, activation_precisions, weight_precisions
-from convc.ir.mlir import ir
+from convc.ir.schema import ACT_BITS, IN_BITS, SOURCE, WEIGHT_PRECISION
 
 
 def bits_of(value) -> int:
     src = producer(value)
-    return 8 if src is None else get_int(src, "act_bits", 8)
+    return 8 if src is None else ACT_BITS.get(src, 8)
 
 
 def _check_weights(op) -> None:
-    precision = get_str(op, "weight_precision")
+    precision = WEIGHT_PRECISION.get(op)
     if precision is None:
         return
     w = const_value(op.operands[1].owner)
@@ -38,7 +38,7 @@ def _check_weights(op) -> None:
 
 
 def _check_output(op) -> None:
-    bits = get_int(op, "act_bits", 8)
+    bits = ACT_BITS.get(op, 8)
     lo, hi = code_range(bits)
     if "clamp_min" in op.operation.attributes and not lo <= get_int(op, "clamp_min") <= get_int(op, "clamp_max") <= hi:
         raise PassError(f"{describe(op)}: clamp range [{get_int(op, 'clamp_min')}, {get_int(op, 'clamp_max')}] "
@@ -46,8 +46,8 @@ def _check_output(op) -> None:
 
 
 def _check_modes(op, target) -> None:
-    weights = get_str(op, "weight_precision", "int8")
-    inputs = f"int{get_int(op, 'in_bits')}"
+    weights = WEIGHT_PRECISION.get(op, "int8")
+    inputs = f"int{IN_BITS.get(op)}"
     if weights not in weight_precisions(target) or inputs not in activation_precisions(target):
         raise PassError(f"{describe(op)}: {target.name}'s arrays have no mode for {weights} weights "
                         f"with {inputs} inputs")
@@ -56,24 +56,24 @@ def _check_modes(op, target) -> None:
 def run(module_op, ctx) -> None:
     for op in number_ops(module_op):
         attrs = op.operation.attributes
-        if "act_bits" not in attrs:
+        if not ACT_BITS.has(op):
             inputs = activation_operands(op)
             moves_data = "clamp_min" not in attrs
-            attrs["act_bits"] = i64(max((bits_of(v) for v in inputs), default=8) if moves_data else 8)
-        if hasattr(op, "weights") and "weight_precision" not in attrs:
-            attrs["weight_precision"] = ir.StringAttr.get("int8")
+            ACT_BITS.set(op, max((bits_of(v) for v in inputs), default=8) if moves_data else 8)
+        if hasattr(op, "weights") and not WEIGHT_PRECISION.has(op):
+            WEIGHT_PRECISION.set(op, "int8")
         if op.operation.name.startswith("imc."):
-            attrs["in_bits"] = i64(bits_of(op.operands[0]))
+            IN_BITS.set(op, bits_of(op.operands[0]))
             _check_modes(op, ctx.target)
-        if "precision_source" not in attrs:
-            attrs["precision_source"] = ir.StringAttr.get(HEURISTIC)
+        if not SOURCE.has(op, "precision"):
+            SOURCE.set(op, "precision", HEURISTIC)
         _check_weights(op)
         _check_output(op)
-    for rule in sorted(ctx.options.get("unexploited_opportunities", ()), key=lambda r: r.line):
+    for rule in sorted(ctx.unexploited_opportunities, key=lambda r: r.line):
         ctx.warnings.append(f"{rule.where}: reduced_precision opportunity not exploited: "
                             f"{ctx.target.name} executes {', '.join(weight_precisions(ctx.target))} "
                             f"weights only")
-    for rule in sorted(ctx.options.get("exploited_opportunities", ()), key=lambda r: r.line):
+    for rule in sorted(ctx.exploited_opportunities, key=lambda r: r.line):
         ctx.info.setdefault("exploited_opportunities", []).append(
             f"{rule.where}: reduced_precision → {OPPORTUNITY_WEIGHTS} weights on the IMC layers it selects")
 

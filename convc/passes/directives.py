@@ -1,15 +1,16 @@
 """How passes consult the annotation file: the matching rule for a layer, checked against the
 target, with `--relax` turning a rule the target cannot honour into a warning and a fallback.
 
-Every decision a pass makes records its source on the op (`<decision>_source`): either
+Every decision a pass makes records its source on the op (`convc.source.<decision>`): either
 "heuristic" or the rule's `file:line`, so the report can say where each decision came from.
 """
 
 from convc.annotations.parser import Layer
 from convc.errors import ConvcError
 from convc.ir.locations import node_name
-from convc.ir.mlir import ir
 from convc.ir.attrs import get_array, tensor_shape
+from convc.ir.schema import ID, SOURCE
+from convc.passes.engine_ops import engine_ops
 
 HEURISTIC = "heuristic"
 
@@ -33,23 +34,29 @@ def layer_of(op, onnx_types=None) -> Layer:
     node = node_name(op.location)
     return Layer(node=node, op_type=(onnx_types or {}).get(node, ""), kind=name,
                  channels=tensor_shape(op.results[0])[-1] if tensor_shape(op.results[0]) else 1,
-                 kernel=kernel, stride=stride, id=ir.IntegerAttr(attrs["id"]).value if "id" in attrs else -1)
+                 kernel=kernel, stride=stride, id=ID.get(op, -1))
 
 
 def rule_for(ctx, kind: str, op):
-    annotations = ctx.options.get("annotations")
-    return annotations.first(kind, layer_of(op, ctx.options.get("onnx_types"))) if annotations else None
+    return ctx.annotations.first(kind, layer_of(op, ctx.onnx_types)) if ctx.annotations else None
 
 
 def refuse(ctx, rule, why: str, fallback: str) -> None:
     """A rule the target cannot honour: an error, or with --relax a warning and the fallback."""
     message = f"{rule.where}: {rule.kind} rule cannot be honoured: {why}"
-    if not ctx.options.get("relax"):
+    if not ctx.relax:
         raise DirectiveError(message)
-    refused = ctx.options.setdefault("refused_rules", set())
-    if rule.where not in refused:  # one warning per rule, however many layers it matches
-        refused.add(rule.where)
+    if rule.where not in ctx.refused_rules:  # one warning per rule, however many layers it matches
+        ctx.refused_rules.add(rule.where)
         ctx.warnings.append(f"{message}; using {fallback} (--relax)")
+
+
+def warn_unmatched(module, ctx) -> None:
+    """A warning for each rule whose selector matches no engine op of the finished module."""
+    layers = [layer_of(op, ctx.onnx_types) for op in engine_ops(module.operation)]
+    for rule in ctx.annotations.rules if ctx.annotations and layers else ():
+        if rule.selector is not None and not any(rule.selector.matches(layer) for layer in layers):
+            ctx.warnings.append(f"{rule.where}: {rule.kind} rule matches no layer")
 
 
 def source(rule) -> str:
@@ -57,4 +64,4 @@ def source(rule) -> str:
 
 
 def set_source(op, decision: str, rule) -> None:
-    op.operation.attributes[f"{decision}_source"] = ir.StringAttr.get(source(rule))
+    SOURCE.set(op, decision, source(rule))

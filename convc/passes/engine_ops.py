@@ -3,9 +3,10 @@
 from convc.engines import engine_of
 from convc.engines.base import align
 from convc.engines.dpu import VIEWS
-from convc.ir.attrs import get_int, i64, numel
+from convc.ir.attrs import numel
 from convc.ir.util import body_ops, entry_func, is_constant, users
 from convc.ir.mlir import ir
+from convc.ir.schema import ID, KEEP_IN_CORE
 
 
 def engine_ops(module_op) -> list:
@@ -32,7 +33,7 @@ def number_ops(module_op) -> list:
     """Give every engine op its program-order `id` (selectors and events use it)."""
     ops = engine_ops(module_op)
     for i, op in enumerate(ops):
-        op.operation.attributes["id"] = i64(i)
+        ID.set(op, i)
     return ops
 
 
@@ -57,4 +58,4 @@ def is_network_output(value) -> bool:
 def l1_reserved(ops, core: int) -> int:
     """Bytes at the top of `core`'s L1 that hold tensors kept in the core (`keep_in_core`, from
     a never_leaves_core constraint): per-op working sets must fit below them."""
-    return sum(align(numel(op.results[0])) for op in ops if get_int(op, "keep_in_core") == core)
+    return sum(align(numel(op.results[0])) for op in ops if KEEP_IN_CORE.get(op) == core)

@@ -30,6 +30,7 @@ from convc.ir.attrs import f64, i32_array, i64, i64_array
 from convc.passes.directives import layer_of, refuse, rule_for, set_source
 from convc.passes.precision import INT8, choose
 from convc.passes.quantize import TRANSPARENT, qparams_of
+from convc.ir.schema import ACT_BITS, ID, NO_FUSE, WEIGHT_PRECISION
 
 ACTIVATIONS = ("tosa.clamp", "tosa.maximum", "tosa.minimum")
 PASS_THROUGH = ("tosa.identity", "tosa.cast")
@@ -120,10 +121,10 @@ class _Lowering:
             fusion = self.activation_chain(start)
             fused_here = [v for v in self.fused if v not in before]
         new = build(INT8, *fusion)
-        new.operation.attributes["id"] = i64(self._engine_op_count() - 1)  # for `layer N` selectors
+        ID.set(new, self._engine_op_count() - 1)  # for `layer N` selectors
         precision, rule = choose(self.ctx, new, has_weights)
         fuse_rule = rule_for(self.ctx, "fuse", new) if may_fuse else None
-        del new.operation.attributes["id"]  # convc-check-precision numbers the final ops
+        ID.delete(new)  # convc-check-precision numbers the final ops
         unfuse = fuse_rule is not None and not fuse_rule.value("fuse") and fused_here
         if fuse_rule is not None and fuse_rule.value("fuse") and not fused_here:
             refuse(self.ctx, fuse_rule, f"no activation can fuse into layer '{layer_of(new).node}' "
@@ -142,11 +143,11 @@ class _Lowering:
         if fuse_rule is not None:
             set_source(new, "fusion", fuse_rule)
         if unfuse:
-            attrs["no_fuse"] = ir.UnitAttr.get()
+            NO_FUSE.set(new)
         if rule is not None:
             if has_weights:
-                attrs["weight_precision"] = ir.StringAttr.get(precision.weights)
-            attrs["act_bits"] = i64(precision.act_bits)
+                WEIGHT_PRECISION.set(new, precision.weights)
+            ACT_BITS.set(new, precision.act_bits)
             set_source(new, "precision", rule)
         if precision.act_bits < 8:
             self.narrowed[fusion[0]] = (ir.FloatAttr(attrs["out_scale"]).value, ir.IntegerAttr(attrs["out_zp"]).value)

@@ -25,9 +25,10 @@ from convc.ir.util import entry_func, op_name
 from convc.ir.locations import describe
 from convc.ir.mlir import ir
 from convc.passes.api import Pass
-from convc.ir.attrs import get_int, i64, numel, tensor_shape
+from convc.ir.attrs import get_int, numel, tensor_shape
 from convc.passes.directives import layer_of, refuse, rule_for, set_source
 from convc.passes.engine_ops import engine_ops, is_view, l1_reserved, readers
+from convc.ir.schema import AFTER, CONST, CORE, ID, KEEP_IN_CORE, L1, OUT_ADDR
 
 
 class _Bump:
@@ -105,7 +106,7 @@ def run(module_op, ctx) -> None:
             addr = home.take(len(blob))
             if addr is None:
                 raise TargetFitError(f"{describe(op)}: constants exceed {target.name}'s DRAM")
-            op.operation.attributes["const_" + name] = i64(addr)
+            CONST.set(op, name, addr)
 
     block = func_op.regions[0].blocks[0]
     in_addrs = [dram.take(numel(a)) for a in block.arguments]
@@ -120,7 +121,7 @@ def run(module_op, ctx) -> None:
     def address(value):
         root, offset = _root(value)
         base = in_addrs[root.arg_number] if isinstance(root.owner, ir.Block) else outputs.get(root)
-        return (get_int(root.owner, "out_addr") if base is None else base) + offset
+        return (OUT_ADDR.get(root.owner) if base is None else base) + offset
 
     func_op.attributes["convc.output_addrs"] = ir.DenseI64ArrayAttr.get([address(v) for v in ret.operands])
 
@@ -129,33 +130,32 @@ def run(module_op, ctx) -> None:
     kept_top = [target.l1_base(core) + target.l1.size for core in range(target.cores)]
     spilled = l1_peak = 0
     for op in ops:
-        attrs = op.operation.attributes
         result = op.results[0]
         if is_view(op):
             continue
         nbytes = numel(result)
-        core = get_int(op, "keep_in_core")
+        core = KEEP_IN_CORE.get(op)
         if core is not None:  # stays in its core's L1, above every working set, never reused
             kept_top[core] -= align(nbytes)
-            attrs["out_addr"] = i64(kept_top[core])
+            OUT_ADDR.set(op, kept_top[core])
         elif result in outputs:
-            attrs["out_addr"] = i64(outputs[result])
+            OUT_ADDR.set(op, outputs[result])
         else:
-            reader_ids = [get_int(r, "id") for r in readers(result) if op_name(r) != "func.return"]
-            start = get_int(op, "id")
+            reader_ids = [ID.get(r) for r in readers(result) if op_name(r) != "func.return"]
+            start = ID.get(op)
             addr, hazards = l2.place(start, max(reader_ids, default=start), nbytes, reader_ids)
             if addr is None:
                 addr, hazards = dram.take(nbytes), []
                 spilled += nbytes
                 if addr is None:
                     raise TargetFitError(f"{describe(op)}: its {nbytes}-byte result fits neither L2 nor DRAM")
-            attrs["out_addr"] = i64(addr)
-            attrs["after"] = ir.DenseI64ArrayAttr.get([h for h in hazards if h != start])
-        l1_peak = max(l1_peak, _plan_l1(op, target, reserved[get_int(op, "core")]))
+            OUT_ADDR.set(op, addr)
+            AFTER.set(op, [h for h in hazards if h != start])
+        l1_peak = max(l1_peak, _plan_l1(op, target, reserved[CORE.get(op)]))
 
     for op in ops:  # views point into their root's buffer
         if is_view(op):
-            op.operation.attributes["out_addr"] = i64(address(op.results[0]))
+            OUT_ADDR.set(op, address(op.results[0]))
     ctx.info.update(l1_peak_bytes=l1_peak, l2_peak_bytes=l2.peak, dram_bytes=dram.top - dram.base,
                     dram_spill_bytes=spilled)
     if resident.top > resident.base:
@@ -163,11 +163,11 @@ def run(module_op, ctx) -> None:
 
 
 def _plan_l1(op, target, reserved):
-    core = get_int(op, "core")
+    core = CORE.get(op)
     base = target.l1_base(core)
     offset = 0
     for name, size in engine_of(op).l1_buffers(op, target):
-        op.operation.attributes["l1_" + name] = i64(base + offset)
+        L1.set(op, name, base + offset)
         offset += align(size)
     if offset > target.l1.size - reserved:
         raise TargetFitError(f"{describe(op)} needs {offset} bytes of L1, but {target.name}'s L1 holds {target.l1.size}"

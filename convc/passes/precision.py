@@ -64,9 +64,9 @@ def choose(ctx, op, has_weights: bool) -> tuple[Precision, object]:
         if not on_imc:
             return INT8, None  # the DPU gains nothing from narrower weights
         if OPPORTUNITY_WEIGHTS in weight_precisions(ctx.target):
-            ctx.options.setdefault("exploited_opportunities", set()).add(opportunity)
+            ctx.exploited_opportunities.add(opportunity)
             return Precision(OPPORTUNITY_WEIGHTS), opportunity
-        ctx.options.setdefault("unexploited_opportunities", set()).add(opportunity)
+        ctx.unexploited_opportunities.add(opportunity)
     return INT8, None
 
 

@@ -54,9 +54,8 @@ def qparams_of(value) -> tuple[float, int]:
 
 def _input_range(ctx, arg, stats) -> tuple[float, float]:
     """An `input_range` opportunity replaces the calibrated range of a network input."""
-    annotations = ctx.options.get("annotations")
     name = node_name(arg.location)
-    for rule in annotations.of_kind("input_range") if annotations else []:
+    for rule in ctx.annotations.of_kind("input_range") if ctx.annotations else []:
         if rule.value("input") == name:
             return rule.value("low"), rule.value("high")
     return stats.lo, stats.hi
@@ -64,8 +63,7 @@ def _input_range(ctx, arg, stats) -> tuple[float, float]:
 
 def narrow_activations(ctx) -> list[str]:
     """Activation precisions below int8 that some `precision` rule asks for."""
-    annotations = ctx.options.get("annotations")
-    wanted = {r.value("activations") for r in annotations.of_kind("precision")} if annotations else set()
+    wanted = {r.value("activations") for r in ctx.annotations.of_kind("precision")} if ctx.annotations else set()
     return [p for p in ACTIVATION_PRECISIONS if p in wanted and BITS[p] < 8]
 
 
@@ -88,8 +86,7 @@ def run(module_op, ctx) -> None:
     returned = {v for op in ops if op_name(op) == "func.return" for v in op.operands}
     input_params = [activation_qparams(*_input_range(ctx, arg, s)) for arg, s in zip(block.arguments, arg_stats)]
     names = {node_name(arg.location) for arg in block.arguments}
-    annotations = ctx.options.get("annotations")
-    for rule in annotations.of_kind("input_range") if annotations else []:
+    for rule in ctx.annotations.of_kind("input_range") if ctx.annotations else []:
         if rule.value("input") not in names:
             ctx.warnings.append(f"{rule.where}: input_range names '{rule.value('input')}', which is not a "
                                 f"network input ({', '.join(sorted(names))})")

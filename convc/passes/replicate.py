@@ -13,18 +13,19 @@ The bands are equal because IRDL binds one type to all operands of the variadic 
 convolution's row bands are ceil(rows / N) tall, so the last one may run past the end into
 padding, and a `dpu.slice` view crops the joined rows; other axes need N to divide them.
 
-Copies carry `replica = [index, count, id of the original layer]` and `replicate_source`.
+Copies carry `convc.replica = [index, count, id of the original layer]` and `convc.source.replicate`.
 `replicate SEL cores 1` keeps a layer whole, even under a `parallelism` opportunity.
 """
 
 from convc.ir.mlir import ir
 from convc.passes.api import Pass
 from convc.dialects import dpu
-from convc.ir.attrs import get_array, get_int, i64, i64_array, tensor_shape
+from convc.ir.attrs import get_array, i64, i64_array, tensor_shape
 from convc.dialects.imc import IMC_OPS
 from convc.passes.directives import layer_of, refuse, rule_for, set_source
 from convc.passes.engine_ops import engine_ops, number_ops
 from convc.passes.allocate_cores import list_schedule
+from convc.ir.schema import ACT_BITS, ID, REPLICA
 
 ONE_COPY = "one copy of the layer"
 
@@ -95,7 +96,7 @@ def split(op, n: int, source_rule, original_id: int):
             copy_attrs = {name: attrs[name] for name in attrs}
             if pad is not None:
                 copy_attrs["pad"] = i64_array(pad)
-            copy_attrs["replica"] = i64_array([i, n, original_id])
+            copy_attrs[REPLICA.key] = i64_array([i, n, original_id])
             copy = ir.Operation.create(op.operation.name, results=[with_rows(out_shape, band)],
                                        operands=[view.output, *list(op.operands)[1:]], attributes=copy_attrs,
                                        loc=op.location).opview
@@ -104,8 +105,7 @@ def split(op, n: int, source_rule, original_id: int):
         loc = ir.Location.name(f"{layer_of(op).node}#replicas", childLoc=op.location)
         joined = dpu.ConcatOp([c.results[0] for c in copies], i64(axis), output=with_rows(out_shape, n * band),
                               loc=loc)
-        if "act_bits" in attrs:
-            joined.operation.attributes["act_bits"] = attrs["act_bits"]
+        ACT_BITS.copy(op, joined)
         if n * band != out_shape[axis]:
             joined = dpu.SliceOp(joined.output, i64(axis), i64(0), output=op.output.type, loc=loc)
     op.output.replace_all_uses_with(joined.output)
@@ -130,7 +130,7 @@ def makespan(module_op, ctx, unused=None) -> int:
     """convc-allocate-cores' end-to-end estimate for the IR as it stands, minus `unused`."""
     ops = [o for o in engine_ops(module_op) if unused is None or o.operation != unused.operation]
     for i, o in enumerate(ops):
-        o.operation.attributes["id"] = i64(i)
+        ID.set(o, i)
     return list_schedule(ops, ctx)[1]
 
 
@@ -153,7 +153,7 @@ def _best_count(op, module_op, ctx, rule, original_id) -> int:
 def run(module_op, ctx) -> None:
     target = ctx.target
     # Match rules before any split: selectors see the ids the layers had coming in.
-    todo = [(op, rule_for(ctx, "replicate", op), rule_for(ctx, "parallelism", op), get_int(op, "id", -1))
+    todo = [(op, rule_for(ctx, "replicate", op), rule_for(ctx, "parallelism", op), ID.get(op, -1))
             for op in engine_ops(module_op)]
     copies = 0
     tried = {}  # parallelism rule -> layers it replicated

@@ -12,26 +12,25 @@ placement's estimate predates tiling, sparse tiles and resident weights.
 
 from convc.engines import engine_of
 from convc.passes.api import Pass
-from convc.ir.attrs import get_array, get_int, i64, i64_array
 from convc.passes.engine_ops import activation_operands, engine_ops, is_view, producer
+from convc.ir.schema import AFTER, CORE, ID, SIGNAL, WAITS
 
 
 def run(module_op, ctx) -> None:
     ops = engine_ops(module_op)
-    by_id = {get_int(op, "id"): op for op in ops}
+    by_id = {ID.get(op): op for op in ops}
     signals = set()
     events = 0
     for op in ops:
-        deps = {get_int(p, "id") for p in (producer(v) for v in activation_operands(op)) if p is not None}
-        if "after" in op.operation.attributes:
-            deps |= set(get_array(op, "after"))
-        core = get_int(op, "core")
-        waits = sorted(d for d in deps if get_int(by_id[d], "core") != core)
+        deps = {ID.get(p) for p in (producer(v) for v in activation_operands(op)) if p is not None}
+        deps |= set(AFTER.get(op, []))
+        core = CORE.get(op)
+        waits = sorted(d for d in deps if CORE.get(by_id[d]) != core)
         signals.update(waits)
-        op.operation.attributes["waits"] = i64_array(waits)
+        WAITS.set(op, waits)
         events += len(waits)
     for op in ops:
-        op.operation.attributes["signal"] = i64(1 if get_int(op, "id") in signals else 0)
+        SIGNAL.set(op, 1 if ID.get(op) in signals else 0)
     ctx.info["sync_waits"] = events
     ctx.info["estimated_cycles"] = estimate(ops, ctx.target)
 
@@ -41,9 +40,9 @@ def estimate(ops, target) -> int:
     free (weight prefetch may start earlier) and its inputs and hazards are done."""
     finish, core_free = {}, [0] * target.cores
     for op in ops:
-        i, core = get_int(op, "id"), get_int(op, "core")
-        deps = {get_int(p, "id") for p in (producer(v) for v in activation_operands(op)) if p is not None}
-        deps |= set(get_array(op, "after", []))
+        i, core = ID.get(op), CORE.get(op)
+        deps = {ID.get(p) for p in (producer(v) for v in activation_operands(op)) if p is not None}
+        deps |= set(AFTER.get(op, []))
         ready = max((finish[d] for d in deps), default=0)
         if is_view(op):
             finish[i] = ready

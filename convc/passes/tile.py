@@ -4,7 +4,7 @@ K (dot-product rows) beyond the array's rows becomes row tiles with int32 partia
 accumulation; N beyond its columns becomes column tiles. Input vectors are grouped in blocks
 of `m_block`, the largest that keeps the layer's L1 working set within the core's L1.
 The op verifiers then check every tile against `array_rows` x `array_cols`. A `tile` rule of
-the annotation file sets the tile shape (checked against the array); `tile_source` records it.
+the annotation file sets the tile shape (checked against the array); `convc.source.tile` records it.
 A `sparsity` opportunity makes the layer skip its all-zero weight tiles (`skip_tiles`): they
 are neither loaded, programmed nor multiplied. Choosing a `tile` shape that matches the
 zero blocks of a pruned layer is the expert's lever.
@@ -16,10 +16,10 @@ from convc.engines.imc import full_tile_grid, zero_tiles
 from convc.errors import TargetFitError
 from convc.ir.locations import describe
 from convc.passes.api import Pass
-from convc.ir.attrs import get_int, i64, i64_array
 from convc.dialects.imc import IMC_OPS, dot_product_shape
 from convc.passes.directives import refuse, rule_for, set_source
 from convc.passes.engine_ops import engine_ops, l1_reserved
+from convc.ir.schema import ARRAY_COLS, ARRAY_ROWS, CORE, M_BLOCK, SKIP_TILES, TILE_COLS, TILE_ROWS
 
 
 def l1_bytes(buffers) -> int:
@@ -36,7 +36,6 @@ def run(module_op, ctx) -> None:
         if not isinstance(op, IMC_OPS):
             continue
         m, k, n = dot_product_shape(op)
-        attrs = op.operation.attributes
         rows, cols = min(k, target.imc.rows), min(n, target.imc.cols)
         rule = rule_for(ctx, "tile", op)
         if rule is not None:
@@ -47,21 +46,21 @@ def run(module_op, ctx) -> None:
                 rule = None
             else:
                 rows, cols = min(want_r, k), min(want_c, n)
-        attrs["tile_rows"] = i64(rows)
-        attrs["tile_cols"] = i64(cols)
+        TILE_ROWS.set(op, rows)
+        TILE_COLS.set(op, cols)
         set_source(op, "tile", rule)
-        attrs["array_rows"] = i64(target.imc.rows)
-        attrs["array_cols"] = i64(target.imc.cols)
+        ARRAY_ROWS.set(op, target.imc.rows)
+        ARRAY_COLS.set(op, target.imc.cols)
         sparse = rule_for(ctx, "sparsity", op)
         if sparse is not None:
             skip = zero_tiles(op)
             sparse_rules[sparse] = sparse_rules.get(sparse, 0) + len(skip)
             if skip:
-                attrs["skip_tiles"] = i64_array(skip)
+                SKIP_TILES.set(op, skip)
                 set_source(op, "sparsity", sparse)
                 skipped += len(skip)
         engine = engine_of(op)
-        room = target.l1.size - reserved.get(get_int(op, "core"), 0)  # no core yet: nothing kept
+        room = target.l1.size - reserved.get(CORE.get(op), 0)  # no core yet: nothing kept
         block = m
         while block > 1 and l1_bytes(engine.l1_buffers(op, target, block)) > room:
             block = (block + 1) // 2
@@ -71,7 +70,7 @@ def run(module_op, ctx) -> None:
                                  f"but {target.name}'s L1 holds {target.l1.size}"
                                  + (f" ({target.l1.size - room} of them kept for tensors that never leave "
                                     f"the core)" if room < target.l1.size else ""))
-        attrs["m_block"] = i64(block)
+        M_BLOCK.set(op, block)
         tiles += len(full_tile_grid(op))
     ctx.info["imc_tiles"] = tiles
     if sparse_rules:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .memory import Memory
-from .stream import ACCUMULATE, StreamError
+from .stream import ACCUMULATE
 
 
 def wrap_int32(values: np.ndarray) -> np.ndarray:

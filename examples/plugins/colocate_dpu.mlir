@@ -4,10 +4,10 @@
 // RUN: convc-opt %s --pass-plugin %S/colocate_dpu.py --annotations %S/colocate_dpu_pinned.cva --pass convc-quantize --pass convc-lower-to-engines --pass convc-check-precision --pass convc-allocate-cores --pass colocate-dpu | FileCheck %s --check-prefix=PINNED
 // RUN: not convc-opt %s --pass-plugin %S/no_such_plugin.py --pass convc-quantize 2>&1 | FileCheck %s --check-prefix=MISSING
 
-// MOVED: "imc.conv2d"{{.*}}core = 2 : i64
-// MOVED: "imc.conv2d"{{.*}}core = 3 : i64
-// MOVED: "dpu.add"{{.*}}core = 2 : i64, core_source = "heuristic"
-// PINNED: "dpu.add"{{.*}}core = 1 : i64, core_source = "{{.*}}colocate_dpu_pinned.cva:4"
+// MOVED: "imc.conv2d"{{.*}}convc.core = 2 : i64
+// MOVED: "imc.conv2d"{{.*}}convc.core = 3 : i64
+// MOVED: "dpu.add"{{.*}}convc.core = 2 : i64{{.*}}convc.source.core = "heuristic"
+// PINNED: "dpu.add"{{.*}}convc.core = 1 : i64{{.*}}convc.source.core = "{{.*}}colocate_dpu_pinned.cva:4"
 // MISSING: error: {{.*}}no_such_plugin.py: no such pass plugin
 
 func.func @main(%arg0: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {

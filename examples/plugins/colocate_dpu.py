@@ -6,12 +6,12 @@ balance can run this pass right after core allocation:
 
     convc model.onnx --pass-plugin examples/plugins/colocate_dpu.py
 
-It sees the same IR as the built-in passes: engine ops with `core` attributes. Annotation
+It sees the same IR as the built-in passes: engine ops with `convc.core` attributes. Annotation
 `place` rules still win: ops whose placement came from the annotation file are left alone.
 """
 
 from convc.passes.api import Pass
-from convc.ir.attrs import get_int, i64
+from convc.ir.schema import CORE, SOURCE
 from convc.passes.engine_ops import activation_operands, engine_ops, producer
 
 ELEMENTWISE = ("dpu.add", "dpu.mul", "dpu.rescale")
@@ -20,12 +20,11 @@ ELEMENTWISE = ("dpu.add", "dpu.mul", "dpu.rescale")
 def run(module_op, ctx) -> None:
     moved = 0
     for op in engine_ops(module_op):
-        attrs = op.operation.attributes
-        if op.operation.name not in ELEMENTWISE or str(attrs["core_source"]).strip('"') != "heuristic":
+        if op.operation.name not in ELEMENTWISE or SOURCE.get(op, "core") != "heuristic":
             continue
         producers = [p for p in (producer(v) for v in activation_operands(op)) if p is not None]
-        if producers and get_int(producers[0], "core") != get_int(op, "core"):
-            attrs["core"] = i64(get_int(producers[0], "core"))
+        if producers and CORE.get(producers[0]) != CORE.get(op):
+            CORE.set(op, CORE.get(producers[0]))
             moved += 1
     ctx.info["colocated_dpu_ops"] = moved
 

@@ -7,19 +7,19 @@
 // constraint check reports that). Without constraints branch_a runs on core 0.
 
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      core = 3 : i64
-// CHECK-SAME:      keep_in_core = 3 : i64
+// CHECK-SAME:      convc.core = 3 : i64
+// CHECK-SAME:      convc.keep_in_core = 3 : i64
 // CHECK:         "imc.conv2d"
-// CHECK-NOT:       keep_in_core
+// CHECK-NOT:       convc.keep_in_core
 // CHECK:         "dpu.add"
-// CHECK-SAME:      core = 3 : i64
-// CHECK-NOT:       keep_in_core
+// CHECK-SAME:      convc.core = 3 : i64
+// CHECK-NOT:       convc.keep_in_core
 
 // Core 3's L1 is [0x13000000, 0x13400000); the 1 KiB output sits at its top: 0x133ffc00.
 // MEM:           "imc.conv2d"
-// MEM-SAME:        out_addr = 322960384 : i64
+// MEM-SAME:        convc.out_addr = 322960384 : i64
 // MEM:           "dpu.add"
-// MEM-SAME:        out_addr = 2147{{[0-9]+}} : i64
+// MEM-SAME:        convc.out_addr = 2147{{[0-9]+}} : i64
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

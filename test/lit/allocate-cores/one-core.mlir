@@ -3,19 +3,19 @@
 // On a single-core target the same two-branch network must use core 0 only.
 
 // CHECK-LABEL: func.func @main
-// CHECK-NOT:     core = {{[1-9]}}
+// CHECK-NOT:     convc.core = {{[1-9]}}
 // CHECK:         "imc.conv2d"(%arg0
-// CHECK-SAME:      core = 0 : i64
-// CHECK-SAME:      id = 0 : i64
-// CHECK-NOT:     core = {{[1-9]}}
+// CHECK-SAME:      convc.core = 0 : i64
+// CHECK-SAME:      convc.id = 0 : i64
+// CHECK-NOT:     convc.core = {{[1-9]}}
 // CHECK:         "imc.conv2d"(%arg0
-// CHECK-SAME:      core = 0 : i64
-// CHECK-SAME:      id = 1 : i64
-// CHECK-NOT:     core = {{[1-9]}}
+// CHECK-SAME:      convc.core = 0 : i64
+// CHECK-SAME:      convc.id = 1 : i64
+// CHECK-NOT:     convc.core = {{[1-9]}}
 // CHECK:         "dpu.add"
-// CHECK-SAME:      core = 0 : i64
-// CHECK-SAME:      id = 2 : i64
-// CHECK-NOT:     core = {{[1-9]}}
+// CHECK-SAME:      convc.core = 0 : i64
+// CHECK-SAME:      convc.id = 2 : i64
+// CHECK-NOT:     convc.core = {{[1-9]}}
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %wa = "tosa.const"() <{values = dense<0.5> : tensor<16x3x3x16xf32>}> : () -> tensor<16x3x3x16xf32>

@@ -6,12 +6,12 @@
 
 // CHECK-LABEL: func.func @main
 // CHECK:         "imc.conv2d"(%arg0
-// CHECK-SAME:      core = 0 : i64
-// CHECK:         %[[FLAT:.*]] = "dpu.reshape"(%arg1) {core = 0 : i64, core_source = "heuristic", id = 1 : i64}
+// CHECK-SAME:      convc.core = 0 : i64
+// CHECK:         %[[FLAT:.*]] = "dpu.reshape"(%arg1) {convc.core = 0 : i64, convc.id = 1 : i64, convc.source.core = "heuristic"}
 // CHECK:         %[[MM:.*]] = "imc.matmul"(%[[FLAT]]
-// CHECK-SAME:      core = [[CORE:[1-3]]] : i64
-// CHECK-SAME:      id = 2 : i64
-// CHECK:         "dpu.reshape"(%[[MM]]) {core = [[CORE]] : i64, core_source = "heuristic", id = 3 : i64}
+// CHECK-SAME:      convc.core = [[CORE:[1-3]]] : i64
+// CHECK-SAME:      convc.id = 2 : i64
+// CHECK:         "dpu.reshape"(%[[MM]]) {convc.core = [[CORE]] : i64, convc.id = 3 : i64, convc.source.core = "heuristic"}
 func.func @main(%arg0: tensor<1x8x8x16xf32>, %arg1: tensor<1x64xf32>) -> (tensor<1x8x8x16xf32>, tensor<1x32xf32>) {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %w = "tosa.const"() <{values = dense<0.5> : tensor<16x3x3x16xf32>}> : () -> tensor<16x3x3x16xf32>

@@ -8,7 +8,7 @@
 
 // RELAX: warning: {{.*}}fuse.cva:3:1: fuse rule cannot be honoured: no activation can fuse into layer 'conv2' (no clamp, ReLU or max/min against a constant follows it); using no fusion (--relax)
 // RELAX:         "imc.conv2d"(%arg0,
-// RELAX-SAME:      fusion_source = "{{.*}}fuse.cva:2"
+// RELAX-SAME:      convc.source.fusion = "{{.*}}fuse.cva:2"
 // RELAX:         "dpu.rescale"
 // RELAX:         "imc.conv2d"
 // RELAX-NOT:       fusion_source

@@ -7,7 +7,7 @@
 
 // CHECK:         %[[C1:.*]] = "imc.conv2d"(%arg0,
 // CHECK-SAME:      clamp_max = 127 : i64, clamp_min = -128 : i64
-// CHECK-SAME:      fusion_source = "{{.*}}no-fuse.cva:2"
+// CHECK-SAME:      convc.source.fusion = "{{.*}}no-fuse.cva:2"
 // CHECK-NEXT:    %[[R:.*]] = "dpu.rescale"(%[[C1]])
 // CHECK-SAME:      clamp_max = 127 : i64, clamp_min = [[ZP:-?[0-9]+]] : i64
 // CHECK-SAME:      out_zp = [[ZP]] : i64

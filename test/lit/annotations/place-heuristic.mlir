@@ -1,17 +1,20 @@
 // RUN: convc-opt %s --pass convc-quantize --pass convc-lower-to-engines --pass convc-check-precision --pass convc-allocate-cores --annotations %S/place-heuristic.cva | FileCheck %s
 
 // Rules whose selector matches no layer change nothing: every placement is the scheduler's
-// and says so (core_source = "heuristic").
+// and says so (convc.source.core = "heuristic").
 
 // CHECK-LABEL: func.func @main
-// CHECK-NOT:     core_source = "{{.*}}.cva
+// CHECK-NOT:     convc.source.core = "{{.*}}.cva
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      core = 0 : i64, core_source = "heuristic"
+// CHECK-SAME:      convc.core = 0 : i64
+// CHECK-SAME:      convc.source.core = "heuristic"
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      core = 1 : i64, core_source = "heuristic"
+// CHECK-SAME:      convc.core = 1 : i64
+// CHECK-SAME:      convc.source.core = "heuristic"
 // CHECK:         "dpu.add"
-// CHECK-SAME:      core = 0 : i64, core_source = "heuristic"
-// CHECK-NOT:     core_source = "{{.*}}.cva
+// CHECK-SAME:      convc.core = 0 : i64
+// CHECK-SAME:      convc.source.core = "heuristic"
+// CHECK-NOT:     convc.source.core = "{{.*}}.cva
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

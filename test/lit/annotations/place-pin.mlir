@@ -2,18 +2,18 @@
 
 // Without annotations the list scheduler puts branch_a on core 0, branch_b on core 1 and the
 // merge on core 0. The rules pin branch_b (its first matching rule, line 3), branch_a (line 4,
-// a /regex/) and the merge (line 5, by layer id); core_source records each rule's file:line.
+// a /regex/) and the merge (line 5, by layer id); convc.source.core records each rule's file:line.
 
 // CHECK-LABEL: func.func @main
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      core = 2 : i64, core_source = "{{.*}}place-pin.cva:4"
-// CHECK-SAME:      id = 0 : i64
+// CHECK-SAME:      convc.core = 2 : i64, convc.id = 0 : i64
+// CHECK-SAME:      convc.source.core = "{{.*}}place-pin.cva:4"
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      core = 3 : i64, core_source = "{{.*}}place-pin.cva:3"
-// CHECK-SAME:      id = 1 : i64
+// CHECK-SAME:      convc.core = 3 : i64, convc.id = 1 : i64
+// CHECK-SAME:      convc.source.core = "{{.*}}place-pin.cva:3"
 // CHECK:         "dpu.add"
-// CHECK-SAME:      core = 1 : i64, core_source = "{{.*}}place-pin.cva:5"
-// CHECK-SAME:      id = 2 : i64
+// CHECK-SAME:      convc.core = 1 : i64, convc.id = 2 : i64
+// CHECK-SAME:      convc.source.core = "{{.*}}place-pin.cva:5"
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

@@ -8,8 +8,8 @@
 // CHECK-LABEL: func.func @main
 // CHECK:         "imc.conv2d"
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      core = 1 : i64, core_source = "heuristic"
-// CHECK-SAME:      id = 1 : i64
+// CHECK-SAME:      convc.core = 1 : i64, convc.id = 1 : i64
+// CHECK-SAME:      convc.source.core = "heuristic"
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

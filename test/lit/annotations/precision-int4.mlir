@@ -2,7 +2,7 @@
 // RUN: convc-opt %s --pass convc-quantize --pass convc-lower-to-engines --pass convc-check-precision --annotations %S/precision-int4.cva --relax 2>&1 | FileCheck %s --check-prefix=RELAX
 
 // thetis' arrays execute int8 weights only: int4 is rejected, or with --relax reported and
-// int8 kept (weight_bits = 8, precision_source = "heuristic").
+// int8 kept (weight_bits = 8, convc.source.precision = "heuristic").
 
 // CHECK: error: {{.*}}precision-int4.cva:2:1: precision rule cannot be honoured: thetis executes int8 weights only, not int4 (layer 'branch_b')
 // CHECK-NOT: func.func
@@ -11,8 +11,8 @@
 // RELAX-LABEL: func.func @main
 // RELAX:         "imc.conv2d"
 // RELAX:         "imc.conv2d"
-// RELAX-SAME:      precision_source = "heuristic"
-// RELAX-SAME:      weight_precision = "int8"
+// RELAX-SAME:      convc.source.precision = "heuristic"
+// RELAX-SAME:      convc.weight_precision = "int8"
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

@@ -5,13 +5,13 @@
 
 // CHECK-LABEL: func.func @main
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      act_bits = 8 : i64
-// CHECK-SAME:      precision_source = "{{.*}}precision-int8.cva:2"
-// CHECK-SAME:      weight_precision = "int8"
+// CHECK-SAME:      convc.act_bits = 8 : i64
+// CHECK-SAME:      convc.source.precision = "{{.*}}precision-int8.cva:2"
+// CHECK-SAME:      convc.weight_precision = "int8"
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      precision_source = "{{.*}}precision-int8.cva:2"
+// CHECK-SAME:      convc.source.precision = "{{.*}}precision-int8.cva:2"
 // CHECK:         "dpu.add"
-// CHECK-SAME:      precision_source = "heuristic"
+// CHECK-SAME:      convc.source.precision = "heuristic"
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

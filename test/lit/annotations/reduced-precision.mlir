@@ -7,18 +7,18 @@
 
 // CHECK-LABEL: func.func @main
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      precision_source = "heuristic"
-// CHECK-SAME:      weight_precision = "int8"
+// CHECK-SAME:      convc.source.precision = "heuristic"
+// CHECK-SAME:      convc.weight_precision = "int8"
 // CHECK:         %[[W:.*]] = arith.constant dense<-7> : tensor<16x3x3x16xi8>
 // CHECK:         "imc.conv2d"(%arg0, %[[W]],
-// CHECK-SAME:      precision_source = "{{.*}}reduced-precision.cva:2"
-// CHECK-SAME:      weight_precision = "int4"
+// CHECK-SAME:      convc.source.precision = "{{.*}}reduced-precision.cva:2"
+// CHECK-SAME:      convc.weight_precision = "int4"
 
 // INT8: warning: {{.*}}reduced-precision.cva:2:1: reduced_precision opportunity not exploited: thetis executes int8 weights only
 // INT8:         "imc.conv2d"
 // INT8:         "imc.conv2d"
-// INT8-SAME:      precision_source = "heuristic"
-// INT8-SAME:      weight_precision = "int8"
+// INT8-SAME:      convc.source.precision = "heuristic"
+// INT8-SAME:      convc.weight_precision = "int8"
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

@@ -9,7 +9,7 @@
 // RELAX: warning: {{.*}}resident-too-big.cva:2:1: resident rule cannot be honoured: {{.*}}; using DRAM (--relax)
 // RELAX:         "imc.conv2d"
 // RELAX:         "imc.conv2d"
-// RELAX-SAME:      const_weights = {{21[0-9]+}} : i64
+// RELAX-SAME:      convc.const.weights = {{21[0-9]+}} : i64
 // RELAX-NOT:       resident_source
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {

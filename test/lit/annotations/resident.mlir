@@ -6,12 +6,12 @@
 // two 64-byte-aligned constant buffers). conv1's constants stay in DRAM (0x80000000..).
 
 // CHECK:         "imc.conv2d"(%arg0,
-// CHECK-SAME:      const_params = 2147483712 : i64, const_weights = 2147483648 : i64
-// CHECK-SAME:      out_addr = 536871040 : i64
+// CHECK-SAME:      convc.const.params = 2147483712 : i64, convc.const.weights = 2147483648 : i64
+// CHECK-SAME:      convc.out_addr = 536871040 : i64
 // CHECK-NOT:       resident_source
 // CHECK:         "imc.conv2d"(
-// CHECK-SAME:      const_params = 536870976 : i64, const_weights = 536870912 : i64
-// CHECK-SAME:      resident_source = "{{.*}}resident.cva:2"
+// CHECK-SAME:      convc.const.params = 536870976 : i64, convc.const.weights = 536870912 : i64
+// CHECK-SAME:      convc.source.resident = "{{.*}}resident.cva:2"
 
 func.func @main(%arg0: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {
   %w = "tosa.const"() <{values = dense<[[[[1.0, -0.5]]], [[[0.25, 0.125]]]]> : tensor<2x1x1x2xf32>}> : () -> tensor<2x1x1x2xf32>

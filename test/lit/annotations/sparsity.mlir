@@ -8,14 +8,14 @@
 // decision's source. Under the default single 8x4 tile nothing is all-zero: reported.
 
 // CHECK:         "imc.matmul"
-// CHECK-SAME:      skip_tiles = array<i64: 1, 3>
-// CHECK-SAME:      sparsity_source = "{{.*}}sparsity.cva:3"
-// CHECK-SAME:      tile_cols = 2 : i64, tile_rows = 4 : i64
+// CHECK-SAME:      convc.skip_tiles = array<i64: 1, 3>
+// CHECK-SAME:      convc.source.sparsity = "{{.*}}sparsity.cva:3"
+// CHECK-SAME:      convc.tile_cols = 2 : i64, convc.tile_rows = 4 : i64
 
 // DENSE: warning: {{.*}}sparsity-dense.cva:2:1: sparsity opportunity not exploited: no all-zero weight tile under the layers' tiling (a smaller `tile` may expose some)
 // DENSE:         "imc.matmul"
-// DENSE-NOT:       skip_tiles
-// DENSE-SAME:      tile_cols = 4 : i64, tile_rows = 8 : i64
+// DENSE-NOT:       convc.skip_tiles
+// DENSE-SAME:      convc.tile_cols = 4 : i64, convc.tile_rows = 8 : i64
 
 func.func @main(%arg0: tensor<1x8xf32>) -> tensor<1x4xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

@@ -6,11 +6,13 @@
 
 // CHECK-LABEL: func.func @main
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      id = 0 : i64
-// CHECK-SAME:      tile_cols = 8 : i64, tile_rows = 64 : i64, tile_source = "{{.*}}tile-rule.cva:2"
+// CHECK-SAME:      convc.id = 0 : i64
+// CHECK-SAME:      convc.source.tile = "{{.*}}tile-rule.cva:2"
+// CHECK-SAME:      convc.tile_cols = 8 : i64, convc.tile_rows = 64 : i64
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      id = 1 : i64
-// CHECK-SAME:      tile_cols = 16 : i64, tile_rows = 144 : i64, tile_source = "{{.*}}tile-rule.cva:4"
+// CHECK-SAME:      convc.id = 1 : i64
+// CHECK-SAME:      convc.source.tile = "{{.*}}tile-rule.cva:4"
+// CHECK-SAME:      convc.tile_cols = 16 : i64, convc.tile_rows = 144 : i64
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

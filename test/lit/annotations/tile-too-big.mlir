@@ -10,7 +10,8 @@
 // RELAX: warning: {{.*}}tile-too-big.cva:2:1: tile rule cannot be honoured: tile 1024x8 does not fit thetis's 512x512 array; using tile 144x16 (--relax)
 // RELAX-LABEL: func.func @main
 // RELAX:         "imc.conv2d"
-// RELAX-SAME:      tile_cols = 16 : i64, tile_rows = 144 : i64, tile_source = "heuristic"
+// RELAX-SAME:      convc.source.tile = "heuristic"
+// RELAX-SAME:      convc.tile_cols = 16 : i64, convc.tile_rows = 144 : i64
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

@@ -12,24 +12,24 @@
 // CHECK-SAME:    convc.input_addrs = array<i64: [[IN:21[0-9]+]]>
 // CHECK-SAME:    convc.output_addrs = array<i64: [[OUT:21[0-9]+]]>
 // CHECK:         "imc.conv2d"(%arg0
-// CHECK-SAME:      after = array<i64>
-// CHECK-SAME:      const_params = {{21[0-9]+}} : i64, const_weights = 2147483648 : i64
-// CHECK-SAME:      id = 0 : i64
-// CHECK-SAME:      l1_input = 268435456 : i64
-// CHECK-SAME:      out_addr = [[T0:536870912]] : i64
+// CHECK-SAME:      convc.after = array<i64>
+// CHECK-SAME:      convc.const.params = {{21[0-9]+}} : i64, convc.const.weights = 2147483648 : i64
+// CHECK-SAME:      convc.id = 0 : i64
+// CHECK-SAME:      convc.l1.input = 268435456 : i64
+// CHECK-SAME:      convc.out_addr = [[T0:536870912]] : i64
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      after = array<i64>
-// CHECK-SAME:      const_weights = {{21[0-9]+}} : i64
-// CHECK-SAME:      id = 1 : i64
-// CHECK-SAME:      l1_input = 268435456 : i64
-// CHECK-SAME:      out_addr = [[T1:5[0-9]+]] : i64
+// CHECK-SAME:      convc.after = array<i64>
+// CHECK-SAME:      convc.const.weights = {{21[0-9]+}} : i64
+// CHECK-SAME:      convc.id = 1 : i64
+// CHECK-SAME:      convc.l1.input = 268435456 : i64
+// CHECK-SAME:      convc.out_addr = [[T1:5[0-9]+]] : i64
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      after = array<i64: 1>
-// CHECK-SAME:      id = 2 : i64
-// CHECK-SAME:      out_addr = [[T0]] : i64
+// CHECK-SAME:      convc.after = array<i64: 1>
+// CHECK-SAME:      convc.id = 2 : i64
+// CHECK-SAME:      convc.out_addr = [[T0]] : i64
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      id = 3 : i64
-// CHECK-SAME:      out_addr = [[OUT]] : i64
+// CHECK-SAME:      convc.id = 3 : i64
+// CHECK-SAME:      convc.out_addr = [[OUT]] : i64
 func.func @main(%arg0: tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %w = "tosa.const"() <{values = dense<0.25> : tensor<8x1x1x8xf32>}> : () -> tensor<8x1x1x8xf32>

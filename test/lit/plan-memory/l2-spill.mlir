@@ -7,17 +7,17 @@
 // CHECK-LABEL: func.func @main
 // CHECK-SAME:    convc.output_addrs = array<i64: [[OUT:21[0-9]+]]>
 // CHECK:         "imc.conv2d"(%arg0
-// CHECK-SAME:      after = array<i64>
-// CHECK-SAME:      id = 0 : i64
-// CHECK-SAME:      out_addr = {{21[0-9]+}} : i64
+// CHECK-SAME:      convc.after = array<i64>
+// CHECK-SAME:      convc.id = 0 : i64
+// CHECK-SAME:      convc.out_addr = {{21[0-9]+}} : i64
 // CHECK-SAME:      -> tensor<1x4x4x32xi8>
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      id = 1 : i64
-// CHECK-SAME:      out_addr = 536870912 : i64
+// CHECK-SAME:      convc.id = 1 : i64
+// CHECK-SAME:      convc.out_addr = 536870912 : i64
 // CHECK-SAME:      -> tensor<1x4x4x8xi8>
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      id = 2 : i64
-// CHECK-SAME:      out_addr = [[OUT]] : i64
+// CHECK-SAME:      convc.id = 2 : i64
+// CHECK-SAME:      convc.out_addr = [[OUT]] : i64
 func.func @main(%arg0: tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %wa = "tosa.const"() <{values = dense<0.25> : tensor<32x1x1x8xf32>}> : () -> tensor<32x1x1x8xf32>

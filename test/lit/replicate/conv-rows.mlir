@@ -11,19 +11,20 @@
 // CHECK-LABEL: func.func @main
 // CHECK:         [[IN0:%.+]] = "dpu.slice"(%arg0) {axis = 1 : i64{{.*}}start = 0 : i64} : (tensor<1x8x8x16xi8>) -> tensor<1x4x8x16xi8>
 // CHECK:         [[B0:%.+]] = "imc.conv2d"([[IN0]],
-// CHECK-SAME:      core = [[C0:[0-9]]] : i64
+// CHECK-SAME:      convc.core = [[C0:[0-9]]] : i64
+// CHECK-SAME:      convc.replica = array<i64: 0, 3, 0>
+// CHECK-SAME:      convc.source.replicate = "{{.*}}conv-rows.cva:2"
 // CHECK-SAME:      pad = array<i64: 1, 0, 1, 1>
-// CHECK-SAME:      replica = array<i64: 0, 3, 0>, replicate_source = "{{.*}}conv-rows.cva:2"
 // CHECK-SAME:      -> tensor<1x3x8x16xi8>
 // CHECK:         [[IN1:%.+]] = "dpu.slice"(%arg0) {{{.*}}start = 2 : i64} : (tensor<1x8x8x16xi8>) -> tensor<1x5x8x16xi8>
 // CHECK:         [[B1:%.+]] = "imc.conv2d"([[IN1]],
-// CHECK-NOT:       core = [[C0]] :
+// CHECK-NOT:       convc.core = [[C0]] :
+// CHECK-SAME:      convc.replica = array<i64: 1, 3, 0>
 // CHECK-SAME:      pad = array<i64: 0, 0, 1, 1>
-// CHECK-SAME:      replica = array<i64: 1, 3, 0>
 // CHECK:         [[IN2:%.+]] = "dpu.slice"(%arg0) {{{.*}}start = 5 : i64} : (tensor<1x8x8x16xi8>) -> tensor<1x3x8x16xi8>
 // CHECK:         [[B2:%.+]] = "imc.conv2d"([[IN2]],
+// CHECK-SAME:      convc.replica = array<i64: 2, 3, 0>
 // CHECK-SAME:      pad = array<i64: 0, 2, 1, 1>
-// CHECK-SAME:      replica = array<i64: 2, 3, 0>
 // CHECK:         [[J:%.+]] = "dpu.concat"([[B0]], [[B1]], [[B2]]) {{.*}} -> tensor<1x9x8x16xi8>
 // CHECK:         [[OUT:%.+]] = "dpu.slice"([[J]]) {{{.*}}start = 0 : i64} : (tensor<1x9x8x16xi8>) -> tensor<1x8x8x16xi8>
 // CHECK:         return [[OUT]]
@@ -31,15 +32,15 @@
 // Views point into their root's buffer: the input's band 1 starts 2 rows (2*8*16 = 0x100
 // bytes) into the input, band 2 5 rows (0x280) in; the crop aliases the joined rows.
 // (The input sits at DRAM 0x80001d40 = 2147491136, after the constants of the three copies.)
-// MEM:         "dpu.slice"(%arg0) {{{.*}}out_addr = 2147491136 : i64{{.*}}start = 0 : i64}
-// MEM:         "dpu.slice"(%arg0) {{{.*}}out_addr = 2147491392 : i64{{.*}}start = 2 : i64}
-// MEM:         "dpu.slice"(%arg0) {{{.*}}out_addr = 2147491776 : i64{{.*}}start = 5 : i64}
-// MEM:         "dpu.concat"{{.*}}out_addr = [[J:[0-9]+]] : i64
-// MEM:         "dpu.slice"{{.*}}out_addr = [[J]] : i64
+// MEM:         "dpu.slice"(%arg0) {{{.*}}convc.out_addr = 2147491136 : i64{{.*}}start = 0 : i64}
+// MEM:         "dpu.slice"(%arg0) {{{.*}}convc.out_addr = 2147491392 : i64{{.*}}start = 2 : i64}
+// MEM:         "dpu.slice"(%arg0) {{{.*}}convc.out_addr = 2147491776 : i64{{.*}}start = 5 : i64}
+// MEM:         "dpu.concat"{{.*}}convc.out_addr = [[J:[0-9]+]] : i64
+// MEM:         "dpu.slice"{{.*}}convc.out_addr = [[J]] : i64
 
 // Without a rule, nothing is replicated.
 // NONE-NOT:    dpu.slice
-// NONE-NOT:    replica
+// NONE-NOT:    convc.replica
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

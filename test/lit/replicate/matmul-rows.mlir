@@ -9,13 +9,13 @@
 
 // CHECK:         [[A:%.+]] = "dpu.slice"({{%.+}}) {axis = 1 : i64{{.*}}start = 0 : i64} : (tensor<1x4x8xi8>) -> tensor<1x2x8xi8>
 // CHECK:         [[P:%.+]] = "imc.matmul"([[A]],
-// CHECK-SAME:      core = [[C0:[0-9]]] : i64
-// CHECK-SAME:      replica = array<i64: 0, 2, 1>
+// CHECK-SAME:      convc.core = [[C0:[0-9]]] : i64
+// CHECK-SAME:      convc.replica = array<i64: 0, 2, 1>
 // CHECK-SAME:      -> tensor<1x2x4xi8>
 // CHECK:         [[B:%.+]] = "dpu.slice"({{%.+}}) {axis = 1 : i64{{.*}}start = 2 : i64} : (tensor<1x4x8xi8>) -> tensor<1x2x8xi8>
 // CHECK:         [[Q:%.+]] = "imc.matmul"([[B]],
-// CHECK-NOT:       core = [[C0]] :
-// CHECK-SAME:      replica = array<i64: 1, 2, 1>
+// CHECK-NOT:       convc.core = [[C0]] :
+// CHECK-SAME:      convc.replica = array<i64: 1, 2, 1>
 // CHECK:         "dpu.concat"([[P]], [[Q]]) {{.*}} -> tensor<1x4x4xi8>
 // CHECK-NOT:     "dpu.slice"
 

@@ -8,22 +8,23 @@
 
 // CHECK-NOT:     warning
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      core = 0 : i64
-// CHECK-SAME:      replica = array<i64: 0, 4, 0>, replicate_source = "{{.*}}parallelism.cva:2"
+// CHECK-SAME:      convc.core = 0 : i64
+// CHECK-SAME:      convc.replica = array<i64: 0, 4, 0>
+// CHECK-SAME:      convc.source.replicate = "{{.*}}parallelism.cva:2"
 // CHECK-SAME:      -> tensor<1x4x16x32xi8>
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      core = 1 : i64
+// CHECK-SAME:      convc.core = 1 : i64
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      core = 2 : i64
+// CHECK-SAME:      convc.core = 2 : i64
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      core = 3 : i64
-// CHECK-SAME:      replica = array<i64: 3, 4, 0>
+// CHECK-SAME:      convc.core = 3 : i64
+// CHECK-SAME:      convc.replica = array<i64: 3, 4, 0>
 // CHECK:         "dpu.concat"{{.*}} -> tensor<1x16x16x32xi8>
 
 // PINNED-NOT:    warning
 // PINNED:        "imc.conv2d"
 // PINNED-NOT:      replica =
-// PINNED-SAME:     replicate_source = "{{.*}}parallelism-pinned.cva:3"
+// PINNED-SAME:     convc.source.replicate = "{{.*}}parallelism-pinned.cva:3"
 // PINNED-NOT:    "dpu.concat"
 
 func.func @main(%arg0: tensor<1x16x16x32xf32>) -> tensor<1x16x16x32xf32> {

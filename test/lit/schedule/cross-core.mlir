@@ -6,20 +6,20 @@
 
 // CHECK-LABEL: func.func @main
 // CHECK:         %[[A:.*]] = "imc.conv2d"(%arg0
-// CHECK-SAME:      core = 0 : i64
-// CHECK-SAME:      id = 0 : i64
-// CHECK-SAME:      signal = 0 : i64
-// CHECK-SAME:      waits = array<i64>}
+// CHECK-SAME:      convc.core = 0 : i64
+// CHECK-SAME:      convc.id = 0 : i64
+// CHECK-SAME:      convc.signal = 0 : i64
+// CHECK-SAME:      convc.waits = array<i64>
 // CHECK:         %[[B:.*]] = "imc.conv2d"(%arg0
-// CHECK-SAME:      core = 1 : i64
-// CHECK-SAME:      id = 1 : i64
-// CHECK-SAME:      signal = 1 : i64
-// CHECK-SAME:      waits = array<i64>}
+// CHECK-SAME:      convc.core = 1 : i64
+// CHECK-SAME:      convc.id = 1 : i64
+// CHECK-SAME:      convc.signal = 1 : i64
+// CHECK-SAME:      convc.waits = array<i64>
 // CHECK:         "dpu.add"(%[[A]], %[[B]])
-// CHECK-SAME:      core = 0 : i64
-// CHECK-SAME:      id = 2 : i64
-// CHECK-SAME:      signal = 0 : i64
-// CHECK-SAME:      waits = array<i64: 1>}
+// CHECK-SAME:      convc.core = 0 : i64
+// CHECK-SAME:      convc.id = 2 : i64
+// CHECK-SAME:      convc.signal = 0 : i64
+// CHECK-SAME:      convc.waits = array<i64: 1>
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %wa = "tosa.const"() <{values = dense<0.5> : tensor<16x3x3x16xf32>}> : () -> tensor<16x3x3x16xf32>

@@ -4,23 +4,23 @@
 // by program order: no op waits and no op signals.
 
 // CHECK-LABEL: func.func @main
-// CHECK-NOT:     waits = array<i64: {{[0-9]}}
-// CHECK-NOT:     signal = 1
+// CHECK-NOT:     convc.waits = array<i64: {{[0-9]}}
+// CHECK-NOT:     convc.signal = 1
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      signal = 0 : i64
-// CHECK-SAME:      waits = array<i64>}
+// CHECK-SAME:      convc.signal = 0 : i64
+// CHECK-SAME:      convc.waits = array<i64>
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      signal = 0 : i64
-// CHECK-SAME:      waits = array<i64>}
+// CHECK-SAME:      convc.signal = 0 : i64
+// CHECK-SAME:      convc.waits = array<i64>
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      after = array<i64: 1>
-// CHECK-SAME:      signal = 0 : i64
-// CHECK-SAME:      waits = array<i64>}
+// CHECK-SAME:      convc.after = array<i64: 1>
+// CHECK-SAME:      convc.signal = 0 : i64
+// CHECK-SAME:      convc.waits = array<i64>
 // CHECK:         "dpu.add"
-// CHECK-SAME:      signal = 0 : i64
-// CHECK-SAME:      waits = array<i64>}
-// CHECK-NOT:     waits = array<i64: {{[0-9]}}
-// CHECK-NOT:     signal = 1
+// CHECK-SAME:      convc.signal = 0 : i64
+// CHECK-SAME:      convc.waits = array<i64>
+// CHECK-NOT:     convc.waits = array<i64: {{[0-9]}}
+// CHECK-NOT:     convc.signal = 1
 func.func @main(%arg0: tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %w = "tosa.const"() <{values = dense<0.25> : tensor<8x1x1x8xf32>}> : () -> tensor<8x1x1x8xf32>

@@ -7,28 +7,28 @@
 
 // CHECK-LABEL: func.func @main
 // CHECK:         "imc.conv2d"(%arg0
-// CHECK-SAME:      core = 0 : i64
-// CHECK-SAME:      id = 0 : i64
-// CHECK-SAME:      out_addr = [[BUF:[0-9]+]] : i64
-// CHECK-SAME:      signal = 1 : i64
-// CHECK-SAME:      waits = array<i64>}
+// CHECK-SAME:      convc.core = 0 : i64
+// CHECK-SAME:      convc.id = 0 : i64
+// CHECK-SAME:      convc.out_addr = [[BUF:[0-9]+]] : i64
+// CHECK-SAME:      convc.signal = 1 : i64
+// CHECK-SAME:      convc.waits = array<i64>
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      core = 1 : i64
-// CHECK-SAME:      id = 1 : i64
-// CHECK-SAME:      signal = 1 : i64
-// CHECK-SAME:      waits = array<i64: 0>}
+// CHECK-SAME:      convc.core = 1 : i64
+// CHECK-SAME:      convc.id = 1 : i64
+// CHECK-SAME:      convc.signal = 1 : i64
+// CHECK-SAME:      convc.waits = array<i64: 0>
 // CHECK:         "imc.conv2d"(%arg0
-// CHECK-SAME:      after = array<i64: 1>
-// CHECK-SAME:      core = 2 : i64
-// CHECK-SAME:      id = 2 : i64
-// CHECK-SAME:      out_addr = [[BUF]] : i64
-// CHECK-SAME:      signal = 1 : i64
-// CHECK-SAME:      waits = array<i64: 1>}
+// CHECK-SAME:      convc.after = array<i64: 1>
+// CHECK-SAME:      convc.core = 2 : i64
+// CHECK-SAME:      convc.id = 2 : i64
+// CHECK-SAME:      convc.out_addr = [[BUF]] : i64
+// CHECK-SAME:      convc.signal = 1 : i64
+// CHECK-SAME:      convc.waits = array<i64: 1>
 // CHECK:         "dpu.add"
-// CHECK-SAME:      core = 0 : i64
-// CHECK-SAME:      id = 3 : i64
-// CHECK-SAME:      signal = 0 : i64
-// CHECK-SAME:      waits = array<i64: 1, 2>}
+// CHECK-SAME:      convc.core = 0 : i64
+// CHECK-SAME:      convc.id = 3 : i64
+// CHECK-SAME:      convc.signal = 0 : i64
+// CHECK-SAME:      convc.waits = array<i64: 1, 2>
 func.func @main(%arg0: tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %w = "tosa.const"() <{values = dense<0.25> : tensor<8x1x1x8xf32>}> : () -> tensor<8x1x1x8xf32>

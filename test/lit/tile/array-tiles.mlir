@@ -3,18 +3,18 @@
 // thetis' IMC array is 512x512. A 3x3 conv over 64 channels has K = 3*3*64 = 576 dot-product
 // rows: two row tiles of at most 512 rows (int32 partial sums accumulate). A matmul with
 // N = 640 columns needs two column tiles of at most 512. Everything else fits in one tile,
-// and with thetis' 4 MiB L1 all input vectors are processed in one block (m_block = M).
+// and with thetis' 4 MiB L1 all input vectors are processed in one block (convc.m_block = M).
 
 // CHECK-LABEL: func.func @main
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      array_cols = 512 : i64, array_rows = 512 : i64
-// CHECK-SAME:      m_block = 16 : i64
-// CHECK-SAME:      tile_cols = 16 : i64, tile_rows = 512 : i64
+// CHECK-SAME:      convc.array_cols = 512 : i64, convc.array_rows = 512 : i64
+// CHECK-SAME:      convc.m_block = 16 : i64
+// CHECK-SAME:      convc.tile_cols = 16 : i64, convc.tile_rows = 512 : i64
 // CHECK-SAME:      -> tensor<1x4x4x16xi8>
 // CHECK:         "imc.matmul"
-// CHECK-SAME:      array_cols = 512 : i64, array_rows = 512 : i64
-// CHECK-SAME:      m_block = 1 : i64
-// CHECK-SAME:      tile_cols = 512 : i64, tile_rows = 256 : i64
+// CHECK-SAME:      convc.array_cols = 512 : i64, convc.array_rows = 512 : i64
+// CHECK-SAME:      convc.m_block = 1 : i64
+// CHECK-SAME:      convc.tile_cols = 512 : i64, convc.tile_rows = 256 : i64
 // CHECK-SAME:      -> tensor<1x1x640xi8>
 func.func @main(%arg0: tensor<1x4x4x64xf32>) -> tensor<1x1x640xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>

@@ -5,9 +5,9 @@
 
 // CHECK-LABEL: func.func @main
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      m_block = 16 : i64
-// CHECK-SAME:      tile_cols = 8 : i64, tile_rows = 72 : i64
-// CHECK-NOT:     tile_rows = 512
+// CHECK-SAME:      convc.m_block = 16 : i64
+// CHECK-SAME:      convc.tile_cols = 8 : i64, convc.tile_rows = 72 : i64
+// CHECK-NOT:     convc.tile_rows = 512
 func.func @main(%arg0: tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> {
   %w = "tosa.const"() <{values = dense<0.5> : tensor<8x3x3x8xf32>}> : () -> tensor<8x3x3x8xf32>
   %b = "tosa.const"() <{values = dense<0.1> : tensor<8xf32>}> : () -> tensor<8xf32>
