@@ -8,7 +8,10 @@ integer multipliers, shifts and zero points that make them bit-exact.
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from convc.ir.mlir import ext, ir
+from convc.dialects.integer import repeat_to, requantize, rshift_round, window_patches
 from convc.ir.attrs import get_array, get_int, numel, tensor_shape
 from convc.dialects.verify import (
     check_clamp,
@@ -27,6 +30,10 @@ Tensor = ir.RankedTensorType
 
 class Dpu(ext.Dialect, name="dpu"):
     pass
+
+
+def _clamp(op, y):
+    return np.clip(y, get_int(op, "clamp_min"), get_int(op, "clamp_max")).astype(np.int8)
 
 
 def _int8_io(op, *values):
@@ -50,6 +57,14 @@ class DwConv2dOp(Dpu.Operation, name="dwconv2d"):
     clamp_min: ir.IntegerAttr
     clamp_max: ir.IntegerAttr
     output: Result[Tensor]
+
+    def reference(self, x, w, bias):
+        zp = get_int(self, "in_zp")
+        patches = window_patches(x.astype(np.int64), w.shape[:2], get_array(self, "stride"), get_array(self, "pad"),
+                                 get_array(self, "dilation"), fill=zp) - zp
+        acc = np.einsum("nhwyxc,yxc->nhwc", patches, w.astype(np.int64))
+        return requantize(acc, bias, get_array(self, "mult"), get_array(self, "shift"), get_int(self, "out_zp"),
+                          get_int(self, "clamp_min"), get_int(self, "clamp_max"))
 
     def verify_invariants(self) -> bool:
         w_shape, in_shape = tensor_shape(self.weights), tensor_shape(self.input)
@@ -86,6 +101,12 @@ class AddOp(Dpu.Operation, name="add"):
     clamp_max: ir.IntegerAttr
     output: Result[Tensor]
 
+    def reference(self, a, b):
+        a64 = a.reshape(-1).astype(np.int64) - get_int(self, "lhs_zp")
+        b64 = repeat_to(b, a.size) - get_int(self, "rhs_zp")
+        acc = a64 * get_int(self, "lhs_mult") + b64 * get_int(self, "rhs_mult")
+        return _clamp(self, get_int(self, "out_zp") + rshift_round(acc, get_int(self, "shift"))).reshape(a.shape)
+
     def verify_invariants(self) -> bool:
         shift = get_int(self, "shift")
         msg = first_error(
@@ -114,6 +135,12 @@ class MulOp(Dpu.Operation, name="mul"):
     clamp_max: ir.IntegerAttr
     output: Result[Tensor]
 
+    def reference(self, a, b):
+        a64 = a.reshape(-1).astype(np.int64) - get_int(self, "lhs_zp")
+        b64 = repeat_to(b, a.size) - get_int(self, "rhs_zp")
+        y = get_int(self, "out_zp") + rshift_round(a64 * b64 * get_int(self, "mult"), get_int(self, "shift"))
+        return _clamp(self, y).reshape(a.shape)
+
     def verify_invariants(self) -> bool:
         msg = first_error(
             _int8_io(self, ("lhs", self.lhs), ("rhs", self.rhs), ("result", self.output)),
@@ -135,6 +162,11 @@ class MaxPoolOp(Dpu.Operation, name="maxpool"):
     out_zp: ir.IntegerAttr
     out_scale: ir.FloatAttr
     output: Result[Tensor]
+
+    def reference(self, x):
+        patches = window_patches(x.astype(np.int64), get_array(self, "kernel"), get_array(self, "stride"),
+                                 get_array(self, "pad"), fill=-(1 << 40))
+        return patches.max(axis=(3, 4)).astype(np.int8)
 
     def verify_invariants(self) -> bool:
         in_shape = tensor_shape(self.input)
@@ -162,6 +194,20 @@ class AvgPoolOp(Dpu.Operation, name="avgpool"):
     clamp_max: ir.IntegerAttr
     output: Result[Tensor]
 
+    def reference(self, x):
+        kernel, stride, pad = get_array(self, "kernel"), get_array(self, "stride"), get_array(self, "pad")
+        zp = get_int(self, "in_zp")
+        total = window_patches(x.astype(np.int64) - zp, kernel, stride, pad, fill=0).sum(axis=(3, 4))
+        if get_int(self, "count_include_pad"):
+            count = np.full(total.shape, kernel[0] * kernel[1], np.int64)
+        else:
+            ones = np.ones(x.shape[:3] + (1,), np.int64)
+            count = window_patches(ones, kernel, stride, pad, fill=0).sum(axis=(3, 4))
+        num = total * get_int(self, "mult")
+        den = np.broadcast_to(count << get_int(self, "shift"), num.shape)
+        q = (2 * np.abs(num) + den) // (2 * den) * np.sign(num)  # round half away from zero
+        return _clamp(self, get_int(self, "out_zp") + q)
+
     def verify_invariants(self) -> bool:
         in_shape = tensor_shape(self.input)
         shift = get_int(self, "shift")
@@ -188,6 +234,10 @@ class RescaleOp(Dpu.Operation, name="rescale"):
     clamp_max: ir.IntegerAttr
     output: Result[Tensor]
 
+    def reference(self, x):
+        y = rshift_round((x.astype(np.int64) - get_int(self, "in_zp")) * get_int(self, "mult"), get_int(self, "shift"))
+        return _clamp(self, get_int(self, "out_zp") + y)
+
     def verify_invariants(self) -> bool:
         msg = first_error(
             _int8_io(self, ("input", self.input), ("result", self.output)),
@@ -202,6 +252,9 @@ class TransposeOp(Dpu.Operation, name="transpose"):
     input: Operand[Tensor]
     perms: Any
     output: Result[Tensor]
+
+    def reference(self, x):
+        return np.ascontiguousarray(np.transpose(x, get_array(self, "perms")))
 
     def verify_invariants(self) -> bool:
         perms = get_array(self, "perms")
@@ -222,6 +275,11 @@ class ReshapeOp(Dpu.Operation, name="reshape"):
     input: Operand[Tensor]
     output: Result[Tensor]
 
+    IS_VIEW = True
+
+    def reference(self, x):
+        return x.reshape(tensor_shape(self.output))
+
     def verify_invariants(self) -> bool:
         msg = first_error(
             _int8_io(self, ("input", self.input), ("result", self.output)),
@@ -241,6 +299,12 @@ class SliceOp(Dpu.Operation, name="slice"):
     axis: ir.IntegerAttr
     start: ir.IntegerAttr
     output: Result[Tensor]
+
+    IS_VIEW = True
+
+    def reference(self, x):
+        axis, start = get_int(self, "axis"), get_int(self, "start")
+        return np.take(x, range(start, start + tensor_shape(self.output)[axis]), axis=axis)
 
     def verify_invariants(self) -> bool:
         axis, start = get_int(self, "axis"), get_int(self, "start")
@@ -263,6 +327,9 @@ class ConcatOp(Dpu.Operation, name="concat"):
     inputs: Sequence[Operand[Tensor]]
     axis: ir.IntegerAttr
     output: Result[Tensor]
+
+    def reference(self, *parts):
+        return np.concatenate(parts, axis=get_int(self, "axis"))
 
     def verify_invariants(self) -> bool:
         axis = get_int(self, "axis")

@@ -9,8 +9,11 @@ array size; the verifier then checks that every tile fits the array.
 
 from typing import Any
 
+import numpy as np
+
 from convc.ir.mlir import ext, ir
-from convc.ir.attrs import get_array, tensor_shape
+from convc.dialects.integer import requantize, window_patches
+from convc.ir.attrs import get_array, get_int, tensor_shape
 from convc.dialects.verify import (
     check_int_tensor,
     check_requant,
@@ -26,6 +29,11 @@ Tensor = ir.RankedTensorType
 
 class Imc(ext.Dialect, name="imc"):
     pass
+
+
+def _requantize(op, acc, bias):
+    return requantize(acc, bias, get_array(op, "mult"), get_array(op, "shift"), get_int(op, "out_zp"),
+                      get_int(op, "clamp_min"), get_int(op, "clamp_max"))
 
 
 class Conv2dOp(Imc.Operation, name="conv2d"):
@@ -48,6 +56,13 @@ class Conv2dOp(Imc.Operation, name="conv2d"):
     clamp_min: ir.IntegerAttr
     clamp_max: ir.IntegerAttr
     output: Result[Tensor]
+
+    def reference(self, x, w, bias):
+        """Integer semantics: windows of x (padding = in_zp) times w, requantized."""
+        patches = window_patches(x.astype(np.int64), w.shape[1:3], get_array(self, "stride"),
+                                 get_array(self, "pad"), get_array(self, "dilation"), fill=get_int(self, "in_zp"))
+        acc = np.tensordot(patches, w.astype(np.int64), axes=([3, 4, 5], [1, 2, 3]))
+        return _requantize(self, acc, bias)
 
     def verify_invariants(self) -> bool:
         w_shape = tensor_shape(self.weights)
@@ -84,6 +99,9 @@ class MatmulOp(Imc.Operation, name="matmul"):
     clamp_min: ir.IntegerAttr
     clamp_max: ir.IntegerAttr
     output: Result[Tensor]
+
+    def reference(self, x, w, bias):
+        return _requantize(self, x.astype(np.int64) @ w.astype(np.int64), bias)
 
     def verify_invariants(self) -> bool:
         in_shape, w_shape = tensor_shape(self.input), tensor_shape(self.weights)

@@ -15,9 +15,9 @@ from convc.ir.util import is_constant
 from convc.ir.attrs import get_array, get_int, numel, tensor_shape
 from convc.runtime.builder import requant_params
 from convc.runtime.stream import Op
+from convc.dialects import is_view
 
 COUNT_INCLUDE_PAD = 1
-VIEWS = ("dpu.reshape", "dpu.slice")
 
 
 def _window(op):
@@ -52,7 +52,7 @@ class DpuEngine(Engine):
 
     def l1_buffers(self, op, target, m_block=None):
         name = op.operation.name
-        if name in VIEWS or name == "dpu.concat":
+        if is_view(op) or name == "dpu.concat":
             return []
         bufs = [("input", numel(op.operands[0]))]
         if name == "dpu.dwconv2d":
@@ -64,7 +64,7 @@ class DpuEngine(Engine):
 
     def cost(self, op, target):
         name = op.operation.name
-        if name in VIEWS:
+        if is_view(op):
             return Cost(0, 0, 0)
         out = numel(op.output)
         if name == "dpu.concat":
@@ -79,7 +79,7 @@ class DpuEngine(Engine):
 
     def emit(self, op, em):
         name = op.operation.name
-        if name in VIEWS:
+        if is_view(op):
             return
         if name == "dpu.concat":
             return self._concat(op, em)

@@ -10,6 +10,7 @@ import numpy as np
 
 from convc.errors import UnsupportedOpError
 from convc.ir.locations import describe
+from convc.dialects.integer import window_patches
 from convc.ir.mlir import ir
 
 
@@ -32,26 +33,6 @@ def int_array(op, name) -> list[int]:
 
 def _float_attr(op, name):
     return ir.FloatAttr(op.attributes[name]).value
-
-
-def window_patches(x, kernel, stride, pad, dilation=(1, 1), fill=0.0):
-    """NHWC input → [N, Ho, Wo, kh, kw, C] patches (pad = top, bottom, left, right)."""
-    n, h, w, c = x.shape
-    kh, kw = kernel
-    top, bottom, left, right = pad
-    # Negative pads crop; positive pads extend with `fill`.
-    x = x[:, max(0, -top): h - max(0, -bottom), max(0, -left): w - max(0, -right), :]
-    x = np.pad(x, ((0, 0), (max(0, top), max(0, bottom)), (max(0, left), max(0, right)), (0, 0)),
-               constant_values=fill)
-    ho = (x.shape[1] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-    wo = (x.shape[2] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-    out = np.empty((n, ho, wo, kh, kw, c), dtype=x.dtype)
-    for ky in range(kh):
-        for kx in range(kw):
-            y0, x0 = ky * dilation[0], kx * dilation[1]
-            out[:, :, :, ky, kx, :] = x[:, y0: y0 + stride[0] * (ho - 1) + 1: stride[0],
-                                        x0: x0 + stride[1] * (wo - 1) + 1: stride[1], :]
-    return out
 
 
 def _conv2d(op, env):

@@ -2,7 +2,7 @@
 
 from convc.engines import engine_of
 from convc.engines.base import align
-from convc.engines.dpu import VIEWS
+from convc.dialects import is_view
 from convc.ir.attrs import numel
 from convc.ir.util import body_ops, entry_func, is_constant, users
 from convc.ir.mlir import ir
@@ -12,11 +12,6 @@ from convc.ir.schema import ID, KEEP_IN_CORE
 def engine_ops(module_op) -> list:
     """Engine ops in program order (a topological order of the dataflow graph)."""
     return [op for op in body_ops(entry_func(module_op)) if engine_of(op) is not None]
-
-
-def is_view(op) -> bool:
-    """Views (dpu.reshape, dpu.slice) emit nothing: their result is bytes of their input."""
-    return not isinstance(op, ir.Block) and op.operation.name in VIEWS
 
 
 def producer(value):

@@ -1,0 +1,51 @@
+"""Integer arithmetic the engine-dialect ops are defined by (numpy int64, no MLIR).
+
+Each dialect op's `reference(...)` method is its semantics on whole tensors, built from these
+helpers; convc/driver/int_reference.py runs them, and every engine executing an op (through
+the command stream) must produce the same bits.
+"""
+
+import numpy as np
+
+
+def rshift_round(x, shift):
+    """(x + 2^(shift-1)) >> shift with an arithmetic shift: rounds ties towards +inf."""
+    x = np.asarray(x, np.int64)
+    shift = np.asarray(shift, np.int64)
+    return (x + (np.int64(1) << (shift - 1))) >> shift
+
+
+def clamp_int8(y, lo: int, hi: int) -> np.ndarray:
+    return np.clip(y, lo, hi).astype(np.int8)
+
+
+def requantize(acc, bias, mult, shift, out_zp: int, lo: int, hi: int) -> np.ndarray:
+    """Per-channel requantization of int32-range accumulators to int8 codes."""
+    bias, mult, shift = (np.asarray(v, np.int64) for v in (bias, mult, shift))
+    return clamp_int8(out_zp + rshift_round((acc + bias) * mult, shift), lo, hi)
+
+
+def repeat_to(b: np.ndarray, n: int) -> np.ndarray:
+    """`b` flattened and repeated to n elements (the DPU's rhs[i % len] broadcast)."""
+    flat = b.reshape(-1).astype(np.int64)
+    return np.tile(flat, n // flat.size)
+
+
+def window_patches(x, kernel, stride, pad, dilation=(1, 1), fill=0.0):
+    """NHWC input → [N, Ho, Wo, kh, kw, C] patches (pad = top, bottom, left, right)."""
+    n, h, w, c = x.shape
+    kh, kw = kernel
+    top, bottom, left, right = pad
+    # Negative pads crop; positive pads extend with `fill`.
+    x = x[:, max(0, -top): h - max(0, -bottom), max(0, -left): w - max(0, -right), :]
+    x = np.pad(x, ((0, 0), (max(0, top), max(0, bottom)), (max(0, left), max(0, right)), (0, 0)),
+               constant_values=fill)
+    ho = (x.shape[1] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (x.shape[2] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    out = np.empty((n, ho, wo, kh, kw, c), dtype=x.dtype)
+    for ky in range(kh):
+        for kx in range(kw):
+            y0, x0 = ky * dilation[0], kx * dilation[1]
+            out[:, :, :, ky, kx, :] = x[:, y0: y0 + stride[0] * (ho - 1) + 1: stride[0],
+                                        x0: x0 + stride[1] * (wo - 1) + 1: stride[1], :]
+    return out
