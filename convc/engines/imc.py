@@ -23,7 +23,7 @@ from convc.frontend.tosa_eval import const_value
 from convc.ir.attrs import get_array, get_int, get_str, numel, tensor_shape
 from convc.dialects.imc import dot_product_shape
 from convc.runtime.builder import requant_params
-from convc.runtime.imc import pack_weights, packed_size
+from convc.runtime.units.imc import pack_weights, packed_size
 from convc.runtime.stream import Op
 
 ACCUMULATE = 1
