@@ -81,7 +81,10 @@ class OpcodeTable(Mapping):
         self.attribute = attribute
 
     def __getitem__(self, op: Opcode):
-        return getattr(Op(op), self.attribute)
+        try:
+            return getattr(Op(op), self.attribute)
+        except ValueError:
+            raise KeyError(op) from None
 
     def __iter__(self):
         return iter(units.opcodes())

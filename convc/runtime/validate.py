@@ -40,8 +40,8 @@ class Plan:
 
 class CoreQueue:
     """Walks one core's commands in order, keeping each unit's static state for that core
-    (an IMC array's matrix shape and mode...). `problem` and `step` are the two halves of
-    handling a command: what is wrong with it, then its price (which advances the state)."""
+    (an IMC array's matrix shape and mode...). Per command: `unit_problem` (is its engine on
+    the core, are its fields sane), `accesses`, then `step` (its price; advances the state)."""
 
     def __init__(self, target: Target, core: int):
         self.target, self.core = target, core
