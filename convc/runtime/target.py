@@ -229,8 +229,9 @@ def _regions(groups: list[CoreGroup], l1: MemoryLevel, l2: MemoryLevel,
 def parse_target(raw: dict) -> Target:
     old = [k for k in OLD_LAYOUT_TABLES if isinstance(raw.get(k), dict)]
     if old:
-        raise TargetError(f"the target file layout changed: top-level {'/'.join(f'[{k}]' for k in old)} "
-                          f"tables are now [[cores]] groups with [cores.engines.<kind>] tables "
+        tables = "/".join(f"[{k}]" for k in old)
+        raise TargetError(f"the target file layout changed: top-level {tables} tables are now "
+                          f"[[cores]] groups with [cores.engines.<kind>] tables "
                           f"(see docs/targets.md)")
     top = Table(raw, "")
     name = top.string("name")

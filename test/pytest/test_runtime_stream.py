@@ -78,7 +78,8 @@ def test_every_opcode_has_documented_field_count():
                 Op.DPU_MAXPOOL: 13, Op.DPU_AVGPOOL: 19, Op.DPU_DWCONV: 17,
                 Op.DPU_TRANSPOSE: 11, Op.DPU_RESCALE: 9}
     # The host runs every DPU operation with the DPU's layout, plus its own matmul.
-    expected |= {getattr(Op, "HOST_" + op.name[4:]): n for op, n in expected.items() if op.unit == "dpu"}
+    expected |= {getattr(Op, "HOST_" + op.name[4:]): n for op, n in expected.items()
+                 if op.unit == "dpu"}
     expected[Op.HOST_MATMUL] = 8
     assert {op: len(FIELDS[op]) for op in Op} == expected
     assert SIGNED[Op.DPU_IM2COL] == {"pad_value"}

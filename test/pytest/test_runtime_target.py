@@ -58,7 +58,7 @@ def test_thetis_values():
     assert t.dpu.lanes == 64 and "im2col" in t.dpu.ops
     assert t.l1_base(3) == 0x13000000
     assert t.l1.latency_cycles == 0 and t.l2.latency_cycles == 20
-    assert t.imc.flavour == "digital" and t.raw["cores"][0]["engines"]["imc"]["flavour"] == "digital"
+    assert t.imc.flavour == t.raw["cores"][0]["engines"]["imc"]["flavour"] == "digital"
     assert [(g.name, g.count, g.first, g.l1_size, sorted(g.engines)) for g in t.groups] == [
         ("imc", 4, 0, 4 << 20, ["dpu", "imc"])]
 
@@ -218,7 +218,7 @@ def test_core_groups_are_required(tmp_path):
         with pytest.raises(TargetError, match=re.escape(
                 "t.toml: cores: a target needs at least one core group")):
             load_target(write(tmp_path, text))
-    unnamed = SMALL.replace("[[cores]]\ncount = 2", "[[cores]]\nname = \"a\"\n[[cores]]\nname = \"a\"")
+    unnamed = SMALL.replace("[[cores]]\ncount = 2", '[[cores]]\nname = "a"\n[[cores]]\nname = "a"')
     with pytest.raises(TargetError, match=re.escape("cores[1].name: 'a' also names an earlier")):
         load_target(write(tmp_path, unnamed))
 

@@ -31,8 +31,9 @@ def register(new: Unit) -> Unit:
         if clash is not None:
             raise ValueError(f"opcode {op.name} (0x{op.code:02x}) clashes with {clash.name} "
                              f"(0x{clash.code:02x}) of unit {clash.unit!r}")
-    if len({op.code for op in new.opcodes}) != len(new.opcodes):
-        raise ValueError(f"unit {new.kind!r} lists an opcode twice")
+    if len({op.code for op in new.opcodes}) != len(new.opcodes) or \
+            len({op.name for op in new.opcodes}) != len(new.opcodes):
+        raise ValueError(f"unit {new.kind!r} lists an opcode code or name twice")
     _units[new.kind] = new
     for op in new.opcodes:
         _by_code[op.code], _by_name[op.name] = op, op

@@ -193,7 +193,8 @@ class ImcUnit(Unit):
         if cmd.op is IMC_PROGRAM:
             state.shape = (cmd.fields["rows"], cmd.fields["cols"])
         elif cmd.op is IMC_MODE:
-            state.weight_bits, state.input_bits = cmd.fields["weight_bits"], cmd.fields["input_bits"]
+            state.weight_bits = cmd.fields["weight_bits"]
+            state.input_bits = cmd.fields["input_bits"]
 
     def new_state(self, spec):
         return ImcArray()

@@ -185,7 +185,8 @@ VECTOR_OPS = (
     VectorOp("dwconv", 6,
              "in_addr h w c kh kw stride_h stride_w pad_top pad_left dil_h dil_w out_h out_w "
              "in_zp(i32) w_addr out_addr", _window,
-             lambda f: [_feature_map(f), flat("w_addr", False, f["w_addr"], f["kh"] * f["kw"] * f["c"]),
+             lambda f: [_feature_map(f),
+                        flat("w_addr", False, f["w_addr"], f["kh"] * f["kw"] * f["c"]),
                         flat("out_addr", True, f["out_addr"], 4 * _pooled(f))],
              lambda f: _pooled(f) * f["kh"] * f["kw"], kernels.dwconv),
     VectorOp("transpose", 7, "in_addr out_addr rank d0 d1 d2 d3 p0 p1 p2 p3", _transpose,
