@@ -23,7 +23,7 @@ from convc.frontend.tosa_eval import const_value
 from convc.ir.attrs import get_array, get_int, numel, tensor_shape
 from convc.dialects.imc import dot_product_shape
 from convc.runtime.builder import requant_params
-from convc.runtime.imc import pack_weights, packed_size
+from convc.runtime.units.imc import pack_weights, packed_size
 from convc.runtime.stream import Op
 from convc.ir.schema import IN_BITS, M_BLOCK, SKIP_TILES, TILE_COLS, TILE_ROWS, WEIGHT_PRECISION
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from convc.quant_math import ACTIVATION_PRECISIONS, BITS
 from convc.passes.directives import layer_of, refuse, rule_for
-from convc.runtime.validate import supported_bits
+from convc.runtime.units.imc import supported_bits
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,16 @@
 Scheduling is deterministic: take the lowest-numbered core that is not blocked, run it until it
 waits for an event nobody has signalled yet (or its queue ends), repeat. Data results cannot
 depend on the order because cores only share memory through SIGNAL/WAIT-ordered accesses; the
-fixed order makes even a racy stream reproducible.
+fixed order makes even a racy stream reproducible. Commands run on their units (units/), each
+with a per-core execution state; this module only schedules and counts.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from . import dpu
-from .imc import ImcArray
+from . import units
 from .memory import Memory
-from .stream import Op, Stream, StreamError
+from .stream import Stream, StreamError
 from .target import Target
 from .validate import LEVELS, Plan, deadlock_message, validate
 
@@ -35,16 +35,20 @@ def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = 
     """Execute all queues. `plan` is the result of validate(stream, target); it is computed
     here when not given (callers running many samples should validate once)."""
     plan = plan or validate(stream, target, name)
-    imc = {core: ImcArray() for core in plan.steps}
+    states: dict[tuple[int, str], object] = {}  # (core, unit kind) -> execution state
     clock = [0] * target.cores
     pc = dict.fromkeys(plan.steps, 0)
     events: dict[int, int] = {}  # event -> time of the signalling core
     macs, commands, energy = 0, 0, 0.0
     moved = [0] * len(LEVELS)
 
+    def awaited(core: int) -> int | None:
+        cmd = plan.steps[core][pc[core]].cmd
+        return units.unit_of(cmd.op).waits_for(cmd)
+
     def blocked(core: int) -> bool:
-        step = plan.steps[core][pc[core]]
-        return step.cmd.op is Op.WAIT and step.cmd["event"] not in events
+        event = awaited(core)
+        return event is not None and event not in events
 
     while True:
         unfinished = [c for c in sorted(plan.steps) if pc[c] < len(plan.steps[c])]
@@ -53,31 +57,26 @@ def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = 
         runnable = [c for c in unfinished if not blocked(c)]
         if not runnable:
             raise StreamError(f"{plan.name}: " + deadlock_message(
-                {c: plan.steps[c][pc[c]].cmd["event"] for c in unfinished}))
+                {c: awaited(c) for c in unfinished}))
         core = runnable[0]
         steps = plan.steps[core]
         while pc[core] < len(steps) and not blocked(core):
             step = steps[pc[core]]
-            cmd, f = step.cmd, step.cmd.fields
+            cmd = step.cmd
+            unit = units.unit_of(cmd.op)
+            key = (core, unit.kind)
+            if key not in states:
+                states[key] = unit.new_state(target.engines(core).get(unit.kind))
             try:
-                if cmd.op is Op.DMA:
-                    memory.copy2d(f["src"], f["dst"], f["rows"], f["row_bytes"],
-                                  f["src_stride"], f["dst_stride"])
-                elif cmd.op is Op.SIGNAL:
-                    events[f["event"]] = clock[core] + step.cycles
-                elif cmd.op is Op.WAIT:
-                    clock[core] = max(clock[core], events[f["event"]])
-                elif cmd.op is Op.IMC_PROGRAM:
-                    imc[core].program(memory, f)
-                elif cmd.op is Op.IMC_MVM:
-                    imc[core].mvm(memory, f, cmd.flags)
-                elif cmd.op is Op.IMC_MODE:
-                    imc[core].set_mode(f)
-                else:
-                    dpu.HANDLERS[cmd.op](memory, f, cmd.flags)
+                unit.execute(cmd, memory, states[key])
             except StreamError as e:
                 raise StreamError(f"{plan.name}: command {step.index} of core {core} "
                                   f"({cmd.label}): {e}") from None
+            waited, signalled = unit.waits_for(cmd), unit.signals(cmd)
+            if waited is not None:
+                clock[core] = max(clock[core], events[waited])
+            if signalled is not None:
+                events[signalled] = clock[core] + step.cycles
             clock[core] += step.cycles
             macs += step.macs
             energy += step.energy_pj

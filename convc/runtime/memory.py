@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .stream import StreamError
+from .errors import StreamError
 from .target import Region, Target
 
 CHUNK = 1 << 14

@@ -2,7 +2,8 @@
 
 The compiler builds a `Stream` of `Command`s and calls `encode()`; the runtime calls
 `Stream.decode()`, which checks everything that can be checked without a target file. Geometry
-and memory-map checks need the target and live in `validate.py`.
+and memory-map checks need the target and live in `validate.py`. Opcodes and their word
+layouts belong to the units (units/): this module only frames them.
 """
 from __future__ import annotations
 
@@ -11,12 +12,22 @@ import math
 import operator
 import struct
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from . import units
+from .errors import StreamError
+from .kernels import ACCUMULATE, COUNT_INCLUDE_PAD
+from .units import Opcode
+
+__all__ = ["ACCUMULATE", "COUNT_INCLUDE_PAD", "FIELDS", "FLAG_NAMES", "SIGNED", "Command",
+           "DataSegment", "IOTensor", "Op", "Opcode", "Stream", "StreamError", "make_meta"]
+
 MAGIC = b"CVCS"
 VERSION_MAJOR = 1
-VERSION_MINOR = 2  # 1.1 added IMC_MODE; 1.2 packs narrow weights for IMC_PROGRAM
+# 1.1 added IMC_MODE; 1.2 packs narrow weights for IMC_PROGRAM; 1.3 added the HOST_* opcodes
+VERSION_MINOR = 3
 HEADER = struct.Struct("<4sHHIII")  # magic, major, minor, payload_size, crc32, section_count
 SECTION_HEADER = struct.Struct("<II")  # kind, size
 IO_FIXED = struct.Struct("<BBBBIdi")  # direction, dtype, rank, reserved, addr, scale, zero_point
@@ -28,10 +39,6 @@ META_KEYS = {"target": str, "cores": int, "model": str, "producer": str}
 DTYPE_INT8 = 1
 
 
-class StreamError(Exception):
-    """A stream that is corrupt, malformed, or invalid for its target. One-line message."""
-
-
 class Section(IntEnum):
     META = 1
     IO = 2
@@ -39,59 +46,56 @@ class Section(IntEnum):
     QUEUE = 4
 
 
-class Op(IntEnum):
-    DMA = 0x01
-    SIGNAL = 0x02
-    WAIT = 0x03
-    IMC_PROGRAM = 0x10
-    IMC_MVM = 0x11
-    IMC_MODE = 0x12
-    DPU_IM2COL = 0x20
-    DPU_REQUANT = 0x21
-    DPU_ADD = 0x22
-    DPU_MUL = 0x23
-    DPU_MAXPOOL = 0x24
-    DPU_AVGPOOL = 0x25
-    DPU_DWCONV = 0x26
-    DPU_TRANSPOSE = 0x27
-    DPU_RESCALE = 0x28
+class OpcodeNamespace:
+    """`Op.DMA`, `Op.IMC_PROGRAM`, `Op(0x11)`, `for op in Op`: the registered opcodes of all
+    units (units/__init__.py), looked up when used, so units registered later are found too.
+    It replaces the former `Op` IntEnum; its members are `Opcode`s (`.name`, `int(op)`)."""
+
+    def __getattr__(self, name: str) -> Opcode:
+        op = units.opcode_named(name)
+        if op is None:
+            raise AttributeError(f"no registered unit has an opcode {name}")
+        return op
+
+    def __call__(self, op: Opcode | int) -> Opcode:
+        """The registered opcode for an Opcode or a code (ValueError for anything else)."""
+        found = units.opcode(op.code if isinstance(op, Opcode) else op)
+        if found is None or (isinstance(op, Opcode) and found is not op):
+            raise ValueError(f"{op!r} is not a registered opcode")
+        return found
+
+    def __iter__(self):
+        return iter(units.opcodes())
+
+    def __dir__(self):
+        return [op.name for op in units.opcodes()]
 
 
-ACCUMULATE = 1  # IMC_MVM: add to the int32 results already in memory
-COUNT_INCLUDE_PAD = 1  # DPU_AVGPOOL: divide by kh*kw instead of the valid count
+Op = OpcodeNamespace()
 
-# Word layouts copied from the doc; "(i32)" marks a signed word.
-_LAYOUTS = {
-    Op.DMA: "src dst rows row_bytes src_stride dst_stride",
-    Op.SIGNAL: "event",
-    Op.WAIT: "event",
-    Op.IMC_PROGRAM: "src rows cols",
-    Op.IMC_MVM: "in_addr in_stride out_addr out_stride m",
-    Op.IMC_MODE: "weight_bits input_bits",
-    Op.DPU_IM2COL: "in_addr h w c kh kw stride_h stride_w pad_top pad_left dil_h dil_w "
-                   "pad_value(i32) out_addr row_start n_rows out_h out_w",
-    Op.DPU_REQUANT: "in_addr in_stride out_addr out_stride m c params_addr out_zp(i32) "
-                    "clamp_min(i32) clamp_max(i32)",
-    Op.DPU_ADD: "a_addr b_addr out_addr n b_len a_zp(i32) a_mult(i32) b_zp(i32) b_mult(i32) "
-                "shift out_zp(i32) clamp_min(i32) clamp_max(i32)",
-    Op.DPU_MUL: "a_addr b_addr out_addr n b_len a_zp(i32) b_zp(i32) mult(i32) shift "
-                "out_zp(i32) clamp_min(i32) clamp_max(i32)",
-    Op.DPU_MAXPOOL: "in_addr h w c kh kw stride_h stride_w pad_top pad_left out_h out_w out_addr",
-    Op.DPU_AVGPOOL: "in_addr h w c kh kw stride_h stride_w pad_top pad_left out_h out_w out_addr "
-                    "in_zp(i32) mult(i32) shift out_zp(i32) clamp_min(i32) clamp_max(i32)",
-    Op.DPU_DWCONV: "in_addr h w c kh kw stride_h stride_w pad_top pad_left dil_h dil_w out_h "
-                   "out_w in_zp(i32) w_addr out_addr",
-    Op.DPU_TRANSPOSE: "in_addr out_addr rank d0 d1 d2 d3 p0 p1 p2 p3",
-    Op.DPU_RESCALE: "in_addr out_addr n in_zp(i32) mult(i32) shift out_zp(i32) clamp_min(i32) "
-                    "clamp_max(i32)",
-}
-FIELDS: dict[Op, tuple[str, ...]] = {
-    op: tuple(w.removesuffix("(i32)") for w in spec.split()) for op, spec in _LAYOUTS.items()}
-SIGNED: dict[Op, frozenset[str]] = {
-    op: frozenset(w.removesuffix("(i32)") for w in spec.split() if w.endswith("(i32)"))
-    for op, spec in _LAYOUTS.items()}
-FLAG_NAMES: dict[Op, dict[int, str]] = {
-    Op.IMC_MVM: {ACCUMULATE: "acc"}, Op.DPU_AVGPOOL: {COUNT_INCLUDE_PAD: "incpad"}}
+
+class OpcodeTable(Mapping):
+    """A read-only {opcode: attribute} view of the registry: FIELDS[op], SIGNED[op]..."""
+
+    def __init__(self, attribute: str):
+        self.attribute = attribute
+
+    def __getitem__(self, op: Opcode):
+        try:
+            return getattr(Op(op), self.attribute)
+        except ValueError:
+            raise KeyError(op) from None
+
+    def __iter__(self):
+        return iter(units.opcodes())
+
+    def __len__(self) -> int:
+        return len(units.opcodes())
+
+
+FIELDS = OpcodeTable("fields")
+SIGNED = OpcodeTable("signed")
+FLAG_NAMES = OpcodeTable("flag_names")
 
 
 def _is_hex_field(name: str) -> bool:
@@ -104,18 +108,18 @@ def _as_int(value):
     return operator.index(value)
 
 
-def _field_range(op: Op, name: str) -> tuple[int, int]:
-    return (I32_MIN, I32_MAX) if name in SIGNED[op] else (0, U32_MAX)
+def _field_range(op: Opcode, name: str) -> tuple[int, int]:
+    return (I32_MIN, I32_MAX) if name in op.signed else (0, U32_MAX)
 
 
 @dataclass
 class Command:
-    op: Op
+    op: Opcode
     fields: dict[str, int]
     flags: int = 0
 
     @classmethod
-    def make(cls, op: Op, flags: int = 0, **fields: int) -> "Command":
+    def make(cls, op: Opcode | int, flags: int = 0, **fields: int) -> "Command":
         # Accept numpy integers etc. (anything with __index__), stored as plain ints so that
         # a decoded command compares equal to the one that was made.
         cmd = cls(Op(op), {k: _as_int(v) for k, v in fields.items()}, _as_int(flags))
@@ -124,7 +128,7 @@ class Command:
 
     def check(self) -> None:
         """Raise ValueError unless the command can be encoded exactly as given."""
-        expected = FIELDS[self.op]
+        expected = self.op.fields
         if set(self.fields) != set(expected):
             missing = [f for f in expected if f not in self.fields]
             extra = sorted(set(self.fields) - set(expected))
@@ -135,7 +139,7 @@ class Command:
             if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
                 raise ValueError(f"{self.op.name}.{name} = {value!r} is not an integer in "
                                  f"[{lo}, {hi}]")
-        allowed = sum(FLAG_NAMES.get(self.op, {}))
+        allowed = self.op.flag_mask
         if not isinstance(self.flags, int) or self.flags & ~allowed or self.flags < 0:
             raise ValueError(f"{self.op.name}: flags 0x{self.flags:x} not allowed "
                              f"(allowed mask 0x{allowed:x})")
@@ -149,19 +153,18 @@ class Command:
     @property
     def label(self) -> str:
         """Op name plus flag suffixes, e.g. "IMC_MVM.acc"."""
-        names = FLAG_NAMES.get(self.op, {})
+        names = self.op.flag_names
         return self.op.name + "".join(f".{n}" for bit, n in names.items() if self.flags & bit)
 
     def encode(self) -> bytes:
         self.check()
-        names = FIELDS[self.op]
-        words = [self.fields[n] & U32_MAX for n in names]
-        return COMMAND_HEADER.pack(self.op, self.flags, len(words)) + struct.pack(
+        words = [self.fields[n] & U32_MAX for n in self.op.fields]
+        return COMMAND_HEADER.pack(self.op.code, self.flags, len(words)) + struct.pack(
             f"<{len(words)}I", *words)
 
     def text(self) -> str:
         parts = []
-        for name in FIELDS[self.op]:
+        for name in self.op.fields:
             v = self.fields[name]
             parts.append(f"{name}=0x{v:08x}" if _is_hex_field(name) else f"{name}={v}")
         return f"{self.label}  " + " ".join(parts)
@@ -344,6 +347,7 @@ class _Decoder:
         if crc != actual:
             self.fail(f"CRC-32 mismatch (header 0x{crc:08x}, payload 0x{actual:08x}): "
                       f"the file is corrupt")
+        self.minor = minor
         self.meta, self.io, self.data, self.queues = None, None, [], {}
         off, end = HEADER.size, len(blob)
         for index in range(count):
@@ -430,10 +434,14 @@ class _Decoder:
         for i in range(count):
             opcode, flags, nwords = self.unpack(COMMAND_HEADER, off, end, f"command {i} of "
                                                 f"core {core}")
-            if opcode not in Op._value2member_map_:
+            op = units.opcode(opcode)
+            if op is None:
                 self.fail(f"command {i} of core {core} has unknown opcode 0x{opcode:02x}")
-            op = Op(opcode)
-            names = FIELDS[op]
+            if op.since_minor > self.minor:
+                self.fail(f"command {i} of core {core} is {op.name}, which format "
+                          f"{VERSION_MAJOR}.{op.since_minor} introduced, in a "
+                          f"{VERSION_MAJOR}.{self.minor} stream")
+            names = op.fields
             if nwords != len(names):
                 self.fail(f"command {i} of core {core} ({op.name}) has nwords {nwords}, "
                           f"{op.name} takes {len(names)}")
@@ -443,11 +451,10 @@ class _Decoder:
                           f"its queue")
             words = struct.unpack_from(f"<{nwords}I", self.blob, off)
             off += 4 * nwords
-            signed = SIGNED[op]
+            signed = op.signed
             fields = {n: (w - (1 << 32) if n in signed and w > I32_MAX else w)
                       for n, w in zip(names, words)}
-            allowed = sum(FLAG_NAMES.get(op, {}))
-            if flags & ~allowed:
+            if flags & ~op.flag_mask:
                 self.fail(f"command {i} of core {core} ({op.name}) has unknown flags "
                           f"0x{flags:02x}")
             cmds.append(Command(op, fields, flags))

@@ -1,43 +1,34 @@
-"""Target description (targets/*.toml) as frozen dataclasses.
+"""Target description (targets/*.toml, docs/targets.md) as frozen dataclasses.
 
-The compiler and the runtime read the same file, so every key the runtime relies on is checked
-here once, with an error naming the key, instead of failing later with a KeyError deep inside
-the executor. Keys the runtime does not use stay available in `Target.raw`.
+A target is groups of identical cores (`[[cores]]`), each core with the engines its group
+declares (`[cores.engines.<kind>]`, read by that kind's unit) and its own L1, plus the shared
+memories. The compiler and the runtime read the same file, so every key is checked here once,
+with an error naming the key path; unknown keys are errors.
 """
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from . import units
+from .errors import TargetError
+from .schema import Table
+
+__all__ = ["CoreGroup", "MemoryLevel", "Region", "Target", "TargetError", "load_target",
+           "parse_target"]
 
 ADDRESS_SPACE = 1 << 32  # the stream's addresses are u32
-
-
-class TargetError(Exception):
-    """The target file is missing, unparsable, or lacks/mistypes a key."""
-
-
-@dataclass(frozen=True)
-class ImcSpec:
-    rows: int
-    cols: int
-    cycles_per_mvm: int
-    program_cycles_per_row: int
-    energy_pj_per_mac: float
-    energy_pj_per_program_byte: float
-
-
-@dataclass(frozen=True)
-class DpuSpec:
-    lanes: int
-    ops: tuple[str, ...]
-    energy_pj_per_op: float
+LEVELS = ("l1", "l2", "dram")
+OLD_LAYOUT_TABLES = ("core", "imc", "dpu")  # format before per-group engines
 
 
 @dataclass(frozen=True)
 class MemoryLevel:
-    """One `[memory.*]` table. For l1, `stride` separates the per-core instances."""
+    """One `[memory.*]` table. For l1, `stride` separates the per-core instances and `size` is
+    the default size of each (a core group may override it with `l1_size`)."""
     name: str  # "l1", "l2" or "dram"
     base: int
     size: int
@@ -61,22 +52,63 @@ class Region:
 
 
 @dataclass(frozen=True)
+class CoreGroup:
+    """One `[[cores]]` table: `count` identical cores, numbered from `first`."""
+    index: int
+    name: str  # the `name` label, or "cores[<index>]"
+    count: int
+    first: int
+    l1_size: int
+    engines: Mapping[str, Any]  # engine kind -> the spec its unit parsed
+
+    @property
+    def core_ids(self) -> range:
+        return range(self.first, self.first + self.count)
+
+
+@dataclass(frozen=True)
 class Target:
     name: str
     clock_mhz: float
-    cores: int
-    imc: ImcSpec
-    dpu: DpuSpec
+    cores: int  # in all groups
+    groups: tuple[CoreGroup, ...]
     l1: MemoryLevel
     l2: MemoryLevel
     dram: MemoryLevel
     regions: tuple[Region, ...]
+    paths: Mapping[tuple[str, str], float]  # sorted level pair -> declared DMA bandwidth
     raw: dict[str, Any] = field(compare=False, repr=False)
 
-    def l1_base(self, core: int) -> int:
+    def core_group(self, core: int) -> CoreGroup:
         if not 0 <= core < self.cores:
             raise ValueError(f"core {core} outside target {self.name!r} ({self.cores} cores)")
+        return next(g for g in self.groups if core in g.core_ids)
+
+    def engines(self, core: int) -> Mapping[str, Any]:
+        """The engines of `core`: kind -> spec (the implicit core unit is not listed)."""
+        return self.core_group(core).engines
+
+    def has_engine(self, core: int, kind: str) -> bool:
+        return kind in self.engines(core)
+
+    def l1_base(self, core: int) -> int:
+        self.core_group(core)  # range check
         return self.l1.base + core * self.l1.stride
+
+    def l1_size(self, core: int) -> int:
+        return self.core_group(core).l1_size
+
+    def level(self, name: str) -> MemoryLevel:
+        if name not in LEVELS:
+            raise ValueError(f"unknown memory level {name!r} (known: {', '.join(LEVELS)})")
+        return getattr(self, name)
+
+    def dma_bandwidth(self, level_a: str | MemoryLevel, level_b: str | MemoryLevel) -> float:
+        """Bytes per cycle a DMA moves between two levels (names or MemoryLevels, either
+        order): the declared `memory.paths` entry, else the slower level's bandwidth."""
+        a, b = (self.level(getattr(x, "name", x)) for x in (level_a, level_b))
+        declared = self.paths.get(tuple(sorted((a.name, b.name))))
+        return declared or min(a.bandwidth_bytes_per_cycle, b.bandwidth_bytes_per_cycle)
 
     def region(self, addr: int, nbytes: int) -> Region | None:
         """The region holding all of [addr, addr+nbytes), or None. An empty range at addr
@@ -91,89 +123,97 @@ class Target:
         region = self.region(addr, nbytes)
         return region.name if region else None
 
+    # compiler transition: removed once engines read per-core specs
+    @property
+    def imc(self):
+        return self._first_spec("imc")
+
+    # compiler transition: removed once engines read per-core specs
+    @property
+    def dpu(self):
+        return self._first_spec("dpu")
+
+    def _first_spec(self, kind: str):
+        for group in self.groups:
+            if kind in group.engines:
+                return group.engines[kind]
+        raise TargetError(f"target {self.name!r}: no core group declares engine {kind!r}")
+
 
 # ---------------------------------------------------------------------------------------------
-# Parsing with precise error messages.
+# Parsing.
 
-def _get(table: dict, key: str, path: str, kinds: tuple[type, ...], default: Any = None) -> Any:
-    full = f"{path}.{key}" if path else key
-    if key not in table:
-        if default is not None:
-            return default
-        raise TargetError(f"missing key '{full}'")
-    value = table[key]
-    # bool is a subclass of int, but `rows = true` is certainly a mistake.
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        want = " or ".join(k.__name__ for k in kinds)
-        raise TargetError(f"key '{full}' must be {want}, got {type(value).__name__} {value!r}")
-    return value
+def _memory(memory: Table, name: str) -> MemoryLevel:
+    t = memory.table(name)
+    level = MemoryLevel(
+        name=name, base=t.integer("base", minimum=0), size=t.integer("size"),
+        stride=t.integer("stride") if name == "l1" else 0,
+        bandwidth_bytes_per_cycle=t.number("bandwidth_bytes_per_cycle"),
+        latency_cycles=t.integer("latency_cycles", 0, minimum=0),
+        energy_pj_per_byte=t.number("energy_pj_per_byte", allow_zero=True))
+    t.finish()
+    return level
 
 
-def _table(raw: dict, path: str) -> dict:
-    node: Any = raw
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise TargetError(f"missing table [{path}]")
-        node = node[part]
-    if not isinstance(node, dict):
-        raise TargetError(f"'{path}' must be a table")
-    return node
+def _paths(memory: Table) -> dict[tuple[str, str], float]:
+    t = memory.table("paths", None)
+    if t is None:
+        return {}
+    paths: dict[tuple[str, str], float] = {}
+    for key in t.raw:
+        ends = key.split("-")
+        if len(ends) != 2 or not all(e in LEVELS for e in ends):
+            t.fail(key, f"expected a path 'a-b' between two of {', '.join(LEVELS)}")
+        pair = tuple(sorted(ends))
+        if pair in paths:
+            t.fail(key, f"declares the path {pair[0]}-{pair[1]} a second time")
+        paths[pair] = t.number(key)
+    return paths
 
 
-def _positive(value, full: str, allow_zero: bool = False):
-    if value < 0 or (value == 0 and not allow_zero):
-        raise TargetError(f"key '{full}' must be {'>= 0' if allow_zero else '> 0'}, got {value}")
-    return value
+def _engines(group: Table) -> dict[str, Any]:
+    t = group.table("engines", None)
+    if t is None:
+        return {}  # a core that only moves data and synchronises
+    specs = {}
+    for kind in t.raw:
+        unit = units.unit(kind)
+        if unit is not None and unit.implicit:
+            t.fail(kind, f"every core has the {kind} unit ("
+                         f"{', '.join(op.name for op in unit.opcodes)}); do not declare it")
+        if unit is None:
+            t.fail(kind, f"unknown engine kind {kind!r} (known: "
+                         f"{', '.join(units.engine_kinds())})")
+        t.read.add(kind)
+        specs[kind] = unit.parse_spec(t.raw[kind], t.key_path(kind))
+    return specs
 
 
-def _number(table, key, path, allow_zero=False) -> float:
-    return _positive(_get(table, key, path, (int, float)), f"{path}.{key}", allow_zero)
+def _groups(top: Table, l1: MemoryLevel) -> list[CoreGroup]:
+    groups, first = [], 0
+    for i, t in enumerate(top.array_of_tables("cores")):
+        name = t.string("name", f"cores[{i}]")
+        if any(g.name == name for g in groups):
+            t.fail("name", f"{name!r} also names an earlier core group")
+        groups.append(CoreGroup(index=i, name=name, count=t.integer("count", 1), first=first,
+                                l1_size=t.integer("l1_size", l1.size),
+                                engines=MappingProxyType(_engines(t))))
+        t.finish()
+        first += groups[-1].count
+    if not groups:
+        top.fail("cores", "a target needs at least one core group ([[cores]] table)")
+    return groups
 
 
-def _count(table, key, path, allow_zero=False, default=None) -> int:
-    return _positive(_get(table, key, path, (int,), default), f"{path}.{key}", allow_zero)
-
-
-def _memory(raw: dict, name: str) -> MemoryLevel:
-    path = f"memory.{name}"
-    t = _table(raw, path)
-    base = _count(t, "base", path, allow_zero=True)
-    size = _count(t, "size", path)
-    stride = _count(t, "stride", path) if name == "l1" else 0
-    latency = _get(t, "latency_cycles", path, (int,), default=0)
-    return MemoryLevel(
-        name=name, base=base, size=size, stride=stride,
-        bandwidth_bytes_per_cycle=_number(t, "bandwidth_bytes_per_cycle", path),
-        latency_cycles=_positive(latency, f"{path}.latency_cycles", allow_zero=True),
-        energy_pj_per_byte=_number(t, "energy_pj_per_byte", path, allow_zero=True),
-    )
-
-
-def parse_target(raw: dict) -> Target:
-    name = _get(raw, "name", "", (str,))
-    clock = _number(raw, "clock_mhz", "")
-    cores = _count(_table(raw, "core"), "count", "core")
-
-    t = _table(raw, "imc")
-    imc = ImcSpec(
-        rows=_count(t, "rows", "imc"), cols=_count(t, "cols", "imc"),
-        cycles_per_mvm=_count(t, "cycles_per_mvm", "imc", allow_zero=True),
-        program_cycles_per_row=_count(t, "program_cycles_per_row", "imc", allow_zero=True),
-        energy_pj_per_mac=_number(t, "energy_pj_per_mac", "imc", allow_zero=True),
-        energy_pj_per_program_byte=_number(t, "energy_pj_per_program_byte", "imc", allow_zero=True),
-    )
-    t = _table(raw, "dpu")
-    ops = _get(t, "ops", "dpu", (list,))
-    if not all(isinstance(op, str) for op in ops):
-        raise TargetError("key 'dpu.ops' must be a list of strings")
-    dpu = DpuSpec(lanes=_count(t, "lanes", "dpu"), ops=tuple(ops),
-                  energy_pj_per_op=_number(t, "energy_pj_per_op", "dpu", allow_zero=True))
-
-    l1, l2, dram = (_memory(raw, n) for n in ("l1", "l2", "dram"))
-    if cores > 1 and l1.stride < l1.size:
-        raise TargetError(f"key 'memory.l1.stride' ({l1.stride}) is smaller than "
-                          f"'memory.l1.size' ({l1.size}): per-core L1s would overlap")
-    regions = [Region(f"l1:{i}", l1, l1.base + i * l1.stride, l1.size) for i in range(cores)]
+def _regions(groups: list[CoreGroup], l1: MemoryLevel, l2: MemoryLevel,
+             dram: MemoryLevel) -> list[Region]:
+    cores = sum(g.count for g in groups)
+    widest = max(groups, key=lambda g: g.l1_size)
+    if cores > 1 and l1.stride < widest.l1_size:
+        raise TargetError(f"memory.l1.stride: {l1.stride} is smaller than the L1 size "
+                          f"{widest.l1_size} of {widest.name}: per-core L1s would overlap")
+    regions = [Region(f"l1:{core}", l1, l1.base + core * l1.stride, g.l1_size)
+               for g in groups for core in g.core_ids]
     regions += [Region("l2", l2, l2.base, l2.size), Region("dram", dram, dram.base, dram.size)]
     for r in regions:
         if r.end > ADDRESS_SPACE:
@@ -183,8 +223,29 @@ def parse_target(raw: dict) -> Target:
     for a, b in zip(ordered, ordered[1:]):
         if b.base < a.end:
             raise TargetError(f"memory regions {a.name} and {b.name} overlap")
-    return Target(name=name, clock_mhz=clock, cores=cores, imc=imc, dpu=dpu,
-                  l1=l1, l2=l2, dram=dram, regions=tuple(regions), raw=raw)
+    return regions
+
+
+def parse_target(raw: dict) -> Target:
+    old = [k for k in OLD_LAYOUT_TABLES if isinstance(raw.get(k), dict)]
+    if old:
+        tables = "/".join(f"[{k}]" for k in old)
+        raise TargetError(f"the target file layout changed: top-level {tables} tables are now "
+                          f"[[cores]] groups with [cores.engines.<kind>] tables "
+                          f"(see docs/targets.md)")
+    top = Table(raw, "")
+    name = top.string("name")
+    clock = top.number("clock_mhz")
+    memory = top.table("memory")
+    l1, l2, dram = (_memory(memory, level) for level in LEVELS)
+    paths = _paths(memory)
+    memory.finish()
+    groups = _groups(top, l1)
+    top.finish()
+    return Target(name=name, clock_mhz=clock, cores=sum(g.count for g in groups),
+                  groups=tuple(groups), l1=l1, l2=l2, dram=dram,
+                  regions=tuple(_regions(groups, l1, l2, dram)),
+                  paths=MappingProxyType(paths), raw=raw)
 
 
 def load_target(path: str | Path) -> Target:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from convc.runtime import Op, Program, Stream, StreamBuilder, StreamError
-from convc.runtime.imc import pack_weights, unpack_weights
+from convc.runtime.units.imc import pack_weights, unpack_weights
 from convc.runtime.target import parse_target
 
 THETIS_TOML = Path(__file__).resolve().parents[2] / "convc" / "targets" / "thetis.toml"
@@ -19,7 +19,7 @@ THETIS_TOML = Path(__file__).resolve().parents[2] / "convc" / "targets" / "theti
 def target(**imc_extra):
     import tomllib
     raw = tomllib.loads(THETIS_TOML.read_text())
-    raw["imc"].update(imc_extra)
+    raw["cores"][0]["engines"]["imc"].update(imc_extra)
     return parse_target(raw)
 
 

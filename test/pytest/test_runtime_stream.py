@@ -45,7 +45,7 @@ def signal_offset(blob: bytes) -> int:
 def test_round_trip_and_determinism():
     s = small_stream()
     blob = s.encode()
-    assert blob[:4] == b"CVCS" and struct.unpack_from("<HH", blob, 4) == (1, 2)
+    assert blob[:4] == b"CVCS" and struct.unpack_from("<HH", blob, 4) == (1, 3)
     assert len(blob) % 4 == 0
     decoded = Stream.decode(blob)
     assert decoded == s
@@ -77,6 +77,10 @@ def test_every_opcode_has_documented_field_count():
                 Op.DPU_IM2COL: 18, Op.DPU_REQUANT: 10, Op.DPU_ADD: 13, Op.DPU_MUL: 12,
                 Op.DPU_MAXPOOL: 13, Op.DPU_AVGPOOL: 19, Op.DPU_DWCONV: 17,
                 Op.DPU_TRANSPOSE: 11, Op.DPU_RESCALE: 9}
+    # The host runs every DPU operation with the DPU's layout, plus its own matmul.
+    expected |= {getattr(Op, "HOST_" + op.name[4:]): n for op, n in expected.items()
+                 if op.unit == "dpu"}
+    expected[Op.HOST_MATMUL] = 8
     assert {op: len(FIELDS[op]) for op in Op} == expected
     assert SIGNED[Op.DPU_IM2COL] == {"pad_value"}
     assert SIGNED[Op.DPU_DWCONV] == {"in_zp"}
@@ -113,7 +117,7 @@ def test_dump_text():
     assert ("core 1  #0007  IMC_MVM.acc  in_addr=0x10000000 in_stride=576 "
             "out_addr=0x10080000 out_stride=256 m=64") in text.splitlines()
     assert "data addr=0x80000010 size=2" in text
-    assert text.splitlines()[0].startswith("convc command stream v1.2")
+    assert text.splitlines()[0].startswith("convc command stream v1.3")
     assert "x  int8[1,4]" in text
 
 
@@ -121,7 +125,7 @@ def test_bad_magic_version_crc_size():
     blob = small_stream().encode()
     with pytest.raises(StreamError, match="magic"):
         Stream.decode(b"XVCS" + blob[4:])
-    with pytest.raises(StreamError, match="version 2.2"):
+    with pytest.raises(StreamError, match="version 2.3"):
         Stream.decode(blob[:4] + struct.pack("<H", 2) + blob[6:])
     flipped = bytearray(blob)
     flipped[len(blob) // 2] ^= 0x01
@@ -130,7 +134,21 @@ def test_bad_magic_version_crc_size():
     with pytest.raises(StreamError, match="payload size"):
         Stream.decode(blob + b"\0\0\0\0")
     # A minor version bump is accepted.
-    assert Stream.decode(blob[:6] + struct.pack("<H", 3) + blob[8:]) == small_stream()
+    assert Stream.decode(blob[:6] + struct.pack("<H", 4) + blob[8:]) == small_stream()
+
+
+def test_older_minor_versions_decode_without_newer_opcodes():
+    """Format 1.2 streams (no HOST_* opcodes) still decode; an opcode newer than the stream's
+    minor version is rejected, as a reader of that version would have."""
+    blob = small_stream().encode()
+    assert Stream.decode(blob[:6] + struct.pack("<H", 2) + blob[8:]) == small_stream()
+    s = small_stream()
+    s.queues[0].append(Command.make(Op.HOST_RESCALE, **s.queues[0][1].fields))
+    blob = s.encode()
+    assert Stream.decode(blob).queues[0][-1].op is Op.HOST_RESCALE
+    with pytest.raises(StreamError, match=r"command 4 of core 0 is HOST_RESCALE, which format 1\.3 "
+                                          r"introduced, in a 1\.2 stream"):
+        Stream.decode(blob[:6] + struct.pack("<H", 2) + blob[8:])
 
 
 def test_every_truncation_is_a_stream_error():

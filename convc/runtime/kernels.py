@@ -1,19 +1,52 @@
-"""The digital vector unit of one core: every DPU_* command, vectorised with numpy.
+"""The integer kernels behind the DPU_* and HOST_* commands (and the IMC array's exact matmul).
+
+Each kernel reads its operands from a `Memory`, computes with numpy and writes its result back:
+`kernel(memory, fields, flags)`. The DPU and the host run the very same functions, so the two
+give bit-identical results by construction (units/vector.py pairs them with their layouts).
 
 Arithmetic is int64 with two's complement wrap-around (numpy integer arrays wrap silently),
-which is what "computed in 64-bit" means for a hardware datapath. Each operation reads all its
+which is what "computed in 64-bit" means for a hardware datapath. Each kernel reads all its
 inputs before writing its output, so in-place operation (out_addr == in_addr) is allowed.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .geometry import transpose_dims
-from .imc import wrap_int32
-from .memory import Memory
-from .stream import COUNT_INCLUDE_PAD, Op, StreamError
+from .errors import StreamError
+
+if TYPE_CHECKING:  # only for annotations: memory.py imports the target, which imports the units
+    from .memory import Memory
+
+ACCUMULATE = 1  # IMC_MVM, HOST_MATMUL: add to the int32 results already in memory
+COUNT_INCLUDE_PAD = 1  # DPU_AVGPOOL, HOST_AVGPOOL: divide by kh*kw instead of the valid count
 
 i64 = np.int64
+
+
+def wrap_int32(values: np.ndarray) -> np.ndarray:
+    """int64 -> int32 keeping the low 32 bits (two's complement wrap-around, as the
+    hardware's 32-bit accumulators), spelled out so it never depends on cast behaviour."""
+    return (values & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
+
+
+def exact_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The exact int64 product of int8-range matrices x [m, k] and w [k, n].
+
+    Computed through a float64 BLAS matmul: every product of two int8 is an integer of
+    magnitude <= 2^14, so every partial sum of up to k of them is an integer of magnitude
+    <= k * 2^14, far below 2^53 for any realistic k (< 2^39). Integers that small are
+    represented exactly in float64 and so are all intermediate sums, whatever order or
+    blocking the BLAS uses: the result is the exact integer dot product, and this is much
+    faster than an int64 matmul."""
+    return (x.astype(np.float64, copy=False) @ w.astype(np.float64, copy=False)).astype(i64)
+
+
+def transpose_dims(f: dict) -> tuple[list[int], list[int]]:
+    """(dims, perm) of a TRANSPOSE command: its first `rank` d* and p* fields."""
+    rank = f["rank"]
+    return [f[f"d{i}"] for i in range(rank)], [f[f"p{i}"] for i in range(rank)]
 
 
 def rshift_round(x: np.ndarray, s) -> np.ndarray:
@@ -191,8 +224,15 @@ def transpose(mem: Memory, f: dict, flags: int) -> None:
     mem.write(f["out_addr"], np.ascontiguousarray(x.transpose(perm)))
 
 
-HANDLERS = {
-    Op.DPU_IM2COL: im2col, Op.DPU_REQUANT: requant, Op.DPU_ADD: add, Op.DPU_MUL: mul,
-    Op.DPU_MAXPOOL: maxpool, Op.DPU_AVGPOOL: avgpool, Op.DPU_DWCONV: dwconv,
-    Op.DPU_TRANSPOSE: transpose, Op.DPU_RESCALE: rescale,
-}
+def matmul(mem: Memory, f: dict, flags: int) -> None:
+    """int8 [m, k] rows (in_addr, in_stride) times int8 [k, n] row-major at w_addr -> int32
+    [m, n] rows (out_addr, out_stride), added to what is there with ACCUMULATE."""
+    m, k, n = f["m"], f["k"], f["n"]
+    if m == 0 or n == 0:
+        return
+    x = mem.view(f["in_addr"], m, k, f["in_stride"], np.int8)
+    w = _load(mem, f["w_addr"], k * n).reshape(k, n)
+    y = exact_matmul(x, w)
+    if flags & ACCUMULATE:
+        y += mem.view(f["out_addr"], m, n, f["out_stride"], np.int32)
+    mem.write2d(f["out_addr"], wrap_int32(y), f["out_stride"])
