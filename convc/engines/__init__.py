@@ -1,12 +1,51 @@
-"""Engine models: how each engine kind of an SoC costs, lays out and emits the ops it runs."""
+"""The registry of engine kinds (compiler side): one line per kind.
+
+An engine kind is a plugin: its dialect (convc/dialects/), its engine class here and its
+runtime unit (convc/runtime/units/). Passes never test a kind; they ask the registry which
+engine lowers a TOSA op, which engines can run an engine op on a core, and the chosen
+engine of an op for its cost, working set, constants and commands.
+"""
 
 from convc.engines.dpu import DpuEngine
 from convc.engines.imc import ImcEngine
 
-ENGINES = (ImcEngine(), DpuEngine())
-_BY_OP = {name: engine for engine in ENGINES for name in engine.ops}
+ENGINES: dict = {}  # kind -> Engine, in registration order
+
+
+def register(engine) -> None:
+    """Add an engine kind (built-in below, or a plugin's at run time)."""
+    if engine.kind in ENGINES:
+        raise ValueError(f"engine kind '{engine.kind}' is registered already")
+    ENGINES[engine.kind] = engine
+
+
+def unregister(kind: str) -> None:
+    ENGINES.pop(kind, None)
+
+
+register(ImcEngine())
+register(DpuEngine())
 
 
 def engine_of(op):
     """The engine model for a dialect op, or None for ops that are not engine work."""
-    return _BY_OP.get(op.operation.name)
+    name = op.operation.name
+    return next((e for e in ENGINES.values() if name in e.ops), None)
+
+
+def target_kinds(target) -> list[str]:
+    """Engine kinds the target has, in the order its file first lists them."""
+    kinds = []
+    for group in target.groups:
+        kinds += [k for k in group.engines if k not in kinds]
+    return kinds
+
+
+def lowering_for(tosa_op: str, target):
+    """The function that lowers `tosa_op`: from the first engine kind of the target that takes
+    it; if none of the target's kinds does, from any registered kind (a host engine may still
+    run the resulting op); None if no engine lowers it."""
+    takers = [e for e in ENGINES.values() if tosa_op in e.lowerings]
+    present = target_kinds(target)
+    takers.sort(key=lambda e: present.index(e.kind) if e.kind in present else len(present))
+    return takers[0].lowerings[tosa_op] if takers else None

@@ -16,6 +16,14 @@ from convc.ir.attrs import get_array, get_int, numel, tensor_shape
 from convc.runtime.builder import requant_params
 from convc.runtime.stream import Op
 from convc.dialects import is_view
+from convc import quant_math as qm
+from convc.dialects import dpu
+from convc.errors import UnsupportedOpError
+from convc.frontend import tosa_eval
+from convc.ir.attrs import f64, i64, i64_array
+from convc.ir.locations import describe
+from convc.ir.mlir import ir
+from convc.ir.util import defining_op, dense_constant, op_name
 
 COUNT_INCLUDE_PAD = 1
 
@@ -35,10 +43,148 @@ def _clamp(op):
     return dict(out_zp=get_int(op, "out_zp"), clamp_min=get_int(op, "clamp_min"), clamp_max=get_int(op, "clamp_max"))
 
 
+
+# -- lowering from TOSA (the functions take the convc/passes/lowering.py toolkit) -------------
+
+def lower_depthwise_conv2d(lw, op):
+    x, pad = lw.window_input(op)
+    w = tosa_eval.const_value(defining_op(op.operands[1]))
+    if w.shape[3] != 1:
+        raise UnsupportedOpError(f"{describe(op)}: depthwise channel multiplier {w.shape[3]} is not supported")
+    w = w[..., 0]
+    b = np.broadcast_to(tosa_eval.const_value(defining_op(op.operands[2])).reshape(-1), (w.shape[2],))
+    s_in, zp_in = lw.q(x)
+    loc = op.location
+
+    def build(p, out, lo, hi):
+        wq, s_w = qm.weight_qparams(w, axis=2, precision=p.weights)
+        # The DPU subtracts the zero point itself, so the bias needs no correction here.
+        bias = dense_constant(np.clip(np.rint(b / (s_in * s_w)), -2**31, 2**31 - 1).astype(np.int32), loc=loc)
+        return dpu.DwConv2dOp(
+            lw.vmap[x], dense_constant(wq, loc=loc), bias,
+            i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
+            i64_array(tosa_eval.int_array(op, "dilation")),
+            **lw.requant_attrs(s_in, s_w, zp_in, out, lo, hi, p), output=lw.i8(lw.shape(out)), loc=loc)
+    lw.bind(*lw.layer(op.results[0], build, has_weights=True))
+
+
+def lower_add_sub(lw, op):
+    lhs, rhs = op.operands[0], op.operands[1]
+    sign_l, sign_r = 1.0, (-1.0 if op_name(op) == "tosa.sub" else 1.0)
+    if is_constant(lhs) and not is_constant(rhs):
+        lhs, rhs, sign_l, sign_r = rhs, lhs, sign_r, sign_l
+    s_a, zp_a = lw.q(lhs)
+
+    def build(p, out, lo, hi):
+        s_out, zp_out = lw.q_out(out, p)
+        (s_b, zp_b), b = lw.rhs_operand(rhs, lhs, op.location)
+        (m_a, m_b), shift = qm.shared_shift_multipliers([sign_l * s_a / s_out, sign_r * s_b / s_out])
+        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
+        return dpu.AddOp(lw.vmap[lhs], b, i64(zp_a), i64(m_a), i64(zp_b), i64(m_b), i64(shift),
+                         i64(zp_out), f64(s_out), i64(cmin), i64(cmax), output=lw.i8(lw.shape(out)),
+                         loc=op.location)
+    lw.bind(*lw.layer(op.results[0], build))
+
+
+def lower_mul(lw, op):
+    lhs, rhs = op.operands[0], op.operands[1]
+    if is_constant(lhs) and not is_constant(rhs):
+        lhs, rhs = rhs, lhs
+    s_a, zp_a = lw.q(lhs)
+    scalar = lw.scalar_const(rhs)
+
+    def build(p, out, lo, hi):
+        s_out, zp_out = lw.q_out(out, p)
+        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
+        if scalar is not None:  # multiplying by a constant only changes the scale
+            mult, shift = qm.multiplier(s_a * scalar / s_out)
+            return dpu.RescaleOp(lw.vmap[lhs], i64(zp_a), i64(mult), i64(shift), i64(zp_out),
+                                 f64(s_out), i64(cmin), i64(cmax), output=lw.i8(lw.shape(out)), loc=op.location)
+        (s_b, zp_b), b = lw.rhs_operand(rhs, lhs, op.location)
+        mult, shift = qm.multiplier(s_a * s_b / s_out)
+        return dpu.MulOp(lw.vmap[lhs], b, i64(zp_a), i64(zp_b), i64(mult), i64(shift), i64(zp_out),
+                         f64(s_out), i64(cmin), i64(cmax), output=lw.i8(lw.shape(out)), loc=op.location)
+    lw.bind(*lw.layer(op.results[0], build))
+
+
+def lower_activation(lw, op):
+    """A clamp that could not fuse into its producer: a DPU rescale with a clamp."""
+    src = lw.activation_source(op)
+    if src is None:
+        raise UnsupportedOpError(f"{describe(op)}: element-wise max/min of two tensors is not supported")
+    out, lo, hi = lw.activation_chain_from(op)
+    s_in, zp_in = lw.q(src)
+
+    def build(p, out, lo, hi):
+        s_out, zp_out = lw.q_out(out, p)
+        mult, shift = qm.multiplier(s_in / s_out)
+        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
+        return dpu.RescaleOp(lw.vmap[src], i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out),
+                             i64(cmin), i64(cmax), output=lw.i8(lw.shape(out)), loc=op.location)
+    lw.bind(*lw.layer(out, build, fusion=(out, lo, hi)))
+
+
+def lower_max_pool2d(lw, op):
+    x, pad = lw.window_input(op)
+    s, zp = lw.q(x)
+    new = dpu.MaxPoolOp(lw.vmap[x], i64_array(tosa_eval.int_array(op, "kernel")),
+                        i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad), i64(zp), f64(s),
+                        output=lw.i8(lw.shape(op.results[0])), loc=op.location)
+    lw.vmap[op.results[0]] = new.output
+
+
+def lower_avg_pool2d(lw, op):
+    x, pad = lw.window_input(op)
+    s_in, zp_in = lw.q(x)
+
+    def build(p, out, lo, hi):
+        s_out, zp_out = lw.q_out(out, p)
+        mult, shift = qm.multiplier(s_in / s_out, max_shift=40)
+        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
+        return dpu.AvgPoolOp(lw.vmap[x], i64_array(tosa_eval.int_array(op, "kernel")),
+                             i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad), i64(0),
+                             i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin),
+                             i64(cmax), output=lw.i8(lw.shape(out)), loc=op.location)
+    lw.bind(*lw.layer(op.results[0], build))
+
+
+def lower_transpose(lw, op):
+    new = dpu.TransposeOp(lw.vmap[op.operands[0]], ir.DenseI64ArrayAttr.get(tosa_eval.int_array(op, "perms")),
+                          output=lw.i8(lw.shape(op.results[0])), loc=op.location)
+    lw.vmap[op.results[0]] = new.output
+
+
+def lower_reshape(lw, op):
+    new = dpu.ReshapeOp(lw.vmap[op.operands[0]], lw.i8(lw.shape(op.results[0])), loc=op.location)
+    lw.vmap[op.results[0]] = new.output
+
+
+def lower_concat(lw, op):
+    out = op.results[0]
+    s_out, zp_out = lw.q(out)
+    parts = []
+    for v in op.operands:
+        s_in, zp_in = lw.q(v)
+        part = lw.vmap[v]
+        if (s_in, zp_in) != (s_out, zp_out):  # bring every input to the output's quantization
+            mult, shift = qm.multiplier(s_in / s_out)
+            part = dpu.RescaleOp(part, i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out),
+                                 i64(qm.QMIN), i64(qm.QMAX), output=lw.i8(lw.shape(v)), loc=op.location).output
+        parts.append(part)
+    axis = ir.IntegerAttr(op.attributes["axis"]).value
+    new = dpu.ConcatOp(parts, i64(axis), output=lw.i8(lw.shape(out)), loc=op.location)
+    lw.vmap[out] = new.output
+
+
 class DpuEngine(Engine):
     kind = "dpu"
     ops = ("dpu.dwconv2d", "dpu.add", "dpu.mul", "dpu.maxpool", "dpu.avgpool", "dpu.transpose",
            "dpu.rescale", "dpu.reshape", "dpu.slice", "dpu.concat")
+    lowerings = {"tosa.depthwise_conv2d": lower_depthwise_conv2d, "tosa.add": lower_add_sub,
+                 "tosa.sub": lower_add_sub, "tosa.mul": lower_mul, "tosa.clamp": lower_activation,
+                 "tosa.maximum": lower_activation, "tosa.minimum": lower_activation,
+                 "tosa.max_pool2d": lower_max_pool2d, "tosa.avg_pool2d": lower_avg_pool2d,
+                 "tosa.transpose": lower_transpose, "tosa.reshape": lower_reshape, "tosa.concat": lower_concat}
 
     def constants(self, op):
         name = op.operation.name

@@ -26,6 +26,13 @@ from convc.runtime.builder import requant_params
 from convc.runtime.units.imc import pack_weights, packed_size
 from convc.runtime.stream import Op
 from convc.ir.schema import IN_BITS, M_BLOCK, SKIP_TILES, TILE_COLS, TILE_ROWS, WEIGHT_PRECISION
+from convc import quant_math as qm
+from convc.dialects import dpu, imc
+from convc.errors import UnsupportedOpError
+from convc.frontend import tosa_eval
+from convc.ir.attrs import i64_array
+from convc.ir.locations import describe
+from convc.ir.util import defining_op, dense_constant, is_constant, op_name, users
 
 ACCUMULATE = 1
 
@@ -72,9 +79,70 @@ def tile_grid(op):
     return [g for t, g in enumerate(full_tile_grid(op)) if t not in skip]
 
 
+
+# -- lowering from TOSA (the functions take the convc/passes/lowering.py toolkit) -------------
+
+def lower_conv2d(lw, op):
+    x, pad = lw.window_input(op)
+    w = tosa_eval.const_value(defining_op(op.operands[1]))
+    b = np.broadcast_to(tosa_eval.const_value(defining_op(op.operands[2])).reshape(-1), (w.shape[0],))
+    s_in, zp_in = lw.q(x)
+    loc = op.location
+
+    def build(p, out, lo, hi):
+        wq, s_w = qm.weight_qparams(w, axis=0, precision=p.weights)
+        return imc.Conv2dOp(
+            lw.vmap[x], dense_constant(wq, loc=loc),
+            lw.bias(b, wq.reshape(w.shape[0], -1), s_in, s_w, zp_in, loc),
+            i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
+            i64_array(tosa_eval.int_array(op, "dilation")),
+            **lw.requant_attrs(s_in, s_w, zp_in, out, lo, hi, p), output=lw.i8(lw.shape(out)), loc=loc)
+    lw.bind(*lw.layer(op.results[0], build, has_weights=True))
+
+
+def lower_matmul(lw, op):
+    a, b = op.operands[0], op.operands[1]
+    if not is_constant(b) or lw.shape(b)[0] != 1:
+        raise UnsupportedOpError(f"{describe(op)}: only products with constant weights run on the IMC array")
+    w = tosa_eval.const_value(defining_op(b))[0]  # [K, N]
+    out = op.results[0]
+    bias = np.zeros(w.shape[1])
+    # A bias add may follow directly or after a reshape (Gemm → matmul, reshape, add).
+    chain = [out]
+    uses = users(out)
+    if len(uses) == 1 and op_name(uses[0]) == "tosa.reshape":
+        chain.append(uses[0].results[0])
+        uses = users(chain[-1])
+    if len(uses) == 1 and op_name(uses[0]) == "tosa.add":
+        add = uses[0]
+        other = add.operands[1] if add.operands[0] == chain[-1] else add.operands[0]
+        if is_constant(other):
+            c = tosa_eval.const_value(defining_op(other))
+            if c.size in (1, w.shape[1]):
+                bias = np.broadcast_to(c.reshape(-1), (w.shape[1],))
+                chain.append(add.results[0])
+    s_in, zp_in = lw.q(a)
+    loc = op.location
+
+    def build(p, final, lo, hi):
+        wq, s_w = qm.weight_qparams(w, axis=1, precision=p.weights)
+        return imc.MatmulOp(
+            lw.vmap[a], dense_constant(wq, loc=loc),
+            lw.bias(bias, wq.T, s_in, s_w, zp_in, loc),
+            **lw.requant_attrs(s_in, s_w, zp_in, final, lo, hi, p), output=lw.i8(lw.shape(out)), loc=loc)
+    new, final = lw.layer(chain[-1], build, has_weights=True)
+    result = new.output
+    if lw.shape(final) != lw.shape(out):
+        result = dpu.ReshapeOp(result, lw.i8(lw.shape(final)), loc=loc).output
+    for v in chain[1:]:
+        lw.fused.add(v)
+    lw.vmap[final] = result
+
+
 class ImcEngine(Engine):
     kind = "imc"
     ops = ("imc.conv2d", "imc.matmul")
+    lowerings = {"tosa.conv2d": lower_conv2d, "tosa.matmul": lower_matmul}
 
     def constants(self, op):
         wm = weight_matrix(op)
