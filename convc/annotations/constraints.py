@@ -44,7 +44,7 @@ def check(compiled, annotations, verify_result=None) -> list[str]:
                     _fail(rule, f"end-to-end latency {total} cycles (estimated) > {bound:g}")
             for op, layer in layers:
                 if rule.selector is not None and rule.selector.matches(layer):
-                    cycles = engine_of(op).cost(op, target).total
+                    cycles = engine_of(op).cost(op, target, CORE.get(op)).total
                     if cycles > bound:
                         _fail(rule, f"layer '{layer.node}' ({layer.kind}) takes {cycles} cycles (estimated) > {bound:g}")
             checked.append(rule.where)

@@ -263,7 +263,7 @@ def _describe_expected(expected, line: int = 1) -> str:
 
 
 _TOKEN_NAMES = {"STRING": '"node name"', "REGEX": "/regex/", "INT": "integer", "NUMBER": "number",
-                "IDENT": "ONNX op type", "KIND": "dialect op (e.g. imc.conv2d)", "ENGINE": "imc or dpu",
+                "IDENT": "ONNX op type", "KIND": "dialect op (e.g. imc.conv2d)", "ENGINE": "an engine kind (imc, dpu, host, ...)",
                 "PREC": "int8/int4/int2/ternary/binary", "LEVEL": "l1/l2/dram", "SIZE": "size (e.g. 64 KiB)",
                 "KERNEL": "kernel (e.g. 3x3)", "_NL": "end of line", "$END": "end of file"}
 

@@ -13,7 +13,8 @@ from collections import Counter
 
 from convc.passes.directives import layer_of
 from convc.passes.engine_ops import engine_ops, is_view
-from convc.ir.schema import ACT_BITS, CORE, KEEP_IN_CORE, NO_FUSE, REPLICA, SKIP_TILES, SOURCE, TILE_COLS, TILE_ROWS, WEIGHT_PRECISION
+from convc.ir.schema import ACT_BITS, CORE, KEEP_IN_CORE, NO_FUSE, REPLICA, SKIP_TILES, SOURCE, WEIGHT_PRECISION
+from convc.engines import engine_of
 
 
 def _quote(name: str) -> str:
@@ -42,10 +43,9 @@ def starter_text(compiled, model_path) -> str:
             if replica and replica[0] == 0:  # the layer before convc-replicate cut it into bands
                 lines.append(f"replicate {_selector(layer, originals, replica[2])} cores {replica[1]}")
             selector = _selector(layer, repeats, layer.id)
-            engine = "imc" if layer.kind.startswith("imc.") else "dpu"
-            lines.append(f"place {selector} on {engine} core {CORE.get(op)}")
-            if layer.kind.startswith("imc."):
-                lines.append(f"tile {selector} rows {TILE_ROWS.get(op)} cols {TILE_COLS.get(op)}")
+            engine = engine_of(op)
+            lines.append(f"place {selector} on {engine.kind} core {CORE.get(op)}")
+            lines += engine.starter_lines(op, selector)
             lines += [f"{statement} {selector}{rest}" for statement, rest in _annotation_only(op)]
     return "\n".join(lines) + "\n"
 

@@ -1,9 +1,27 @@
-"""convc's engine dialects, defined in Python through IRDL (`torch_mlir.dialects.ext`)."""
+"""convc's engine dialects, defined in Python through IRDL (`torch_mlir.dialects.ext`).
+
+The registry holds one line per dialect; an engine-kind plugin registers its own with
+`register`, and every new MLIR context loads them all.
+"""
 
 from convc.dialects.dpu import Dpu
 from convc.dialects.imc import Imc
 
-ALL_DIALECTS = (Imc, Dpu)
+DIALECTS: list = []
+
+
+def register(dialect) -> None:
+    if dialect not in DIALECTS:
+        DIALECTS.append(dialect)
+
+
+def unregister(dialect) -> None:
+    if dialect in DIALECTS:
+        DIALECTS.remove(dialect)
+
+
+register(Imc)
+register(Dpu)
 
 
 def is_view(op) -> bool:
@@ -14,5 +32,5 @@ def is_view(op) -> bool:
 
 def load_all() -> None:
     """Register every convc dialect in the current MLIR context."""
-    for dialect in ALL_DIALECTS:
+    for dialect in DIALECTS:
         dialect.load()

@@ -12,32 +12,19 @@ from convc.passes.engine_ops import engine_ops
 from convc.runtime.builder import StreamBuilder
 from convc.runtime.stream import Op, Stream
 from convc.ir.schema import CONST, CORE, ID, L1, OUT_ADDR, SIGNAL, WAITS
+from convc.engines.base import Emitter
 
 
-class Emitter:
-    """What an engine model sees while emitting one op: its addresses and its core's queue."""
+class StreamEmitter(Emitter):
+    """Emits into the stream's per-core queues at the addresses the passes planned."""
 
-    def __init__(self, builder: StreamBuilder, func_op):
+    def __init__(self, target, builder: StreamBuilder, func_op):
+        super().__init__(target)
         self.builder = builder
         self.input_addrs = list(func_op.attributes["convc.input_addrs"])
-        self.op = None
-        self.core = 0
-        self.modes = {}  # core -> its array's (weight bits, input bits); 8/8 after reset
-
-    def bind(self, op) -> None:
-        self.op, self.core = op, CORE.get(op)
 
     def cmd(self, opcode: Op, flags: int = 0, **fields) -> None:
         self.builder.emit(self.core, opcode, flags, **fields)
-
-    def imc_mode(self, weight_bits: int, input_bits: int) -> None:
-        """Switch this core's array mode, only if it differs (an all-int8 stream has no IMC_MODE)."""
-        if self.modes.get(self.core, (8, 8)) != (weight_bits, input_bits):
-            self.cmd(Op.IMC_MODE, weight_bits=weight_bits, input_bits=input_bits)
-            self.modes[self.core] = (weight_bits, input_bits)
-
-    def copy(self, src: int, dst: int, nbytes: int) -> None:
-        self.cmd(Op.DMA, src=src, dst=dst, rows=1, row_bytes=nbytes, src_stride=nbytes, dst_stride=nbytes)
 
     def l1(self, name: str) -> int:
         return L1.get(self.op, name)
@@ -68,12 +55,12 @@ def emit_stream(module, target, model_name: str, output_names: list[str]) -> Str
     for v, name, addr, s, z in zip(ret.operands, output_names, out_addrs, out_scales, out_zps):
         b.output(name, list(v.type.shape), addr, s, z)
 
-    em = Emitter(b, func_op)
+    em = StreamEmitter(target, b, func_op)
     for op in engine_ops(module_op):
         engine = engine_of(op)
         for name, blob in engine.constants(op).items():
             b.data(CONST.get(op, name), blob)
-        em.bind(op)
+        em.bind(op, CORE.get(op))
         engine.emit_prefetch(op, em)
         for event in WAITS.get(op, []):
             em.cmd(Op.WAIT, event=event)

@@ -10,6 +10,9 @@ from convc.engines import engine_of
 from convc.ir.locations import node_name
 from convc.passes.engine_ops import engine_ops
 from convc.ir.schema import ACT_BITS, CONST, CORE, ID, IN_BITS, L1, OUT_ADDR, REPLICA, SOURCE, WAITS, WEIGHT_PRECISION
+from convc.passes.allocate_cores import choices
+from convc.passes.directives import HEURISTIC
+from convc.passes.engine_ops import is_view
 
 
 def _decisions(op) -> dict:
@@ -33,11 +36,29 @@ def _replica(op) -> dict:
     return {"replica": f"{replica[0] + 1}/{replica[1]}"} if replica else {}
 
 
+def _alternatives(op, target) -> dict:
+    """Which engines could take the layer, the estimated cost on each, and why the chosen one
+    won: {"candidates": [...], "chosen_because": ...}. Views follow their producer."""
+    if is_view(op):
+        return {}
+    candidates = []
+    for group in target.groups:
+        for kind, cost in choices(op, target)[group.index].items():
+            entry = {"cores": f"{group.first}-{group.first + group.count - 1}" if group.count > 1 else str(group.first),
+                     "group": group.name, "engine": kind}
+            entry.update({"refused": cost} if isinstance(cost, str) else {"estimated_cycles": cost.total})
+            candidates.append(entry)
+    rule = SOURCE.get(op, "core", HEURISTIC)
+    because = (f"the place rule at {rule}" if rule != HEURISTIC else
+               "earliest estimated finish in the list schedule (its cost plus the wait for its core and inputs)")
+    return {"candidates": candidates, "chosen_because": because}
+
+
 def layer_rows(module, target) -> list[dict]:
     rows = []
     for op in engine_ops(module.operation):
         engine = engine_of(op)
-        cost = engine.cost(op, target)
+        cost = engine.cost(op, target, CORE.get(op))
         addresses = {f"{family.prefix}_{name}": f"0x{addr:08x}" for family in (CONST, L1)
                      for name, addr in family.items(op)}
         if OUT_ADDR.has(op):
@@ -56,6 +77,7 @@ def layer_rows(module, target) -> list[dict]:
             **_replica(op),
             "addresses": addresses,
             **engine.describe(op),
+            **_alternatives(op, target),
         })
     return rows
 

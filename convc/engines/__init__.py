@@ -7,7 +7,9 @@ engine of an op for its cost, working set, constants and commands.
 """
 
 from convc.engines.dpu import DpuEngine
+from convc.engines.host import HostEngine
 from convc.engines.imc import ImcEngine
+from convc.ir.schema import ENGINE
 
 ENGINES: dict = {}  # kind -> Engine, in registration order
 
@@ -25,12 +27,25 @@ def unregister(kind: str) -> None:
 
 register(ImcEngine())
 register(DpuEngine())
+register(HostEngine())
+
+
+def home_engine(op):
+    """The engine kind whose dialect op `op` is, or None for ops that are not engine work."""
+    name = op.operation.name
+    return next((e for e in ENGINES.values() if e.ops is not None and name in e.ops), None)
 
 
 def engine_of(op):
-    """The engine model for a dialect op, or None for ops that are not engine work."""
-    name = op.operation.name
-    return next((e for e in ENGINES.values() if name in e.ops), None)
+    """The engine that runs `op`: convc-allocate-cores' choice (`convc.engine`), else its home."""
+    kind = ENGINE.get(op)
+    return ENGINES[kind] if kind is not None else home_engine(op)
+
+
+def options(op, target, core) -> list[tuple[object, str | None]]:
+    """(engine, why it refuses or None) for each engine of `core` that runs ops like `op`."""
+    engines = [ENGINES[k] for k in target.engines(core) if k in ENGINES and ENGINES[k].runs(op)]
+    return [(e, e.refusal(op, target, core)) for e in engines]
 
 
 def target_kinds(target) -> list[str]:

@@ -1,28 +1,34 @@
 """What every engine kind implements (after MATCH's exec_module): one small base class.
 
-Passes stay generic: they ask the engine of an op for its cost, its L1 working set, its
-constant data and its commands. Everything specific to the IMC array or the DPU lives in
-that engine's own class.
+An engine kind is a plugin of three parts: its dialect (convc/dialects/), its engine class
+(here, compiler side) and its runtime unit (convc/runtime/units/), each registered with one
+line. The engine class owns everything specific to its kind:
+
+- which graph ops it lowers and how (`lowerings`: TOSA op name -> function of the lowering
+  toolkit, convc/passes/lowering.py, and the TOSA op);
+- which engine ops it can run on a core (`refusal`: None, or why not, checked against the
+  specs of that core's engines in the target file);
+- how an op is tiled for it (`tile`), its L1 working set (`l1_buffers`), its constant blobs
+  (`constants`), its commands (`emit_prefetch`, `emit`), what the starter annotation file
+  writes for it (`starter_lines`) and what the report says (`describe`).
+
+Passes are generic and ask engines. There is one cost model: an op's cost on a core is the
+runtime's price (convc.runtime.validate.price_queue) of the commands the engine would emit
+there, with placeholder addresses in the right memory levels until the memory plan exists.
 """
 
-import math
-from convc.ir.schema import SOURCE
 from dataclasses import dataclass
+
+from convc.ir.mlir import ir
+from convc.ir.schema import CONST, OUT_ADDR, SOURCE
+from convc.runtime.stream import Command, Op
+from convc.runtime.validate import price_queue
 
 ALIGN = 64  # bytes; every buffer starts on a cache-line-sized boundary
 
 
 def align(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
-
-
-def dma_cycles(target, nbytes: int, *levels: str) -> int:
-    """Cycles to move `nbytes` between memory levels: the slowest level's latency + transfer."""
-    if nbytes <= 0:
-        return 0
-    mems = [getattr(target, lvl) for lvl in levels]
-    bandwidth = min(m.bandwidth_bytes_per_cycle for m in mems)
-    return max(m.latency_cycles for m in mems) + math.ceil(nbytes / bandwidth)
 
 
 def constants_level(op) -> str:
@@ -32,10 +38,10 @@ def constants_level(op) -> str:
 
 @dataclass(frozen=True)
 class Cost:
-    """Estimated cycles of one op on one core."""
+    """Estimated cycles of one op on one core: the runtime's price of its commands."""
 
     prefetch: int  # weight loading that may start before the op's inputs are ready
-    compute: int
+    compute: int   # engine commands
     dma: int       # moving inputs in and outputs out
 
     @property
@@ -43,28 +49,139 @@ class Cost:
         return self.prefetch + self.compute + self.dma
 
 
+class Emitter:
+    """What an engine sees while emitting one op: addresses and its core's command queue.
+
+    The stream emitter (convc/driver/emit.py) appends to the real queues; `PricingEmitter`
+    collects the commands to price them. `state(kind)` keeps per-core emission state an engine
+    needs across ops (for example the IMC array's current mode).
+    """
+
+    def __init__(self, target):
+        self.target = target
+        self.op = None
+        self.core = 0
+        self._state: dict[tuple[int, str], dict] = {}
+
+    def bind(self, op, core: int) -> None:
+        self.op, self.core = op, core
+
+    def state(self, kind: str) -> dict:
+        return self._state.setdefault((self.core, kind), {})
+
+    def cmd(self, opcode, flags: int = 0, **fields) -> None:
+        raise NotImplementedError
+
+    def copy(self, src: int, dst: int, nbytes: int) -> None:
+        self.cmd(Op.DMA, src=src, dst=dst, rows=1, row_bytes=nbytes, src_stride=nbytes, dst_stride=nbytes)
+
+    def l1(self, name: str) -> int:
+        raise NotImplementedError
+
+    def const(self, name: str) -> int:
+        raise NotImplementedError
+
+    def addr(self, value) -> int:
+        raise NotImplementedError
+
+
+class PricingEmitter(Emitter):
+    """Collects an op's commands for pricing. Addresses the memory plan has not decided yet are
+    placeholders at the base of the right level: the core's L1 for working buffers, DRAM (or
+    L2 for resident constants) for constants, DRAM for network inputs and outputs, L2 for the
+    other activations."""
+
+    def __init__(self, target, outputs=frozenset()):
+        super().__init__(target)
+        self.commands = []
+        self.outputs = outputs  # values the host reads from DRAM
+
+    def cmd(self, opcode, flags: int = 0, **fields) -> None:
+        self.commands.append(Command.make(opcode, flags, **fields))
+
+    def take(self) -> list:
+        commands, self.commands = self.commands, []
+        return commands
+
+    def l1(self, name: str) -> int:
+        return self.target.l1_base(self.core)
+
+    def const(self, name: str) -> int:
+        if CONST.has(self.op, name):
+            return CONST.get(self.op, name)
+        return self.target.l2.base if constants_level(self.op) == "l2" else self.target.dram.base
+
+    def addr(self, value) -> int:
+        owner = value.owner
+        if isinstance(owner, ir.Block):  # a network input
+            return self.target.dram.base
+        if OUT_ADDR.has(owner):
+            return OUT_ADDR.get(owner)
+        return self.target.dram.base if value in self.outputs else self.target.l2.base
+
+
 class Engine:
-    """An engine kind of the SoC. Subclasses list the dialect ops they execute."""
+    """An engine kind of the SoC. Subclasses set `kind` (the key of its table in the target
+    file and of its runtime unit) and `ops` (the dialect ops it runs; None = any engine op)."""
 
     kind = "?"
-    ops: tuple[str, ...] = ()
+    ops: tuple[str, ...] | None = ()
+    lowerings: dict = {}
+    replicable = False  # whether convc-replicate may copy its ops' weights onto several cores
+    array_modes = False  # whether its ops run in a (weight bits, input bits) mode (`convc.in_bits`)
+
+    def runs(self, op) -> bool:
+        return self.ops is None or op.operation.name in self.ops
+
+    def refusal(self, op, target, core: int) -> str | None:
+        """Why this engine cannot run `op` on `core` (None if it can). Called only for cores
+        that have this engine and for ops in `ops`."""
+        return None
+
+    def precision_problem(self, op, target) -> str | None:
+        """Why no engine of this kind on the target computes `op` at its precision, or None."""
+        return None
 
     def constants(self, op) -> dict[str, bytes]:
-        """Named constant blobs the op reads from DRAM (weights, requant parameters...)."""
+        """Named constant blobs the op reads (weights, requant parameters...)."""
         return {}
 
-    def l1_buffers(self, op, target) -> list[tuple[str, int]]:
+    def l1_buffers(self, op, target, core: int, m_block=None) -> list[tuple[str, int]]:
         """The op's L1 working set as (name, bytes), in layout order."""
         return []
 
-    def cost(self, op, target) -> Cost:
-        return Cost(0, 0, 0)
+    def tile(self, op, target, core: int, room: int, wanted=None):
+        """Fit the op to this engine on `core` (array tiles, L1-sized blocks within `room`
+        bytes), recording the choice on the op; raise TargetFitError if it cannot fit. `wanted`
+        is a `tile` rule's (rows, cols); returns (why, fallback) if it cannot be honoured."""
+        return None
 
-    def emit_prefetch(self, op, em) -> None:
+    def skip_zero_tiles(self, op) -> int | None:
+        """Sparsity opportunity: skip all-zero weight tiles, returning how many (None: this
+        engine has no weight tiles)."""
+        return None
+
+    def emit_prefetch(self, op, em: Emitter) -> None:
         """Commands that only touch the op's own constants; issued before its waits."""
 
-    def emit(self, op, em) -> None:
+    def emit(self, op, em: Emitter) -> None:
         """The op's commands after its inputs are ready."""
+
+    def cost(self, op, target, core: int, outputs=frozenset()) -> Cost:
+        """The runtime's price of the commands this engine would emit for `op` on `core`."""
+        em = PricingEmitter(target, outputs)
+        em.bind(op, core)
+        self.emit_prefetch(op, em)
+        n_prefetch = len(em.commands)
+        self.emit(op, em)
+        steps = price_queue(em.take(), target, core)  # one queue: the prefetch programs the array
+        prefetch, body = steps[:n_prefetch], steps[n_prefetch:]
+        dma = sum(s.cycles for s in body if s.cmd.op is Op.DMA)
+        return Cost(sum(s.cycles for s in prefetch), sum(s.cycles for s in body) - dma, dma)
+
+    def starter_lines(self, op, selector: str) -> list[str]:
+        """Lines of the starter annotation file that pin this op's engine-specific choices."""
+        return []
 
     def describe(self, op) -> dict:
         """Facts for the mapping report (tiles, shapes)."""

@@ -1,31 +1,31 @@
 """The DPU, the digital vector unit beside each IMC core.
 
-Each DPU op copies its operands into L1, runs one DPU command and copies the result out.
+Each DPU op copies its operands into L1, runs one vector command and copies the result out.
 `dpu.reshape` and `dpu.slice` are views (no commands; the memory plan aliases them) and
-`dpu.concat` is only strided DMA into slices of its result.
+`dpu.concat` is only strided DMA into slices of its result. The host engine (engines/host.py)
+runs the same commands under its own opcodes, so the emission here is parameterised by the
+opcode prefix.
 """
-
-import math
 
 import numpy as np
 
-from convc.engines.base import Cost, Engine, dma_cycles
-from convc.frontend.tosa_eval import const_value
-from convc.ir.util import is_constant
-from convc.ir.attrs import get_array, get_int, numel, tensor_shape
-from convc.runtime.builder import requant_params
-from convc.runtime.stream import Op
-from convc.dialects import is_view
 from convc import quant_math as qm
-from convc.dialects import dpu
+from convc.dialects import dpu, is_view
+from convc.engines.base import Engine
 from convc.errors import UnsupportedOpError
 from convc.frontend import tosa_eval
-from convc.ir.attrs import f64, i64, i64_array
+from convc.frontend.tosa_eval import const_value
+from convc.ir.attrs import f64, get_array, get_int, i64, i64_array, numel, tensor_shape
 from convc.ir.locations import describe
 from convc.ir.mlir import ir
-from convc.ir.util import defining_op, dense_constant, op_name
+from convc.ir.util import defining_op, dense_constant, is_constant, op_name
+from convc.runtime.builder import requant_params
+from convc.runtime.stream import COUNT_INCLUDE_PAD, Op
 
-COUNT_INCLUDE_PAD = 1
+# The vector operation (the target's `dpu.ops` name) each op's commands use.
+KERNELS = {"dpu.dwconv2d": ("dwconv", "requant"), "dpu.add": ("add",), "dpu.mul": ("mul",),
+           "dpu.maxpool": ("maxpool",), "dpu.avgpool": ("avgpool",), "dpu.rescale": ("rescale",),
+           "dpu.transpose": ("transpose",), "dpu.reshape": (), "dpu.slice": (), "dpu.concat": ()}
 
 
 def _window(op):
@@ -41,7 +41,6 @@ def _window(op):
 
 def _clamp(op):
     return dict(out_zp=get_int(op, "out_zp"), clamp_min=get_int(op, "clamp_min"), clamp_max=get_int(op, "clamp_max"))
-
 
 
 # -- lowering from TOSA (the functions take the convc/passes/lowering.py toolkit) -------------
@@ -178,13 +177,20 @@ def lower_concat(lw, op):
 
 class DpuEngine(Engine):
     kind = "dpu"
-    ops = ("dpu.dwconv2d", "dpu.add", "dpu.mul", "dpu.maxpool", "dpu.avgpool", "dpu.transpose",
-           "dpu.rescale", "dpu.reshape", "dpu.slice", "dpu.concat")
+    ops = tuple(KERNELS)
     lowerings = {"tosa.depthwise_conv2d": lower_depthwise_conv2d, "tosa.add": lower_add_sub,
                  "tosa.sub": lower_add_sub, "tosa.mul": lower_mul, "tosa.clamp": lower_activation,
                  "tosa.maximum": lower_activation, "tosa.minimum": lower_activation,
                  "tosa.max_pool2d": lower_max_pool2d, "tosa.avg_pool2d": lower_avg_pool2d,
                  "tosa.transpose": lower_transpose, "tosa.reshape": lower_reshape, "tosa.concat": lower_concat}
+    prefix = "DPU_"  # opcode names: DPU_ADD, ...
+
+    def opcode(self, name: str):
+        return getattr(Op, self.prefix + name)
+
+    def refusal(self, op, target, core):
+        missing = [k for k in KERNELS[op.operation.name] if k not in target.engines(core)["dpu"].ops]
+        return f"its DPU lacks {', '.join(missing)}" if missing else None
 
     def constants(self, op):
         name = op.operation.name
@@ -196,7 +202,7 @@ class DpuEngine(Engine):
             return {"rhs": const_value(op.operands[1].owner).astype(np.int8).tobytes()}
         return {}
 
-    def l1_buffers(self, op, target, m_block=None):
+    def l1_buffers(self, op, target, core, m_block=None):
         name = op.operation.name
         if is_view(op) or name == "dpu.concat":
             return []
@@ -207,21 +213,6 @@ class DpuEngine(Engine):
         if name in ("dpu.add", "dpu.mul"):
             bufs.append(("rhs", numel(op.operands[1])))
         return bufs + [("output", numel(op.output))]
-
-    def cost(self, op, target):
-        name = op.operation.name
-        if is_view(op):
-            return Cost(0, 0, 0)
-        out = numel(op.output)
-        if name == "dpu.concat":
-            return Cost(0, 0, dma_cycles(target, out, "l2"))
-        window = 1
-        if name in ("dpu.maxpool", "dpu.avgpool", "dpu.dwconv2d"):
-            w = _window(op)
-            window = w["kh"] * w["kw"]
-        compute = math.ceil(out * window / target.dpu.lanes) + (math.ceil(out / target.dpu.lanes) if name == "dpu.dwconv2d" else 0)
-        moved = sum(numel(v) for v in op.operands)
-        return Cost(0, compute, dma_cycles(target, moved, "l2", "l1") + dma_cycles(target, out, "l1", "l2"))
 
     def emit(self, op, em):
         name = op.operation.name
@@ -245,41 +236,42 @@ class DpuEngine(Engine):
         em.copy(em.const("weights"), em.l1("weights"), numel(op.operands[1]))
         em.copy(em.const("params"), em.l1("params"), 12 * c)
         dil_h, dil_w = get_array(op, "dilation")
-        em.cmd(Op.DPU_DWCONV, in_addr=em.l1("input"), **w, dil_h=dil_h, dil_w=dil_w,
+        em.cmd(self.opcode("DWCONV"), in_addr=em.l1("input"), **w, dil_h=dil_h, dil_w=dil_w,
                in_zp=get_int(op, "in_zp"), w_addr=em.l1("weights"), out_addr=em.l1("acc"))
-        em.cmd(Op.DPU_REQUANT, in_addr=em.l1("acc"), in_stride=4 * c, out_addr=em.l1("output"), out_stride=c,
-               m=w["out_h"] * w["out_w"], c=c, params_addr=em.l1("params"), **_clamp(op))
+        em.cmd(self.opcode("REQUANT"), in_addr=em.l1("acc"), in_stride=4 * c, out_addr=em.l1("output"),
+               out_stride=c, m=w["out_h"] * w["out_w"], c=c, params_addr=em.l1("params"), **_clamp(op))
 
     def _add(self, op, em):
         b_len = self._operand_b(op, em)
-        em.cmd(Op.DPU_ADD, a_addr=em.l1("input"), b_addr=em.l1("rhs"), out_addr=em.l1("output"),
+        em.cmd(self.opcode("ADD"), a_addr=em.l1("input"), b_addr=em.l1("rhs"), out_addr=em.l1("output"),
                n=numel(op.output), b_len=b_len, a_zp=get_int(op, "lhs_zp"), a_mult=get_int(op, "lhs_mult"),
                b_zp=get_int(op, "rhs_zp"), b_mult=get_int(op, "rhs_mult"), shift=get_int(op, "shift"), **_clamp(op))
 
     def _mul(self, op, em):
         b_len = self._operand_b(op, em)
-        em.cmd(Op.DPU_MUL, a_addr=em.l1("input"), b_addr=em.l1("rhs"), out_addr=em.l1("output"),
+        em.cmd(self.opcode("MUL"), a_addr=em.l1("input"), b_addr=em.l1("rhs"), out_addr=em.l1("output"),
                n=numel(op.output), b_len=b_len, a_zp=get_int(op, "lhs_zp"), b_zp=get_int(op, "rhs_zp"),
                mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
 
     def _maxpool(self, op, em):
-        em.cmd(Op.DPU_MAXPOOL, in_addr=em.l1("input"), **_window(op), out_addr=em.l1("output"))
+        em.cmd(self.opcode("MAXPOOL"), in_addr=em.l1("input"), **_window(op), out_addr=em.l1("output"))
 
     def _avgpool(self, op, em):
-        em.cmd(Op.DPU_AVGPOOL, flags=COUNT_INCLUDE_PAD if get_int(op, "count_include_pad") else 0,
+        em.cmd(self.opcode("AVGPOOL"), flags=COUNT_INCLUDE_PAD if get_int(op, "count_include_pad") else 0,
                in_addr=em.l1("input"), **_window(op), out_addr=em.l1("output"), in_zp=get_int(op, "in_zp"),
                mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
 
     def _rescale(self, op, em):
-        em.cmd(Op.DPU_RESCALE, in_addr=em.l1("input"), out_addr=em.l1("output"), n=numel(op.output),
+        em.cmd(self.opcode("RESCALE"), in_addr=em.l1("input"), out_addr=em.l1("output"), n=numel(op.output),
                in_zp=get_int(op, "in_zp"), mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
 
     def _transpose(self, op, em):
         dims = tensor_shape(op.input) + [1] * (4 - len(tensor_shape(op.input)))
         perms = get_array(op, "perms")
         perms = perms + list(range(len(perms), 4))
-        em.cmd(Op.DPU_TRANSPOSE, in_addr=em.l1("input"), out_addr=em.l1("output"), rank=len(tensor_shape(op.input)),
-               d0=dims[0], d1=dims[1], d2=dims[2], d3=dims[3], p0=perms[0], p1=perms[1], p2=perms[2], p3=perms[3])
+        em.cmd(self.opcode("TRANSPOSE"), in_addr=em.l1("input"), out_addr=em.l1("output"),
+               rank=len(tensor_shape(op.input)), d0=dims[0], d1=dims[1], d2=dims[2], d3=dims[3],
+               p0=perms[0], p1=perms[1], p2=perms[2], p3=perms[3])
 
     def _concat(self, op, em):
         """Each input lands in its slice of the result with one 2-D DMA (row = all dims after axis)."""

@@ -4,37 +4,35 @@ A product of M input vectors of K rows with a [K, N] weight matrix runs as a gri
 ceil(K / tile_rows) row tiles whose partial sums accumulate in int32, times ceil(N / tile_cols)
 column tiles written side by side. Input vectors are processed in blocks of `m_block` rows so
 the patch matrix and accumulators fit the core's L1. The DPU beside the array builds patches
-(DPU_IM2COL) and requantizes the accumulators (DPU_REQUANT).
+(DPU_IM2COL) and requantizes the accumulators (DPU_REQUANT), so the engine needs a DPU on the
+same core. Until convc-tile has run, cost and working set assume array-sized tiles and one
+block.
 
 Narrow precisions (convc-check-precision's `weight_precision` and `in_bits`) run in an array
 mode (IMC_MODE): bit-serial inputs take one cycle per input bit, programming time follows the
-weight bits, and narrow weights are stored and moved packed (runtime.imc.pack_weights), so
-their DRAM traffic shrinks with the bits too. A core switches mode only when the next IMC
+weight bits, and narrow weights are stored and moved packed (runtime.units.imc.pack_weights),
+so their DRAM traffic shrinks with the bits too. A core switches mode only when the next IMC
 layer needs a different one.
 """
 
-import math
-
 import numpy as np
 
-from convc.engines.base import Cost, Engine, constants_level, dma_cycles
-from convc.quant_math import BITS
-from convc.frontend.tosa_eval import const_value
-from convc.ir.attrs import get_array, get_int, numel, tensor_shape
-from convc.dialects.imc import dot_product_shape
-from convc.runtime.builder import requant_params
-from convc.runtime.units.imc import pack_weights, packed_size
-from convc.runtime.stream import Op
-from convc.ir.schema import IN_BITS, M_BLOCK, SKIP_TILES, TILE_COLS, TILE_ROWS, WEIGHT_PRECISION
 from convc import quant_math as qm
 from convc.dialects import dpu, imc
-from convc.errors import UnsupportedOpError
+from convc.dialects.imc import dot_product_shape
+from convc.engines.base import Engine, align
+from convc.errors import TargetFitError, UnsupportedOpError
 from convc.frontend import tosa_eval
-from convc.ir.attrs import i64_array
+from convc.frontend.tosa_eval import const_value
+from convc.ir.attrs import get_array, get_int, i64_array, numel, tensor_shape
 from convc.ir.locations import describe
+from convc.ir.schema import (ARRAY_COLS, ARRAY_ROWS, IN_BITS, M_BLOCK, SKIP_TILES, TILE_COLS, TILE_ROWS,
+                             WEIGHT_PRECISION)
 from convc.ir.util import defining_op, dense_constant, is_constant, op_name, users
-
-ACCUMULATE = 1
+from convc.quant_math import BITS
+from convc.runtime.builder import requant_params
+from convc.runtime.stream import ACCUMULATE, Op
+from convc.runtime.units.imc import pack_weights, packed_size
 
 
 def weight_matrix(op) -> np.ndarray:
@@ -50,10 +48,18 @@ def array_mode(op) -> tuple[int, int]:
     return BITS[WEIGHT_PRECISION.get(op, "int8")], IN_BITS.get(op, 8)
 
 
-def full_tile_grid(op):
+def tile_shape(op, spec=None) -> tuple[int, int]:
+    """(rows, cols) of the op's weight tiles: convc-tile's choice, else array-sized on `spec`."""
+    _, k, n = dot_product_shape(op)
+    if TILE_ROWS.has(op):
+        return TILE_ROWS.get(op), TILE_COLS.get(op)
+    return min(k, spec.rows), min(n, spec.cols)
+
+
+def full_tile_grid(op, spec=None):
     """Every tile of the op's tiling, [(i, j, k0, k1, n0, n1)]: column tiles outer, row tiles inner."""
     _, k, n = dot_product_shape(op)
-    tr, tc = TILE_ROWS.get(op), TILE_COLS.get(op)
+    tr, tc = tile_shape(op, spec)
     return [(i, j, k0, min(k, k0 + tr), n0, min(n, n0 + tc))
             for j, n0 in enumerate(range(0, n, tc)) for i, k0 in enumerate(range(0, k, tr))]
 
@@ -73,11 +79,22 @@ def zero_tiles(op) -> list[int]:
     return sorted(skip)
 
 
-def tile_grid(op):
+def tile_grid(op, spec=None):
     """The tiles the array runs, in execution order (minus `skip_tiles` from a sparsity opportunity)."""
     skip = set(SKIP_TILES.get(op, []))
-    return [g for t, g in enumerate(full_tile_grid(op)) if t not in skip]
+    return [g for t, g in enumerate(full_tile_grid(op, spec)) if t not in skip]
 
+
+def array_bits(target, key: str) -> list[int]:
+    """Bits the target's IMC arrays offer for `key` ("weight_bits" or "input_bits"): the union
+    over its IMC engines; [8] on a target without arrays (the host computes any int8 code)."""
+    specs = [g.engines["imc"] for g in target.groups if "imc" in g.engines]
+    bits = {b for spec in specs for b in getattr(spec, f"supported_{key}")}
+    return sorted(bits) if specs else [8]
+
+
+def l1_bytes(buffers) -> int:
+    return sum(align(size) for _, size in buffers)
 
 
 # -- lowering from TOSA (the functions take the convc/passes/lowering.py toolkit) -------------
@@ -143,6 +160,34 @@ class ImcEngine(Engine):
     kind = "imc"
     ops = ("imc.conv2d", "imc.matmul")
     lowerings = {"tosa.conv2d": lower_conv2d, "tosa.matmul": lower_matmul}
+    replicable = True
+    array_modes = True  # its ops carry input bits: with the weights' bits they select an array mode
+
+    def precision_problem(self, op, target):
+        weight_bits, input_bits = array_mode(op)
+        if weight_bits not in array_bits(target, "weight_bits") or input_bits not in array_bits(target, "input_bits"):
+            return (f"{target.name}'s arrays have no mode for {WEIGHT_PRECISION.get(op, 'int8')} weights "
+                    f"with int{input_bits} inputs")
+        return None
+
+    @staticmethod
+    def spec(target, core):
+        return target.engines(core)["imc"]
+
+    def refusal(self, op, target, core):
+        engines = target.engines(core)
+        if "dpu" not in engines:
+            return "its array needs a DPU on the same core (im2col, requantization)"
+        missing = [k for k in ("im2col", "requant") if k not in engines["dpu"].ops] if op.operation.name == "imc.conv2d" \
+            else [k for k in ("requant",) if k not in engines["dpu"].ops]
+        if missing:
+            return f"the core's DPU lacks {', '.join(missing)}"
+        weight_bits, input_bits = array_mode(op)
+        spec = engines["imc"]
+        if weight_bits not in spec.supported_weight_bits or input_bits not in spec.supported_input_bits:
+            return (f"its arrays have no mode for {weight_bits}-bit weights with {input_bits}-bit inputs "
+                    f"(weights {list(spec.supported_weight_bits)}, inputs {list(spec.supported_input_bits)})")
+        return None
 
     def constants(self, op):
         wm = weight_matrix(op)
@@ -152,57 +197,61 @@ class ImcEngine(Engine):
         return {"weights": tiles,
                 "params": requant_params(bias, get_array(op, "mult"), get_array(op, "shift"))}
 
-    def l1_buffers(self, op, target, m_block=None):
+    def l1_buffers(self, op, target, core, m_block=None):
         m, k, n = dot_product_shape(op)
-        mb = m_block or M_BLOCK.get(op)
-        tr = TILE_ROWS.get(op) or min(k, target.imc.rows)
-        tc = TILE_COLS.get(op) or min(n, target.imc.cols)
+        mb = m_block or M_BLOCK.get(op) or m
+        tr, tc = tile_shape(op, self.spec(target, core))
         bufs = [("input", numel(op.input)), ("weights", packed_size(tr * tc, array_mode(op)[0])),
                 ("params", 12 * n)]
         if op.operation.name == "imc.conv2d":
             bufs.append(("patches", mb * k))
         return bufs + [("acc", 4 * mb * n), ("output", m * n)]
 
-    def cost(self, op, target):
+    def tile(self, op, target, core, room, wanted=None):
+        """Array tiles (`wanted` (rows, cols) from a `tile` rule, if the array can hold it) and
+        the largest row block that keeps the working set within `room` bytes of L1."""
+        spec = self.spec(target, core)
         m, k, n = dot_product_shape(op)
-        # Before the tile pass runs, assume array-sized tiles.
-        tr = TILE_ROWS.get(op) or min(k, target.imc.rows)
-        tc = TILE_COLS.get(op) or min(n, target.imc.cols)
-        n_tiles = len(tile_grid(op)) if TILE_ROWS.get(op) else math.ceil(k / tr) * math.ceil(n / tc)
-        blocks = math.ceil(m / (M_BLOCK.get(op) or m))
-        weight_bits, input_bits = array_mode(op)
-        program = math.ceil(tr * target.imc.program_cycles_per_row * weight_bits / 8)
-        home = constants_level(op)
-        load_tile = dma_cycles(target, packed_size(tr * tc, weight_bits), home, "l1") + program
-        reprograms = max(0, n_tiles * (blocks if n_tiles > 1 else 1) - 1)
-        lanes = target.dpu.lanes
-        mvm = math.ceil(target.imc.cycles_per_mvm * input_bits / 8)
-        compute = (reprograms * load_tile + m * n_tiles * mvm + math.ceil(m * n / lanes)
-                   + (math.ceil(m * k / lanes) if op.operation.name == "imc.conv2d" else 0))
-        dma = (dma_cycles(target, numel(op.input), "l2", "l1")
-               + dma_cycles(target, m * n, "l1", "l2") + dma_cycles(target, 12 * n, home, "l1"))
-        return Cost(load_tile, compute, dma)
+        rows, cols = min(k, spec.rows), min(n, spec.cols)
+        refused = None
+        if wanted is not None:
+            if 1 <= wanted[0] <= spec.rows and 1 <= wanted[1] <= spec.cols:
+                rows, cols = min(wanted[0], k), min(wanted[1], n)
+            else:
+                refused = (f"tile {wanted[0]}x{wanted[1]} does not fit {target.name}'s {spec.rows}x{spec.cols} "
+                           f"array", f"tile {rows}x{cols}")
+        TILE_ROWS.set(op, rows)
+        TILE_COLS.set(op, cols)
+        ARRAY_ROWS.set(op, spec.rows)
+        ARRAY_COLS.set(op, spec.cols)
+        fit_row_block(self, op, target, core, room)
+        return refused
+
+
 
     def emit_prefetch(self, op, em):
-        em.imc_mode(*array_mode(op))
-        _, _, k0, k1, n0, n1 = tile_grid(op)[0]
+        mode = em.state("imc")
+        if mode.get("bits", (8, 8)) != array_mode(op):  # an all-int8 stream has no IMC_MODE
+            em.cmd(Op.IMC_MODE, weight_bits=array_mode(op)[0], input_bits=array_mode(op)[1])
+            mode["bits"] = array_mode(op)
+        _, _, k0, k1, n0, n1 = tile_grid(op, self.spec(em.target, em.core))[0]
         em.copy(em.const("weights"), em.l1("weights"), packed_size((k1 - k0) * (n1 - n0), array_mode(op)[0]))
         em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)
 
     def emit(self, op, em):
         m, k, n = dot_product_shape(op)
-        grid = tile_grid(op)
+        grid = tile_grid(op, self.spec(em.target, em.core))
         sizes = [packed_size((k1 - k0) * (n1 - n0), array_mode(op)[0]) for _, _, k0, k1, n0, n1 in grid]
         offsets = np.cumsum([0] + sizes)
         is_conv = op.operation.name == "imc.conv2d"
         em.copy(em.const("params"), em.l1("params"), 12 * n)
         em.copy(em.addr(op.input), em.l1("input"), numel(op.input))
         programmed = 0  # the prefetch programmed the first tile
-        mb = M_BLOCK.get(op)
+        mb = M_BLOCK.get(op) or m
         for r0 in range(0, m, mb):
             rows = min(mb, m - r0)
             if is_conv:
-                self._im2col(op, em, r0, rows)
+                im2col(op, em, Op.DPU_IM2COL, r0, rows)
                 src = em.l1("patches")
             else:
                 src = em.l1("input") + r0 * k
@@ -215,21 +264,18 @@ class ImcEngine(Engine):
                 em.cmd(Op.IMC_MVM, flags=ACCUMULATE if j in written else 0, in_addr=src + k0, in_stride=k,
                        out_addr=em.l1("acc") + 4 * n0, out_stride=4 * n, m=rows)
                 written.add(j)
-            em.cmd(Op.DPU_REQUANT, in_addr=em.l1("acc"), in_stride=4 * n, out_addr=em.l1("output") + r0 * n,
-                   out_stride=n, m=rows, c=n, params_addr=em.l1("params"), out_zp=get_int(op, "out_zp"),
-                   clamp_min=get_int(op, "clamp_min"), clamp_max=get_int(op, "clamp_max"))
+            requant(op, em, Op.DPU_REQUANT, r0, rows, n)
         em.copy(em.l1("output"), em.addr(op.output), m * n)
 
-    def _im2col(self, op, em, r0, rows):
-        _, h, w, c = tensor_shape(op.input)
-        _, kh, kw, _ = tensor_shape(op.weights)
-        _, out_h, out_w, _ = tensor_shape(op.output)
-        sh, sw = get_array(op, "stride")
-        dh, dw = get_array(op, "dilation")
-        pad = get_array(op, "pad")
-        em.cmd(Op.DPU_IM2COL, in_addr=em.l1("input"), h=h, w=w, c=c, kh=kh, kw=kw, stride_h=sh, stride_w=sw,
-               pad_top=pad[0], pad_left=pad[2], dil_h=dh, dil_w=dw, pad_value=get_int(op, "in_zp"),
-               out_addr=em.l1("patches"), row_start=r0, n_rows=rows, out_h=out_h, out_w=out_w)
+    def skip_zero_tiles(self, op) -> int:
+        """Sparsity opportunity: skip the op's all-zero weight tiles; returns how many."""
+        skip = zero_tiles(op)
+        if skip:
+            SKIP_TILES.set(op, skip)
+        return len(skip)
+
+    def starter_lines(self, op, selector):
+        return [f"tile {selector} rows {TILE_ROWS.get(op)} cols {TILE_COLS.get(op)}"]
 
     def describe(self, op):
         m, k, n = dot_product_shape(op)
@@ -241,3 +287,36 @@ class ImcEngine(Engine):
                 "col_tiles": len({g[1] for g in full}), "tile": [TILE_ROWS.get(op), TILE_COLS.get(op)],
                 "m_block": M_BLOCK.get(op)}
 
+
+def im2col(op, em, opcode, r0: int, rows: int) -> None:
+    """Patch rows [r0, r0 + rows) of a conv's input into L1 `patches` (DPU_IM2COL or the host's)."""
+    _, h, w, c = tensor_shape(op.input)
+    _, kh, kw, _ = tensor_shape(op.weights)
+    _, out_h, out_w, _ = tensor_shape(op.output)
+    sh, sw = get_array(op, "stride")
+    dh, dw = get_array(op, "dilation")
+    pad = get_array(op, "pad")
+    em.cmd(opcode, in_addr=em.l1("input"), h=h, w=w, c=c, kh=kh, kw=kw, stride_h=sh, stride_w=sw,
+           pad_top=pad[0], pad_left=pad[2], dil_h=dh, dil_w=dw, pad_value=get_int(op, "in_zp"),
+           out_addr=em.l1("patches"), row_start=r0, n_rows=rows, out_h=out_h, out_w=out_w)
+
+
+def requant(op, em, opcode, r0: int, rows: int, n: int) -> None:
+    """int32 accumulators of rows [r0, r0 + rows) → int8 output rows (DPU_REQUANT or the host's)."""
+    em.cmd(opcode, in_addr=em.l1("acc"), in_stride=4 * n, out_addr=em.l1("output") + r0 * n,
+           out_stride=n, m=rows, c=n, params_addr=em.l1("params"), out_zp=get_int(op, "out_zp"),
+           clamp_min=get_int(op, "clamp_min"), clamp_max=get_int(op, "clamp_max"))
+
+def fit_row_block(engine, op, target, core, room) -> None:
+    """The largest block of input rows (`m_block`) whose working set fits `room` bytes of L1."""
+    m = dot_product_shape(op)[0]
+    block = m
+    while block > 1 and l1_bytes(engine.l1_buffers(op, target, core, block)) > room:
+        block = (block + 1) // 2
+    need = l1_bytes(engine.l1_buffers(op, target, core, block))
+    if need > room:
+        kept = target.l1_size(core) - room
+        raise TargetFitError(f"{describe(op)} needs {need} bytes of L1 even one row at a time, "
+                             f"but {target.name}'s L1 holds {target.l1_size(core)}"
+                             + (f" ({kept} of them kept for tensors that never leave the core)" if kept else ""))
+    M_BLOCK.set(op, block)

@@ -1,12 +1,16 @@
-"""convc-allocate-cores: place every engine op on a core.
+"""convc-allocate-cores: place every engine op on a core and one of that core's engines.
 
-List scheduling over the dataflow graph with the engines' cost model: each op goes to the core
-where it would finish first. An IMC layer's weight loading (DMA + array programming) can run
-before its inputs are ready, so consecutive layers spread over cores and one core programs
-its array while another computes. Sets `id` (program order) and `core` on each engine op.
-Views (dpu.reshape, dpu.slice) stay on their producer's core.
+List scheduling over the dataflow graph with the engines' cost model: each op goes to the
+(core, engine) where it would finish first, among the cores whose engines can run it
+(`Engine.refusal`, checked against that core's specs in the target file). An IMC layer's
+weight loading (DMA + array programming) can run before its inputs are ready, so consecutive
+layers spread over cores and one core programs its array while another computes. A host
+engine runs anything, slowly, so it wins only what no other engine can take. Sets `id`
+(program order), `core` and `engine` on each engine op; views (dpu.reshape, dpu.slice) stay
+on their producer's core. An op no engine of the target can run is an error that names the
+node and, per core group, each engine considered and why it refused.
 
-A `place` rule of the annotation file pins a layer to a core (and checks the engine); the
+A `place` rule of the annotation file pins a layer to a core and/or an engine kind; the
 heuristic then schedules around it. `convc.source.core` records where each placement came from.
 Copies of a replicated layer (convc-replicate) go to different cores unless a rule pins them.
 A `never_leaves_core N` constraint pins the layers it names and every reader of their outputs
@@ -14,26 +18,48 @@ to core N, and marks the outputs `keep_in_core` (convc-plan-memory keeps them in
 a network output cannot stay: the host reads it from DRAM.
 """
 
-from convc.engines import engine_of
+from convc.engines import ENGINES, home_engine, options
+from convc.errors import PassError
+from convc.ir.locations import describe
+from convc.ir.schema import CORE, ENGINE, ID, KEEP_IN_CORE, REPLICA
 from convc.passes.api import Pass
 from convc.passes.directives import layer_of, refuse, rule_for, set_source
-from convc.passes.engine_ops import activation_operands, is_network_output, is_view, number_ops, producer
-from convc.ir.schema import CORE, ID, KEEP_IN_CORE, REPLICA
+from convc.passes.engine_ops import activation_operands, is_network_output, is_view, number_ops, producer, readers
 
 
 def run(module_op, ctx) -> None:
     ops = number_ops(module_op)
     placements, ctx.info["estimated_cycles"] = list_schedule(ops, ctx)
-    for op, (core, rule) in zip(ops, placements):
+    for op, (core, kind, rule) in zip(ops, placements):
         CORE.set(op, core)
+        if kind is not None:
+            ENGINE.set(op, kind)
         set_source(op, "core", rule)
         if not is_view(op) and _stay_core(ctx, op) == core and not is_network_output(op.results[0]):
             KEEP_IN_CORE.set(op, core)
 
 
-def list_schedule(ops, ctx) -> tuple[list[tuple[int, object]], int]:
-    """([(core, place rule or None) per op], estimated finish of the last op); ops numbered."""
+def network_outputs(ops) -> frozenset:
+    """Results the host reads from DRAM (their producers' cost includes writing there)."""
+    return frozenset(op.results[0] for op in ops if any(r.operation.name == "func.return" for r in readers(op.results[0])))
+
+
+def choices(op, target, outputs=frozenset()) -> dict:
+    """Per core group: {engine kind: Cost} of the engines that can run `op`, or the reasons
+    they refuse ({kind: str}). Cores of a group share their specs, so one price per group."""
+    out = {}
+    for group in target.groups:
+        core = group.first
+        out[group.index] = {e.kind: (why if why else e.cost(op, target, core, outputs))
+                            for e, why in options(op, target, core)}
+    return out
+
+
+def list_schedule(ops, ctx) -> tuple[list[tuple[int, str | None, object]], int]:
+    """([(core, engine kind or None for views, place rule or None) per op], estimated finish of
+    the last op); ops numbered."""
     target = ctx.target
+    outputs = network_outputs(ops)
     finish: dict[int, int] = {}
     core_free = [0] * target.cores
     placements = []
@@ -41,28 +67,46 @@ def list_schedule(ops, ctx) -> tuple[list[tuple[int, object]], int]:
     for i, op in enumerate(ops):
         preds = [p for p in (producer(v) for v in activation_operands(op)) if p is not None]
         ready = max((finish[ID.get(p)] for p in preds), default=0)
-        rule = None
         if is_view(op):
-            core = placements[ID.get(preds[0])][0] if preds else 0
             finish[i] = ready
-        else:
-            cost = engine_of(op).cost(op, target)
-            cores = range(target.cores)
-            rule = _placement_rule(ctx, op)
-            stay = next((c for c in (_stay_core(ctx, x) for x in [op, *preds]) if c is not None), None)
-            if rule is not None and rule.value("core") is not None:
-                cores = [rule.value("core")]
-            elif stay is not None:  # a tensor that must not leave its core: producer and readers there
-                cores = [stay]
-            elif REPLICA.has(op):  # copies of one layer go to different cores
-                siblings = set() if REPLICA.get(op)[0] == 0 else siblings
-                cores = [c for c in cores if c not in siblings] or cores
-            options = [(max(core_free[c] + cost.prefetch, ready) + cost.compute + cost.dma, c) for c in cores]
-            finish[i], core = min(options)
-            core_free[core] = finish[i]
-            siblings.add(core)
-        placements.append((core, rule))
+            placements.append((placements[ID.get(preds[0])][0] if preds else 0, None, None))
+            continue
+        rule = _placement_rule(ctx, op)
+        cores = range(target.cores)
+        stay = next((c for c in (_stay_core(ctx, x) for x in [op, *preds]) if c is not None), None)
+        if rule is not None and rule.value("core") is not None:
+            cores = [rule.value("core")]
+        elif stay is not None:  # a tensor that must not leave its core: producer and readers there
+            cores = [stay]
+        elif REPLICA.has(op):  # copies of one layer go to different cores
+            siblings = set() if REPLICA.get(op)[0] == 0 else siblings
+            cores = [c for c in cores if c not in siblings] or cores
+        by_group = choices(op, target, outputs)
+        wanted_kind = rule.value("engine") if rule is not None else None
+        candidates = [(max(core_free[c] + cost.prefetch, ready) + cost.compute + cost.dma, c, kind)
+                      for c in cores for kind, cost in by_group[target.core_group(c).index].items()
+                      if not isinstance(cost, str) and wanted_kind in (None, kind)]
+        if not candidates:
+            raise PassError(f"{describe(op)}: no engine of {target.name} can run it "
+                            f"({_refusals(op, target, by_group, cores)})")
+        finish[i], core, kind = min(candidates)
+        core_free[core] = finish[i]
+        siblings.add(core)
+        placements.append((core, kind, rule))
     return placements, max(finish.values(), default=0)
+
+
+def _refusals(op, target, by_group, cores) -> str:
+    """Per core group considered: each engine and why it refused, or that none runs the op."""
+    parts = []
+    for group in target.groups:
+        if not any(c in cores for c in group.core_ids):
+            continue
+        said = by_group[group.index]
+        reasons = "; ".join(f"{kind}: {why}" for kind, why in said.items() if isinstance(why, str))
+        engines = ", ".join(group.engines) or "none"
+        parts.append(f"group '{group.name}': " + (reasons or f"no engine runs {op.operation.name} (engines: {engines})"))
+    return "; ".join(parts)
 
 
 def _stay_core(ctx, op) -> int | None:
@@ -78,15 +122,23 @@ def _placement_rule(ctx, op):
     if rule is None:
         return None
     engine, core = rule.value("engine"), rule.value("core")
-    if core is not None and not 0 <= core < ctx.target.cores:
-        refuse(ctx, rule, f"core {core} does not exist on {ctx.target.name} ({ctx.target.cores} cores)",
+    target = ctx.target
+    if core is not None and not 0 <= core < target.cores:
+        refuse(ctx, rule, f"core {core} does not exist on {target.name} ({target.cores} cores)",
                "the compiler's placement")
         return None
-    if engine is not None and engine != engine_of(op).kind:
+    if engine is not None and (engine not in ENGINES or not ENGINES[engine].runs(op)):
         refuse(ctx, rule, f"engine {engine} cannot run {op.operation.name} "
-                          f"(layer '{layer_of(op).node}' runs on {engine_of(op).kind})", "the compiler's placement")
+                          f"(layer '{layer_of(op).node}' runs on {home_engine(op).kind})", "the compiler's placement")
+        return None
+    cores = [core] if core is not None else range(target.cores)
+    able = [c for c in cores for e, why in options(op, target, c) if why is None and engine in (None, e.kind)]
+    if not able:
+        where = f"core {core}" if core is not None else target.name
+        refuse(ctx, rule, f"{where} has no {engine or 'engine'} that can run layer '{layer_of(op).node}'",
+               "the compiler's placement")
         return None
     return rule
 
 
-PASS = Pass("convc-allocate-cores", run, "Place engine ops on cores by list scheduling on estimated cycles")
+PASS = Pass("convc-allocate-cores", run, "Place engine ops on cores and engines by list scheduling on estimated cycles")

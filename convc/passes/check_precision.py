@@ -18,8 +18,9 @@ from convc.passes.api import Pass
 from convc.ir.attrs import get_int
 from convc.passes.directives import HEURISTIC
 from convc.passes.engine_ops import activation_operands, number_ops, producer
-from convc.passes.precision import OPPORTUNITY_WEIGHTS, activation_precisions, weight_precisions
+from convc.passes.precision import OPPORTUNITY_WEIGHTS, weight_precisions
 from convc.ir.schema import ACT_BITS, IN_BITS, SOURCE, WEIGHT_PRECISION
+from convc.engines import home_engine
 
 
 def bits_of(value) -> int:
@@ -45,14 +46,6 @@ def _check_output(op) -> None:
                         f"does not fit its {bits}-bit activations")
 
 
-def _check_modes(op, target) -> None:
-    weights = WEIGHT_PRECISION.get(op, "int8")
-    inputs = f"int{IN_BITS.get(op)}"
-    if weights not in weight_precisions(target) or inputs not in activation_precisions(target):
-        raise PassError(f"{describe(op)}: {target.name}'s arrays have no mode for {weights} weights "
-                        f"with {inputs} inputs")
-
-
 def run(module_op, ctx) -> None:
     for op in number_ops(module_op):
         attrs = op.operation.attributes
@@ -62,9 +55,12 @@ def run(module_op, ctx) -> None:
             ACT_BITS.set(op, max((bits_of(v) for v in inputs), default=8) if moves_data else 8)
         if hasattr(op, "weights") and not WEIGHT_PRECISION.has(op):
             WEIGHT_PRECISION.set(op, "int8")
-        if op.operation.name.startswith("imc."):
+        engine = home_engine(op)
+        if engine.array_modes:
             IN_BITS.set(op, bits_of(op.operands[0]))
-            _check_modes(op, ctx.target)
+        problem = engine.precision_problem(op, ctx.target)
+        if problem:
+            raise PassError(f"{describe(op)}: {problem}")
         if not SOURCE.has(op, "precision"):
             SOURCE.set(op, "precision", HEURISTIC)
         _check_weights(op)

@@ -127,7 +127,7 @@ def run(module_op, ctx) -> None:
 
     l2 = _FirstFit(resident.top, target.l2.base + target.l2.size - resident.top)
     reserved = [l1_reserved(ops, core) for core in range(target.cores)]
-    kept_top = [target.l1_base(core) + target.l1.size for core in range(target.cores)]
+    kept_top = [target.l1_base(core) + target.l1_size(core) for core in range(target.cores)]
     spilled = l1_peak = 0
     for op in ops:
         result = op.results[0]
@@ -166,11 +166,12 @@ def _plan_l1(op, target, reserved):
     core = CORE.get(op)
     base = target.l1_base(core)
     offset = 0
-    for name, size in engine_of(op).l1_buffers(op, target):
+    for name, size in engine_of(op).l1_buffers(op, target, core):
         L1.set(op, name, base + offset)
         offset += align(size)
-    if offset > target.l1.size - reserved:
-        raise TargetFitError(f"{describe(op)} needs {offset} bytes of L1, but {target.name}'s L1 holds {target.l1.size}"
+    if offset > target.l1_size(core) - reserved:
+        raise TargetFitError(f"{describe(op)} needs {offset} bytes of L1, but {target.name}'s L1 holds "
+                             f"{target.l1_size(core)}"
                              + (f" ({reserved} of them kept for tensors that never leave the core)" if reserved else ""))
     return offset
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from convc.quant_math import ACTIVATION_PRECISIONS, BITS
 from convc.passes.directives import layer_of, refuse, rule_for
-from convc.runtime.units.imc import supported_bits
+from convc.engines import home_engine
+from convc.engines.imc import array_bits
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,17 @@ def _names(bits: list[int], candidates) -> list[str]:
 
 def weight_precisions(target) -> list[str]:
     """Weight precisions the target's arrays execute (`imc.supported_weight_bits`)."""
-    return _names(supported_bits(target, "weight_bits"), BITS)
+    return _names(array_bits(target, "weight_bits"), BITS)
 
 
 def activation_precisions(target) -> list[str]:
     """Activation precisions the arrays take as inputs (`imc.supported_input_bits`)."""
-    return _names(supported_bits(target, "input_bits"), ACTIVATION_PRECISIONS)
+    return _names(array_bits(target, "input_bits"), ACTIVATION_PRECISIONS)
 
 
 def choose(ctx, op, has_weights: bool) -> tuple[Precision, object]:
     """(precision, deciding rule or None) for a requantizing engine op just built at int8."""
-    on_imc = op.operation.name.startswith("imc.")
+    on_imc = home_engine(op).array_modes  # the arrays' modes bound its precisions
     rule = rule_for(ctx, "precision", op)
     if rule is not None:
         weights = rule.value("weights") if has_weights and rule.value("weights") else "int8"

@@ -21,7 +21,7 @@ from convc.ir.mlir import ir
 from convc.passes.api import Pass
 from convc.dialects import dpu
 from convc.ir.attrs import get_array, i64, i64_array, tensor_shape
-from convc.dialects.imc import IMC_OPS
+from convc.engines import home_engine
 from convc.passes.directives import layer_of, refuse, rule_for, set_source
 from convc.passes.engine_ops import engine_ops, number_ops
 from convc.passes.allocate_cores import list_schedule
@@ -159,7 +159,7 @@ def run(module_op, ctx) -> None:
     tried = {}  # parallelism rule -> layers it replicated
     used, dpu_only = set(), {}  # replicate rules that matched an IMC layer / only DPU layers
     for op, rule, chance, original_id in todo:
-        if not isinstance(op, IMC_OPS):  # a node's DPU ops (a transpose, a reshape) stay whole
+        if not home_engine(op).replicable:  # a node's DPU ops (a transpose, a reshape) stay whole
             if rule is not None:
                 dpu_only.setdefault(rule, layer_of(op))
             continue

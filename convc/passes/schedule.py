@@ -47,7 +47,7 @@ def estimate(ops, target) -> int:
         if is_view(op):
             finish[i] = ready
             continue
-        cost = engine_of(op).cost(op, target)
+        cost = engine_of(op).cost(op, target, core)
         finish[i] = max(core_free[core] + cost.prefetch, ready) + cost.compute + cost.dma
         core_free[core] = finish[i]
     return max(finish.values(), default=0)

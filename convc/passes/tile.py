@@ -1,29 +1,21 @@
-"""convc-tile: cut IMC matrix products into array-sized tiles and L1-sized row blocks.
+"""convc-tile: fit every engine op to the engine and core it was placed on.
 
-K (dot-product rows) beyond the array's rows becomes row tiles with int32 partial-sum
-accumulation; N beyond its columns becomes column tiles. Input vectors are grouped in blocks
-of `m_block`, the largest that keeps the layer's L1 working set within the core's L1.
-The op verifiers then check every tile against `array_rows` x `array_cols`. A `tile` rule of
-the annotation file sets the tile shape (checked against the array); `convc.source.tile` records it.
-A `sparsity` opportunity makes the layer skip its all-zero weight tiles (`skip_tiles`): they
-are neither loaded, programmed nor multiplied. Choosing a `tile` shape that matches the
-zero blocks of a pruned layer is the expert's lever.
+Each engine tiles its own ops (`Engine.tile`): the IMC engine cuts matrix products into
+array-sized weight tiles — K beyond the array's rows becomes row tiles with int32 partial-sum
+accumulation, N beyond its columns column tiles — and groups input vectors in blocks of
+`m_block`, the largest that keeps the layer's L1 working set within the core's L1; the host
+only blocks rows. The op verifiers then check every tile against `array_rows` x `array_cols`.
+A `tile` rule of the annotation file sets the tile shape (checked against the array);
+`convc.source.tile` records it. A `sparsity` opportunity makes a layer skip its all-zero weight
+tiles (`skip_tiles`): they are neither loaded, programmed nor multiplied. Choosing a `tile`
+shape that matches the zero blocks of a pruned layer is the expert's lever.
 """
 
 from convc.engines import engine_of
-from convc.engines.base import align
-from convc.engines.imc import full_tile_grid, zero_tiles
-from convc.errors import TargetFitError
-from convc.ir.locations import describe
+from convc.ir.schema import CORE, TILE_ROWS
 from convc.passes.api import Pass
-from convc.dialects.imc import IMC_OPS, dot_product_shape
 from convc.passes.directives import refuse, rule_for, set_source
-from convc.passes.engine_ops import engine_ops, l1_reserved
-from convc.ir.schema import ARRAY_COLS, ARRAY_ROWS, CORE, M_BLOCK, SKIP_TILES, TILE_COLS, TILE_ROWS
-
-
-def l1_bytes(buffers) -> int:
-    return sum(align(size) for _, size in buffers)
+from convc.passes.engine_ops import engine_ops, is_view, l1_reserved
 
 
 def run(module_op, ctx) -> None:
@@ -33,45 +25,31 @@ def run(module_op, ctx) -> None:
     ops = engine_ops(module_op)
     reserved = {core: l1_reserved(ops, core) for core in range(target.cores)}
     for op in ops:
-        if not isinstance(op, IMC_OPS):
+        if is_view(op):
             continue
-        m, k, n = dot_product_shape(op)
-        rows, cols = min(k, target.imc.rows), min(n, target.imc.cols)
+        engine, core = engine_of(op), CORE.get(op)
+        if core is None:  # run before allocation (convc-opt): the first core with the op's engine
+            core = next((c for c in range(target.cores) if engine.kind in target.engines(c)), None)
+            if core is None:
+                continue
         rule = rule_for(ctx, "tile", op)
-        if rule is not None:
-            want_r, want_c = rule.value("rows"), rule.value("cols")
-            if not (1 <= want_r <= target.imc.rows and 1 <= want_c <= target.imc.cols):
-                refuse(ctx, rule, f"tile {want_r}x{want_c} does not fit {target.name}'s "
-                                  f"{target.imc.rows}x{target.imc.cols} array", f"tile {rows}x{cols}")
-                rule = None
-            else:
-                rows, cols = min(want_r, k), min(want_c, n)
-        TILE_ROWS.set(op, rows)
-        TILE_COLS.set(op, cols)
+        wanted = (rule.value("rows"), rule.value("cols")) if rule is not None else None
+        refused = engine.tile(op, target, core, target.l1_size(core) - reserved[core], wanted)
+        if refused:
+            refuse(ctx, rule, *refused)
+            rule = None
+        if not TILE_ROWS.has(op):
+            continue  # nothing tiled: `tile` and `sparsity` rules do not apply
         set_source(op, "tile", rule)
-        ARRAY_ROWS.set(op, target.imc.rows)
-        ARRAY_COLS.set(op, target.imc.cols)
+        facts = engine.describe(op)
+        tiles += facts["row_tiles"] * facts["col_tiles"]
         sparse = rule_for(ctx, "sparsity", op)
         if sparse is not None:
-            skip = zero_tiles(op)
-            sparse_rules[sparse] = sparse_rules.get(sparse, 0) + len(skip)
-            if skip:
-                SKIP_TILES.set(op, skip)
+            count = engine.skip_zero_tiles(op) or 0
+            sparse_rules[sparse] = sparse_rules.get(sparse, 0) + count
+            if count:
                 set_source(op, "sparsity", sparse)
-                skipped += len(skip)
-        engine = engine_of(op)
-        room = target.l1.size - reserved.get(CORE.get(op), 0)  # no core yet: nothing kept
-        block = m
-        while block > 1 and l1_bytes(engine.l1_buffers(op, target, block)) > room:
-            block = (block + 1) // 2
-        need = l1_bytes(engine.l1_buffers(op, target, block))
-        if need > room:
-            raise TargetFitError(f"{describe(op)} needs {need} bytes of L1 even one row at a time, "
-                                 f"but {target.name}'s L1 holds {target.l1.size}"
-                                 + (f" ({target.l1.size - room} of them kept for tensors that never leave "
-                                    f"the core)" if room < target.l1.size else ""))
-        M_BLOCK.set(op, block)
-        tiles += len(full_tile_grid(op))
+                skipped += count
     ctx.info["imc_tiles"] = tiles
     if sparse_rules:
         ctx.info["skipped_zero_tiles"] = skipped
@@ -81,4 +59,4 @@ def run(module_op, ctx) -> None:
                                 f"under the layers' tiling (a smaller `tile` may expose some)")
 
 
-PASS = Pass("convc-tile", run, "Tile IMC products to the array size and L1-sized row blocks")
+PASS = Pass("convc-tile", run, "Fit engine ops to their engine: array-sized tiles and L1-sized row blocks")

@@ -123,21 +123,6 @@ class Target:
         region = self.region(addr, nbytes)
         return region.name if region else None
 
-    # compiler transition: removed once engines read per-core specs
-    @property
-    def imc(self):
-        return self._first_spec("imc")
-
-    # compiler transition: removed once engines read per-core specs
-    @property
-    def dpu(self):
-        return self._first_spec("dpu")
-
-    def _first_spec(self, kind: str):
-        for group in self.groups:
-            if kind in group.engines:
-                return group.engines[kind]
-        raise TargetError(f"target {self.name!r}: no core group declares engine {kind!r}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -54,11 +54,11 @@ def write(tmp_path, text):
 def test_thetis_values():
     t = load_target(THETIS)
     assert (t.name, t.clock_mhz, t.cores) == ("thetis", 800, 4)
-    assert (t.imc.rows, t.imc.cols, t.imc.cycles_per_mvm) == (512, 512, 8)
-    assert t.dpu.lanes == 64 and "im2col" in t.dpu.ops
+    assert (t.engines(0)["imc"].rows, t.engines(0)["imc"].cols, t.engines(0)["imc"].cycles_per_mvm) == (512, 512, 8)
+    assert t.engines(0)["dpu"].lanes == 64 and "im2col" in t.engines(0)["dpu"].ops
     assert t.l1_base(3) == 0x13000000
     assert t.l1.latency_cycles == 0 and t.l2.latency_cycles == 20
-    assert t.imc.flavour == t.raw["cores"][0]["engines"]["imc"]["flavour"] == "digital"
+    assert t.engines(0)["imc"].flavour == t.raw["cores"][0]["engines"]["imc"]["flavour"] == "digital"
     assert [(g.name, g.count, g.first, g.l1_size, sorted(g.engines)) for g in t.groups] == [
         ("imc", 4, 0, 4 << 20, ["dpu", "imc"])]
 
@@ -141,7 +141,7 @@ def test_heterogeneous_groups():
     assert t.dma_bandwidth("l1", "dram") == t.dma_bandwidth("dram", "l1") == 4
     assert t.dma_bandwidth("dram", "l2") == 8 and t.dma_bandwidth(t.l1, t.l2) == 32
     # compiler transition: the first group with the engine
-    assert t.imc.rows == 256 and t.dpu.lanes == 64
+    assert t.engines(0)["imc"].rows == 256 and t.engines(0)["dpu"].lanes == 64
     with pytest.raises(ValueError):
         t.core_group(5)
 

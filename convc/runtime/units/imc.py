@@ -16,7 +16,7 @@ from ..schema import Table
 from .base import Opcode, Unit
 
 __all__ = ["ACCUMULATE", "IMC_MODE", "IMC_MVM", "IMC_PROGRAM", "ImcArray", "ImcSpec", "ImcUnit",
-           "pack_weights", "packed_size", "supported_bits", "unpack_weights", "wrap_int32"]
+           "pack_weights", "packed_size", "unpack_weights", "wrap_int32"]
 
 IMC_PROGRAM = Opcode.from_layout(0x10, "IMC_PROGRAM", "src rows cols", "imc")
 IMC_MVM = Opcode.from_layout(0x11, "IMC_MVM", "in_addr in_stride out_addr out_stride m", "imc",
@@ -47,12 +47,6 @@ class ImcStatic:
     shape: tuple[int, int] | None = None  # (rows, cols) of the matrix programmed last
     weight_bits: int = 8
     input_bits: int = 8
-
-
-def supported_bits(target, key: str) -> list[int]:
-    """Array modes the target offers, `key` "weight_bits" or "input_bits" (default [8]).
-    compiler transition: removed once engines read per-core specs (it reads target.imc)."""
-    return list(getattr(target.imc, f"supported_{key}"))
 
 
 def packed_size(n: int, bits: int) -> int:

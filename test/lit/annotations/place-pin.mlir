@@ -6,13 +6,13 @@
 
 // CHECK-LABEL: func.func @main
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      convc.core = 2 : i64, convc.id = 0 : i64
+// CHECK-SAME:      convc.core = 2 : i64, convc.engine = "imc", convc.id = 0 : i64
 // CHECK-SAME:      convc.source.core = "{{.*}}place-pin.cva:4"
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      convc.core = 3 : i64, convc.id = 1 : i64
+// CHECK-SAME:      convc.core = 3 : i64, convc.engine = "imc", convc.id = 1 : i64
 // CHECK-SAME:      convc.source.core = "{{.*}}place-pin.cva:3"
 // CHECK:         "dpu.add"
-// CHECK-SAME:      convc.core = 1 : i64, convc.id = 2 : i64
+// CHECK-SAME:      convc.core = 1 : i64, convc.engine = "dpu", convc.id = 2 : i64
 // CHECK-SAME:      convc.source.core = "{{.*}}place-pin.cva:5"
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {

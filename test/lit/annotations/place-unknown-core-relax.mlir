@@ -8,7 +8,7 @@
 // CHECK-LABEL: func.func @main
 // CHECK:         "imc.conv2d"
 // CHECK:         "imc.conv2d"
-// CHECK-SAME:      convc.core = 1 : i64, convc.id = 1 : i64
+// CHECK-SAME:      convc.core = 1 : i64, convc.engine = "imc", convc.id = 1 : i64
 // CHECK-SAME:      convc.source.core = "heuristic"
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
