@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 .venv/bin/lit -sv test/lit examples
-.venv/bin/python -m pytest -q test/pytest "$@"
+# Two workers: the machine has two cores and most tests wait on compiles.
+.venv/bin/python -m pytest -q -n 2 test/pytest "$@"

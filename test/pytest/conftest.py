@@ -1,4 +1,5 @@
 """Shared fixtures: the repo root and the generated model zoo (tools/make_models.py)."""
+import fcntl
 import hashlib
 import importlib.util
 import json
@@ -44,12 +45,16 @@ def models_dir(make_models):
     """build/models/ with every model, regenerated only when the script changed."""
     stamp_file = MODELS_CACHE / "stamp.json"
     want = _stamp()
-    have = json.loads(stamp_file.read_text()) if stamp_file.exists() else None
-    complete = all((MODELS_CACHE / f"{n}.{kind}").exists()
-                   for n in make_models.MODEL_NAMES
-                   for kind in ("onnx", "calib.npz", "sample.npz"))
-    if have != want or not complete:
-        stamp_file.unlink(missing_ok=True)  # a crash mid-generation must not leave a valid stamp
-        make_models.make_all(MODELS_CACHE)
-        stamp_file.write_text(json.dumps(want, indent=1) + "\n")
+    MODELS_CACHE.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers share the cache: one generates, the others wait for it.
+    with open(MODELS_CACHE / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        have = json.loads(stamp_file.read_text()) if stamp_file.exists() else None
+        complete = all((MODELS_CACHE / f"{n}.{kind}").exists()
+                       for n in make_models.MODEL_NAMES
+                       for kind in ("onnx", "calib.npz", "sample.npz"))
+        if have != want or not complete:
+            stamp_file.unlink(missing_ok=True)  # a crash mid-generation must not leave a valid stamp
+            make_models.make_all(MODELS_CACHE)
+            stamp_file.write_text(json.dumps(want, indent=1) + "\n")
     return MODELS_CACHE
