@@ -178,8 +178,8 @@ class ImcEngine(Engine):
         engines = target.engines(core)
         if "dpu" not in engines:
             return "its array needs a DPU on the same core (im2col, requantization)"
-        missing = [k for k in ("im2col", "requant") if k not in engines["dpu"].ops] if op.operation.name == "imc.conv2d" \
-            else [k for k in ("requant",) if k not in engines["dpu"].ops]
+        needed = ("im2col", "requant") if op.operation.name == "imc.conv2d" else ("requant",)
+        missing = [k for k in needed if k not in engines["dpu"].ops]
         if missing:
             return f"the core's DPU lacks {', '.join(missing)}"
         weight_bits, input_bits = array_mode(op)

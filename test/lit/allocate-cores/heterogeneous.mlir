@@ -1,6 +1,7 @@
 // RUN: convc-opt %s --pass convc-quantize --pass convc-lower-to-engines --pass convc-check-precision --pass convc-allocate-cores --target %S/../Inputs/hetero.toml | FileCheck %s
 // RUN: convc-opt %s --pass convc-quantize --pass convc-lower-to-engines --pass convc-check-precision --pass convc-allocate-cores --target %S/../Inputs/dpu_host.toml | FileCheck %s --check-prefix=HOST
 // RUN: not convc-opt %s --pass convc-quantize --pass convc-lower-to-engines --pass convc-check-precision --pass convc-allocate-cores --target %S/../Inputs/dpu_only.toml 2>&1 | FileCheck %s --check-prefix=NONE
+// RUN: not convc-opt %s --pass convc-quantize --pass convc-lower-to-engines --pass convc-check-precision --pass convc-allocate-cores --target %S/../Inputs/imc_no_dpu.toml 2>&1 | FileCheck %s --check-prefix=NODPU
 
 // hetero: cores 0-1 have an IMC array and a DPU, cores 2-3 a DPU only, core 4 is the host.
 // The convolutions can only run on an IMC core (or, far slower, the host): they land on cores
@@ -25,6 +26,9 @@
 // dpu_only: nothing can run a convolution, and the error says why for every core group.
 // NONE: error: node 'branch_a' (imc.conv2d): no engine of dpu_only can run it (group 'dpu': no engine runs imc.conv2d (engines: dpu))
 // NONE-NOT: func.func
+
+// imc_no_dpu: the array is there, but its engine refuses without a DPU beside it.
+// NODPU: error: node 'branch_a' (imc.conv2d): no engine of imc_no_dpu can run it (group 'imc': imc: its array needs a DPU on the same core (im2col, requantization))
 
 func.func @main(%arg0: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
