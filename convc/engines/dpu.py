@@ -28,6 +28,14 @@ KERNELS = {"dpu.dwconv2d": ("dwconv", "requant"), "dpu.add": ("add",), "dpu.mul"
            "dpu.transpose": ("transpose",), "dpu.reshape": (), "dpu.slice": (), "dpu.concat": ()}
 
 
+def _images(op):
+    """(batch, input bytes per image, output elements per image) of a windowed op: its
+    commands see one NHWC image each."""
+    n, h, w, c = tensor_shape(op.operands[0])
+    _, out_h, out_w, _ = tensor_shape(op.output)
+    return n, h * w * c, out_h * out_w * c
+
+
 def _window(op):
     """Shared fields of the windowed DPU commands (pooling, depthwise convolution)."""
     _, h, w, c = tensor_shape(op.operands[0])
@@ -236,10 +244,12 @@ class DpuEngine(Engine):
         em.copy(em.const("weights"), em.l1("weights"), numel(op.operands[1]))
         em.copy(em.const("params"), em.l1("params"), 12 * c)
         dil_h, dil_w = get_array(op, "dilation")
-        em.cmd(self.opcode("DWCONV"), in_addr=em.l1("input"), **w, dil_h=dil_h, dil_w=dil_w,
-               in_zp=get_int(op, "in_zp"), w_addr=em.l1("weights"), out_addr=em.l1("acc"))
+        batch, in_bytes, out_elems = _images(op)
+        for i in range(batch):
+            em.cmd(self.opcode("DWCONV"), in_addr=em.l1("input") + i * in_bytes, **w, dil_h=dil_h, dil_w=dil_w,
+                   in_zp=get_int(op, "in_zp"), w_addr=em.l1("weights"), out_addr=em.l1("acc") + 4 * i * out_elems)
         em.cmd(self.opcode("REQUANT"), in_addr=em.l1("acc"), in_stride=4 * c, out_addr=em.l1("output"),
-               out_stride=c, m=w["out_h"] * w["out_w"], c=c, params_addr=em.l1("params"), **_clamp(op))
+               out_stride=c, m=batch * w["out_h"] * w["out_w"], c=c, params_addr=em.l1("params"), **_clamp(op))
 
     def _add(self, op, em):
         b_len = self._operand_b(op, em)
@@ -254,12 +264,17 @@ class DpuEngine(Engine):
                mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
 
     def _maxpool(self, op, em):
-        em.cmd(self.opcode("MAXPOOL"), in_addr=em.l1("input"), **_window(op), out_addr=em.l1("output"))
+        batch, in_bytes, out_elems = _images(op)
+        for i in range(batch):
+            em.cmd(self.opcode("MAXPOOL"), in_addr=em.l1("input") + i * in_bytes, **_window(op),
+                   out_addr=em.l1("output") + i * out_elems)
 
     def _avgpool(self, op, em):
-        em.cmd(self.opcode("AVGPOOL"), flags=COUNT_INCLUDE_PAD if get_int(op, "count_include_pad") else 0,
-               in_addr=em.l1("input"), **_window(op), out_addr=em.l1("output"), in_zp=get_int(op, "in_zp"),
-               mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
+        batch, in_bytes, out_elems = _images(op)
+        for i in range(batch):
+            em.cmd(self.opcode("AVGPOOL"), flags=COUNT_INCLUDE_PAD if get_int(op, "count_include_pad") else 0,
+                   in_addr=em.l1("input") + i * in_bytes, **_window(op), out_addr=em.l1("output") + i * out_elems,
+                   in_zp=get_int(op, "in_zp"), mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
 
     def _rescale(self, op, em):
         em.cmd(self.opcode("RESCALE"), in_addr=em.l1("input"), out_addr=em.l1("output"), n=numel(op.output),

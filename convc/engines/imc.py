@@ -289,16 +289,25 @@ class ImcEngine(Engine):
 
 
 def im2col(op, em, opcode, r0: int, rows: int) -> None:
-    """Patch rows [r0, r0 + rows) of a conv's input into L1 `patches` (DPU_IM2COL or the host's)."""
+    """Patch rows [r0, r0 + rows) of a conv's input into L1 `patches` (DPU_IM2COL or the host's).
+
+    Rows count output pixels over the whole batch; an IM2COL command sees one image, so a
+    block that crosses images becomes one command per image."""
     _, h, w, c = tensor_shape(op.input)
     _, kh, kw, _ = tensor_shape(op.weights)
     _, out_h, out_w, _ = tensor_shape(op.output)
     sh, sw = get_array(op, "stride")
     dh, dw = get_array(op, "dilation")
     pad = get_array(op, "pad")
-    em.cmd(opcode, in_addr=em.l1("input"), h=h, w=w, c=c, kh=kh, kw=kw, stride_h=sh, stride_w=sw,
-           pad_top=pad[0], pad_left=pad[2], dil_h=dh, dil_w=dw, pad_value=get_int(op, "in_zp"),
-           out_addr=em.l1("patches"), row_start=r0, n_rows=rows, out_h=out_h, out_w=out_w)
+    done = 0
+    while done < rows:
+        image, start = divmod(r0 + done, out_h * out_w)
+        n = min(rows - done, out_h * out_w - start)
+        em.cmd(opcode, in_addr=em.l1("input") + image * h * w * c, h=h, w=w, c=c, kh=kh, kw=kw,
+               stride_h=sh, stride_w=sw, pad_top=pad[0], pad_left=pad[2], dil_h=dh, dil_w=dw,
+               pad_value=get_int(op, "in_zp"), out_addr=em.l1("patches") + done * kh * kw * c,
+               row_start=start, n_rows=n, out_h=out_h, out_w=out_w)
+        done += n
 
 
 def requant(op, em, opcode, r0: int, rows: int, n: int) -> None:
