@@ -32,6 +32,12 @@ class Dpu(ext.Dialect, name="dpu"):
     pass
 
 
+def _centered(op, a, b):
+    """Both operands of an element-wise op, flat, minus their zero points; b repeated to a."""
+    return (a.reshape(-1).astype(np.int64) - get_int(op, "lhs_zp"),
+            repeat_to(b, a.size) - get_int(op, "rhs_zp"))
+
+
 def _clamp(op, y):
     return np.clip(y, get_int(op, "clamp_min"), get_int(op, "clamp_max")).astype(np.int8)
 
@@ -102,8 +108,7 @@ class AddOp(Dpu.Operation, name="add"):
     output: Result[Tensor]
 
     def reference(self, a, b):
-        a64 = a.reshape(-1).astype(np.int64) - get_int(self, "lhs_zp")
-        b64 = repeat_to(b, a.size) - get_int(self, "rhs_zp")
+        a64, b64 = _centered(self, a, b)
         acc = a64 * get_int(self, "lhs_mult") + b64 * get_int(self, "rhs_mult")
         return _clamp(self, get_int(self, "out_zp") + rshift_round(acc, get_int(self, "shift"))).reshape(a.shape)
 
@@ -136,8 +141,7 @@ class MulOp(Dpu.Operation, name="mul"):
     output: Result[Tensor]
 
     def reference(self, a, b):
-        a64 = a.reshape(-1).astype(np.int64) - get_int(self, "lhs_zp")
-        b64 = repeat_to(b, a.size) - get_int(self, "rhs_zp")
+        a64, b64 = _centered(self, a, b)
         y = get_int(self, "out_zp") + rshift_round(a64 * b64 * get_int(self, "mult"), get_int(self, "shift"))
         return _clamp(self, y).reshape(a.shape)
 
