@@ -64,6 +64,9 @@ class DwConv2dOp(Dpu.Operation, name="dwconv2d"):
     clamp_max: ir.IntegerAttr
     output: Result[Tensor]
 
+    def kernel_shape(self):
+        return tensor_shape(self.weights)[:2]
+
     def reference(self, x, w, bias):
         zp = get_int(self, "in_zp")
         patches = window_patches(x.astype(np.int64), w.shape[:2], get_array(self, "stride"), get_array(self, "pad"),
@@ -167,6 +170,9 @@ class MaxPoolOp(Dpu.Operation, name="maxpool"):
     out_scale: ir.FloatAttr
     output: Result[Tensor]
 
+    def kernel_shape(self):
+        return get_array(self, "kernel")
+
     def reference(self, x):
         patches = window_patches(x.astype(np.int64), get_array(self, "kernel"), get_array(self, "stride"),
                                  get_array(self, "pad"), fill=-(1 << 40))
@@ -197,6 +203,9 @@ class AvgPoolOp(Dpu.Operation, name="avgpool"):
     clamp_min: ir.IntegerAttr
     clamp_max: ir.IntegerAttr
     output: Result[Tensor]
+
+    def kernel_shape(self):
+        return get_array(self, "kernel")
 
     def reference(self, x):
         kernel, stride, pad = get_array(self, "kernel"), get_array(self, "stride"), get_array(self, "pad")

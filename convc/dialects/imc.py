@@ -57,6 +57,9 @@ class Conv2dOp(Imc.Operation, name="conv2d"):
     clamp_max: ir.IntegerAttr
     output: Result[Tensor]
 
+    def kernel_shape(self):
+        return tensor_shape(self.weights)[1:3]
+
     def reference(self, x, w, bias):
         """Integer semantics: windows of x (padding = in_zp) times w, requantized."""
         patches = window_patches(x.astype(np.int64), w.shape[1:3], get_array(self, "stride"),

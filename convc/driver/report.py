@@ -42,8 +42,9 @@ def _alternatives(op, target) -> dict:
     if is_view(op):
         return {}
     candidates = []
+    by_group = choices(op, target)
     for group in target.groups:
-        for kind, cost in choices(op, target)[group.index].items():
+        for kind, cost in by_group[group.index].items():
             entry = {"cores": f"{group.first}-{group.first + group.count - 1}" if group.count > 1 else str(group.first),
                      "group": group.name, "engine": kind}
             entry.update({"refused": cost} if isinstance(cost, str) else {"estimated_cycles": cost.total})

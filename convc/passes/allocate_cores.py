@@ -24,7 +24,7 @@ from convc.ir.locations import describe
 from convc.ir.schema import CORE, ENGINE, ID, KEEP_IN_CORE, REPLICA
 from convc.passes.api import Pass
 from convc.passes.directives import layer_of, refuse, rule_for, set_source
-from convc.passes.engine_ops import activation_operands, is_network_output, is_view, number_ops, producer, readers
+from convc.passes.engine_ops import activation_operands, is_network_output, is_view, number_ops, producer
 
 
 def run(module_op, ctx) -> None:
@@ -41,7 +41,7 @@ def run(module_op, ctx) -> None:
 
 def network_outputs(ops) -> frozenset:
     """Results the host reads from DRAM (their producers' cost includes writing there)."""
-    return frozenset(op.results[0] for op in ops if any(r.operation.name == "func.return" for r in readers(op.results[0])))
+    return frozenset(op.results[0] for op in ops if is_network_output(op.results[0]))
 
 
 def choices(op, target, outputs=frozenset()) -> dict:

@@ -23,13 +23,7 @@ def layer_of(op, onnx_types=None) -> Layer:
     """The selector's view of an engine op; `onnx_types` maps node names to ONNX op types."""
     name = op.operation.name
     attrs = op.operation.attributes
-    kernel = None
-    if name == "imc.conv2d":
-        kernel = tuple(tensor_shape(op.weights)[1:3])
-    elif name == "dpu.dwconv2d":
-        kernel = tuple(tensor_shape(op.weights)[:2])
-    elif "kernel" in attrs:
-        kernel = tuple(get_array(op, "kernel"))
+    kernel = tuple(op.kernel_shape()) if hasattr(op, "kernel_shape") else None
     stride = get_array(op, "stride")[0] if "stride" in attrs else None
     node = node_name(op.location)
     return Layer(node=node, op_type=(onnx_types or {}).get(node, ""), kind=name,
