@@ -261,6 +261,33 @@ class RescaleOp(Dpu.Operation, name="rescale"):
         return report(self, msg)
 
 
+class LutOp(Dpu.Operation, name="lut"):
+    """Any function of one int8 code as a 256-entry table: `out = table[x + 128]`.
+
+    The compiler computes the table from the float function (sigmoid, GELU, ...) and the input
+    and output quantization, so the op is exact by construction: no integer approximation of
+    the function exists to drift from the reference.
+    """
+
+    input: Operand[Tensor]
+    table: Operand[Tensor]
+    out_scale: ir.FloatAttr
+    out_zp: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def reference(self, x, table):
+        return np.asarray(table, np.int8).reshape(-1)[x.astype(np.int64) + 128]
+
+    def verify_invariants(self) -> bool:
+        msg = first_error(
+            _int8_io(self, ("input", self.input), ("table", self.table), ("result", self.output)),
+            None if tensor_shape(self.table) == [256] else f"table has shape {tensor_shape(self.table)}, not [256]",
+            None if tensor_shape(self.input) == tensor_shape(self.output) else "lut changes the shape",
+            check_zero_point(self, "out_zp"),
+        )
+        return report(self, msg)
+
+
 class TransposeOp(Dpu.Operation, name="transpose"):
     input: Operand[Tensor]
     perms: Any
@@ -367,4 +394,4 @@ def _check_broadcast(lhs, rhs, out):
 
 
 __all__ = ["Dpu", "DwConv2dOp", "AddOp", "MulOp", "MaxPoolOp", "AvgPoolOp", "RescaleOp",
-           "TransposeOp", "ReshapeOp", "SliceOp", "ConcatOp", "check_requant"]
+           "LutOp", "TransposeOp", "ReshapeOp", "SliceOp", "ConcatOp", "check_requant"]

@@ -25,6 +25,9 @@ from convc.runtime.stream import Command, Op
 from convc.runtime.validate import price_queue
 
 ALIGN = 64  # bytes; every buffer starts on a cache-line-sized boundary
+# The `lowerings` key of a whole element-wise function of one tensor (passes/unary_functions.py)
+# rather than of a TOSA op: the engine that takes it lowers the region as one op.
+UNARY_FUNCTION = "convc.unary_function"
 
 
 def align(n: int) -> int:

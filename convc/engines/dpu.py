@@ -7,16 +7,19 @@ runs the same commands under its own opcodes, so the emission here is parameteri
 opcode prefix.
 """
 
+import math
+
 import numpy as np
 
 from convc import quant_math as qm
 from convc.dialects import dpu, is_view
-from convc.engines.base import Engine
+from convc.engines.base import UNARY_FUNCTION, Engine
 from convc.errors import UnsupportedOpError
 from convc.frontend import tosa_eval
 from convc.frontend.tosa_eval import const_value
 from convc.ir.attrs import f64, get_array, get_int, i64, i64_array, numel, tensor_shape
 from convc.ir.locations import describe
+from convc.ir.schema import POOL_COUNTS_PAD
 from convc.ir.mlir import ir
 from convc.ir.util import defining_op, dense_constant, is_constant, op_name
 from convc.runtime.builder import requant_params
@@ -24,7 +27,7 @@ from convc.runtime.stream import COUNT_INCLUDE_PAD, Op
 
 # The vector operation (the target's `dpu.ops` name) each op's commands use.
 KERNELS = {"dpu.dwconv2d": ("dwconv", "requant"), "dpu.add": ("add",), "dpu.mul": ("mul",),
-           "dpu.maxpool": ("maxpool",), "dpu.avgpool": ("avgpool",), "dpu.rescale": ("rescale",),
+           "dpu.maxpool": ("maxpool",), "dpu.avgpool": ("avgpool",), "dpu.rescale": ("rescale",), "dpu.lut": ("lut",),
            "dpu.transpose": ("transpose",), "dpu.reshape": (), "dpu.slice": (), "dpu.concat": ()}
 
 
@@ -131,6 +134,18 @@ def lower_activation(lw, op):
     lw.bind(*lw.layer(out, build, fusion=(out, lo, hi)))
 
 
+def lower_unary_function(lw, op):
+    """A unary region (SiLU, GELU, sigmoid, ...) ending at `op`: one table lookup."""
+    region = lw.unary[op.results[0]]
+
+    def build(p, out, lo, hi):
+        table, s_out, zp_out = lw.unary_table(region, out, p)
+        return dpu.LutOp(lw.vmap[region.root], dense_constant(table, loc=op.location), f64(s_out), i64(zp_out),
+                         output=lw.i8(lw.shape(out)), loc=op.location)
+    # The region already holds the clamps that follow it, so nothing more fuses.
+    lw.bind(*lw.layer(region.output, build, fusion=(region.output, -math.inf, math.inf)))
+
+
 def lower_max_pool2d(lw, op):
     x, pad = lw.window_input(op)
     s, zp = lw.q(x)
@@ -149,7 +164,8 @@ def lower_avg_pool2d(lw, op):
         mult, shift = qm.multiplier(s_in / s_out, max_shift=40)
         cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
         return dpu.AvgPoolOp(lw.vmap[x], i64_array(tosa_eval.int_array(op, "kernel")),
-                             i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad), i64(0),
+                             i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
+                             i64(1 if POOL_COUNTS_PAD.has(op) else 0),
                              i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin),
                              i64(cmax), output=lw.i8(lw.shape(out)), loc=op.location)
     lw.bind(*lw.layer(op.results[0], build))
@@ -190,7 +206,8 @@ class DpuEngine(Engine):
                  "tosa.sub": lower_add_sub, "tosa.mul": lower_mul, "tosa.clamp": lower_activation,
                  "tosa.maximum": lower_activation, "tosa.minimum": lower_activation,
                  "tosa.max_pool2d": lower_max_pool2d, "tosa.avg_pool2d": lower_avg_pool2d,
-                 "tosa.transpose": lower_transpose, "tosa.reshape": lower_reshape, "tosa.concat": lower_concat}
+                 "tosa.transpose": lower_transpose, "tosa.reshape": lower_reshape, "tosa.concat": lower_concat,
+                 UNARY_FUNCTION: lower_unary_function}
     prefix = "DPU_"  # opcode names: DPU_ADD, ...
 
     def opcode(self, name: str):
@@ -206,6 +223,8 @@ class DpuEngine(Engine):
             bias = const_value(op.operands[2].owner)
             return {"weights": const_value(op.operands[1].owner).astype(np.int8).tobytes(),
                     "params": requant_params(bias, get_array(op, "mult"), get_array(op, "shift"))}
+        if name == "dpu.lut":
+            return {"table": const_value(op.operands[1].owner).astype(np.int8).tobytes()}
         if name in ("dpu.add", "dpu.mul") and is_constant(op.operands[1]):
             return {"rhs": const_value(op.operands[1].owner).astype(np.int8).tobytes()}
         return {}
@@ -220,6 +239,8 @@ class DpuEngine(Engine):
             bufs += [("weights", numel(op.operands[1])), ("params", 12 * c), ("acc", 4 * numel(op.output))]
         if name in ("dpu.add", "dpu.mul"):
             bufs.append(("rhs", numel(op.operands[1])))
+        if name == "dpu.lut":
+            bufs.append(("table", 256))
         return bufs + [("output", numel(op.output))]
 
     def emit(self, op, em):
@@ -279,6 +300,11 @@ class DpuEngine(Engine):
     def _rescale(self, op, em):
         em.cmd(self.opcode("RESCALE"), in_addr=em.l1("input"), out_addr=em.l1("output"), n=numel(op.output),
                in_zp=get_int(op, "in_zp"), mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
+
+    def _lut(self, op, em):
+        em.copy(em.const("table"), em.l1("table"), 256)
+        em.cmd(self.opcode("LUT"), in_addr=em.l1("input"), table_addr=em.l1("table"), out_addr=em.l1("output"),
+               n=numel(op.output))
 
     def _transpose(self, op, em):
         dims = tensor_shape(op.input) + [1] * (4 - len(tensor_shape(op.input)))

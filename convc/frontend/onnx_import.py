@@ -22,7 +22,10 @@ from convc.passes.api import ONNX_TYPES
 SUPPORTED_OPS = {
     "Conv", "Gemm", "MatMul", "Relu", "Clip", "Add", "Mul", "MaxPool", "AveragePool",
     "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity", "Sub",
-    "Dropout", "Transpose", "Squeeze", "Unsqueeze", "Constant",
+    "Dropout", "Transpose", "Squeeze", "Unsqueeze", "Constant", "Pad",
+    # Activations: each becomes one 256-entry table (passes/unary_functions.py).
+    "Sigmoid", "Tanh", "Exp", "Log", "Erf", "Gelu", "HardSigmoid", "HardSwish", "LeakyRelu",
+    "Elu", "Selu", "Softplus", "Mish", "Abs", "Neg", "Sqrt", "Reciprocal", "PRelu",
 }
 
 TOSA_PIPELINE = (

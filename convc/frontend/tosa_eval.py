@@ -7,11 +7,13 @@ TOSA specification (NHWC, OHWI weights, pads as top/bottom/left/right).
 """
 
 import numpy as np
+import scipy.special
 
 from convc.errors import UnsupportedOpError
 from convc.ir.locations import describe
 from convc.dialects.integer import window_patches
 from convc.ir.mlir import ir
+from convc.ir.schema import POOL_COUNTS_PAD
 
 
 def const_value(op) -> np.ndarray:
@@ -56,12 +58,29 @@ def _pool(op, env, kind):
     p = window_patches(x, int_array(op, "kernel"), int_array(op, "stride"), int_array(op, "pad"), fill=fill)
     if kind == "max":
         return p.max(axis=(3, 4))
+    if POOL_COUNTS_PAD.has(op):  # the padding came from a Pad node: its zeros are elements
+        return (p.sum(axis=(3, 4)) / (p.shape[3] * p.shape[4])).astype(np.float32)
     ones = window_patches(np.ones_like(x[..., :1]), int_array(op, "kernel"), int_array(op, "stride"), int_array(op, "pad"))
     return (p.sum(axis=(3, 4)) / ones.sum(axis=(3, 4))).astype(np.float32)
 
 
 def _binary(fn):
     return lambda op, env: fn(env[op.operands[0]], env[op.operands[1]]).astype(np.float32)
+
+
+def _unary(fn):
+    def evaluate(op, env):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.asarray(fn(np.asarray(env[op.operands[0]], np.float32))).astype(np.float32)
+    return evaluate
+
+
+def _compare(fn):
+    return lambda op, env: fn(env[op.operands[0]], env[op.operands[1]])
+
+
+def _sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # no overflow for large |x|, unlike 1 / (1 + exp(-x))
 
 
 _EVAL = {
@@ -74,6 +93,8 @@ _EVAL = {
         slice(int(s), int(s) + int(n)) for s, n in zip(env[op.operands[1]], env[op.operands[2]]))],
     "tosa.concat": lambda op, env: np.concatenate([env[v] for v in op.operands],
                                                   axis=ir.IntegerAttr(op.attributes["axis"]).value),
+    "tosa.pad": lambda op, env: np.pad(env[op.operands[0]], np.asarray(env[op.operands[1]], np.int64).reshape(-1, 2),
+                                       constant_values=float(np.asarray(env[op.operands[2]]).reshape(-1)[0])),
     "tosa.conv2d": _conv2d,
     "tosa.depthwise_conv2d": _depthwise,
     "tosa.matmul": lambda op, env: np.matmul(env[op.operands[0]], env[op.operands[1]]).astype(np.float32),
@@ -84,9 +105,23 @@ _EVAL = {
     "tosa.minimum": _binary(np.minimum),
     "tosa.clamp": lambda op, env: np.clip(env[op.operands[0]], _float_attr(op, "min_val"),
                                           _float_attr(op, "max_val")),
-    "tosa.rsqrt": lambda op, env: (1.0 / np.sqrt(env[op.operands[0]])).astype(np.float32),
-    "tosa.reciprocal": lambda op, env: (1.0 / env[op.operands[0]]).astype(np.float32),
+    "tosa.rsqrt": _unary(lambda x: 1.0 / np.sqrt(x)),
+    "tosa.reciprocal": _unary(lambda x: 1.0 / x),
     "tosa.negate": lambda op, env: -env[op.operands[0]],
+    "tosa.sigmoid": _unary(_sigmoid),
+    "tosa.tanh": _unary(np.tanh),
+    "tosa.exp": _unary(np.exp),
+    "tosa.erf": _unary(scipy.special.erf),
+    "tosa.log": _unary(np.log),
+    "tosa.abs": _unary(np.abs),
+    "tosa.floor": _unary(np.floor),
+    "tosa.ceil": _unary(np.ceil),
+    "tosa.pow": lambda op, env: _unary(lambda x: np.power(x, env[op.operands[1]]))(op, env),
+    "tosa.greater": _compare(np.greater),
+    "tosa.greater_equal": _compare(np.greater_equal),
+    "tosa.equal": _compare(np.equal),
+    "tosa.select": lambda op, env: np.where(env[op.operands[0]], env[op.operands[1]],
+                                            env[op.operands[2]]).astype(np.float32),
     "tosa.identity": lambda op, env: env[op.operands[0]],
     "tosa.cast": lambda op, env: env[op.operands[0]].astype(np.float32),
     "tosa.max_pool2d": lambda op, env: _pool(op, env, "max"),

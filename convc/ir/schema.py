@@ -106,6 +106,9 @@ class Family:
                       if name.startswith(start))
 
 
+# -- set by convc-fold-pad (on TOSA) --------------------------------------------------------
+POOL_COUNTS_PAD = Attr("count_include_pad", "unit",
+                         "a tosa.avg_pool2d whose padding came from a Pad: padded zeros count in the mean")
 # -- set by convc-lower-to-engines ----------------------------------------------------------
 WEIGHT_PRECISION = Attr("weight_precision", "str", "weights' precision (int8, int4, int2, ternary, binary)")
 ACT_BITS = Attr("act_bits", "int", "bits of the codes of the op's result (8 unless a precision rule narrowed it)")

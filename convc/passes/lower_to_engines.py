@@ -4,12 +4,15 @@ Every TOSA op is lowered by an engine kind that takes it: each engine class list
 it lowers (`Engine.lowerings`, convc/engines/), and the pass asks the registry, preferring the
 engine kinds the target has in the order its file lists them (convc/engines/__init__.py,
 `lowering_for`). On thetis convolutions and matrix products become `imc` ops, everything else
-`dpu` ops. The toolkit the lowerings share (quantization parameters, activation fusion,
+`dpu` ops. A function of one tensor spelled as several element-wise ops (SiLU, GELU, ...) is
+found first (convc/passes/unary_functions.py) and lowered as a whole, by the engine that takes
+`convc.unary_function`, as one table lookup. The toolkit the lowerings share (quantization parameters, activation fusion,
 precision rules) is convc/passes/lowering.py. A new function with int8 arguments and results
 replaces the float one.
 """
 
 from convc.engines import lowering_for
+from convc.engines.base import UNARY_FUNCTION
 from convc.errors import UnsupportedOpError
 from convc.ir.attrs import f64
 from convc.ir.locations import describe, node_name
@@ -18,8 +21,15 @@ from convc.ir.util import body_ops, defining_op, entry_func, op_name
 from convc.frontend import tosa_eval
 from convc.passes.api import Pass
 from convc.passes.lowering import Lowering, i8, shape_of
+from convc.passes.unary_functions import ELEMENTWISE, find_regions
 
 PASS_THROUGH = ("tosa.identity", "tosa.cast")
+# What to tell the user about a TOSA op that reaches lowering with no engine for it.
+NO_LOWERING_HINTS = {
+    "tosa.pad": "padding is supported where it feeds a convolution or pooling (zero padding, or -inf "
+                "before a max pool), which takes it as its own padding (convc-fold-pad); this Pad "
+                "feeds another op, pads N or C, or pads with another value",
+}
 
 
 class _Driver(Lowering):
@@ -31,6 +41,10 @@ class _Driver(Lowering):
         with ir.InsertionPoint(self.old), self.old.location:
             new_func = func.FuncOp("main", (in_types, out_types))
         block = self.block = new_func.add_entry_block()
+        self.unary = find_regions(body_ops(self.old), old_block.arguments)
+        for region in self.unary.values():
+            self.in_unary.update(region.values)
+            self.fused.update(v for v in region.values if v != region.output)
         for old_arg, new_arg in zip(old_block.arguments, block.arguments):
             self.vmap[old_arg] = new_arg
         with ir.InsertionPoint(block):
@@ -43,7 +57,14 @@ class _Driver(Lowering):
                     continue
                 if name == "tosa.slice":
                     continue  # lowered by the window op it crops for, or refused below
-                lowering = lowering_for(name, self.ctx.target)
+                lowering = lowering_for(UNARY_FUNCTION if op.results[0] in self.unary else name, self.ctx.target)
+                if lowering is None and name in ELEMENTWISE:
+                    raise UnsupportedOpError(
+                        f"{describe(op)}: element-wise {name.removeprefix('tosa.')} is supported only inside an "
+                        f"activation of one tensor (with uniform constants), computed as a 256-entry table; "
+                        f"here it is not (it meets another tensor or a per-channel constant)")
+                if lowering is None and name in NO_LOWERING_HINTS:
+                    raise UnsupportedOpError(f"{describe(op)}: {NO_LOWERING_HINTS[name]}")
                 if lowering is None:
                     raise UnsupportedOpError(f"{describe(op)} has no lowering to the engines")
                 self._check_inputs(op)

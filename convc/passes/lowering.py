@@ -23,6 +23,7 @@ from convc.ir.schema import ACT_BITS, ID, NO_FUSE, WEIGHT_PRECISION
 from convc.ir.util import defining_op, dense_constant, is_constant, op_name, users
 from convc.passes.directives import layer_of, refuse, rule_for, set_source
 from convc.passes.precision import INT8, choose
+from convc.passes import unary_functions
 from convc.passes.quantize import TRANSPARENT, qparams_of
 
 ACTIVATIONS = ("tosa.clamp", "tosa.maximum", "tosa.minimum")
@@ -89,6 +90,8 @@ class Lowering:
         self.vmap = {}       # float value -> int8 value
         self.fused = set()   # float values produced by ops fused into an earlier one
         self.narrowed = {}   # float value -> (scale, zp) of a layer output below int8
+        self.unary = {}      # float value -> the unary region (passes/unary_functions.py) it ends
+        self.in_unary = set()  # every value computed inside a unary region, its output included
 
     # -- helpers -------------------------------------------------------------------------
     def q(self, value):
@@ -185,8 +188,8 @@ class Lowering:
         lo, hi = -math.inf, math.inf
         while True:
             uses = users(value)
-            if len(uses) != 1 or op_name(uses[0]) not in ACTIVATIONS:
-                return value, lo, hi
+            if len(uses) != 1 or op_name(uses[0]) not in ACTIVATIONS or uses[0].results[0] in self.in_unary:
+                return value, lo, hi  # a clamp inside a unary region is part of its table
             user = uses[0]
             if op_name(user) == "tosa.clamp":
                 lo = max(lo, ir.FloatAttr(user.attributes["min_val"]).value)
@@ -198,6 +201,13 @@ class Lowering:
                 lo, hi = (max(lo, c), hi) if op_name(user) == "tosa.maximum" else (lo, min(hi, c))
             value = user.results[0]
             self.fused.add(value)
+
+    def unary_table(self, region, out_value, precision):
+        """(table, out scale, out zp) of a unary region's lookup table at `precision`."""
+        s_in, zp_in = self.q(region.root)
+        s_out, zp_out = self.q_out(out_value, precision)
+        cmin, cmax = qm.clamp_codes(-math.inf, math.inf, s_out, zp_out, precision.act_bits)
+        return unary_functions.table(region, s_in, zp_in, s_out, zp_out, cmin, cmax), s_out, zp_out
 
     def requant_attrs(self, s_in, s_w, zp_in, out_value, lo, hi, precision):
         s_out, zp_out = self.q_out(out_value, precision)

@@ -32,7 +32,7 @@ class _Stats:
         self.lo, self.hi, self.parts = np.inf, -np.inf, []
 
     def add(self, value: np.ndarray):
-        flat = value.reshape(-1)
+        flat = value.reshape(-1).astype(np.float32, copy=False)  # comparisons give booleans
         self.lo, self.hi = min(self.lo, float(flat.min())), max(self.hi, float(flat.max()))
         self.parts.append(flat[:: max(1, flat.size // 2048)])
 

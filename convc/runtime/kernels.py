@@ -151,6 +151,14 @@ def rescale(mem: Memory, f: dict, flags: int) -> None:
                                                              f["shift"]))
 
 
+def lut(mem: Memory, f: dict, flags: int) -> None:
+    """Table lookup: out[i] = table[x[i] + 128] (256 int8 entries, indexed by the int8 code)."""
+    if f["n"] == 0:
+        return
+    table = _load(mem, f["table_addr"], 256)
+    mem.write(f["out_addr"], table[_load(mem, f["in_addr"], f["n"]).astype(np.int64) + 128])
+
+
 def maxpool(mem: Memory, f: dict, flags: int) -> None:
     """Separable: the window maximum is the maximum over rows of the maxima over columns.
     Windows are contiguous input ranges, so np.maximum.reduceat over interleaved [lo, hi)

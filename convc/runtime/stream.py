@@ -27,7 +27,7 @@ __all__ = ["ACCUMULATE", "COUNT_INCLUDE_PAD", "FIELDS", "FLAG_NAMES", "SIGNED", 
 MAGIC = b"CVCS"
 VERSION_MAJOR = 1
 # 1.1 added IMC_MODE; 1.2 packs narrow weights for IMC_PROGRAM; 1.3 added the HOST_* opcodes
-VERSION_MINOR = 3
+VERSION_MINOR = 4
 HEADER = struct.Struct("<4sHHIII")  # magic, major, minor, payload_size, crc32, section_count
 SECTION_HEADER = struct.Struct("<II")  # kind, size
 IO_FIXED = struct.Struct("<BBBBIdi")  # direction, dtype, rank, reserved, addr, scale, zero_point

@@ -61,6 +61,7 @@ def example(name: str, a: dict) -> dict:
                           p0=2, p1=0, p2=1, p3=3),
         "rescale": dict(in_addr=a["IN"], out_addr=a["OUT"], n=50, in_zp=-7, mult=23456,
                         shift=14, **RESULT),
+        "lut": dict(in_addr=a["IN"], table_addr=a["IN2"], out_addr=a["OUT"], n=60),
     }[name]
 
 

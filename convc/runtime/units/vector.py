@@ -31,10 +31,12 @@ class VectorOp:
     work: Callable[[dict], int]  # elements produced, times kh*kw for window reductions
     kernel: Callable  # kernels.<name>(memory, fields, flags)
     flag_names: dict[int, str] | None = None
+    since_minor: int = 0  # format 1.x that added the operation (the unit's own minor if later)
 
     def opcode(self, first_code: int, prefix: str, unit: str, since_minor: int) -> Opcode:
         return Opcode.from_layout(first_code + self.offset, prefix + self.name.upper(),
-                                  self.layout, unit, self.flag_names, since_minor)
+                                  self.layout, unit, self.flag_names,
+                                  max(since_minor, self.since_minor))
 
 
 # -- field checks: each returns why the fields make no sense, or None ---------------------------
@@ -198,6 +200,12 @@ VECTOR_OPS = (
              lambda f: [flat("in_addr", False, f["in_addr"], f["n"]),
                         flat("out_addr", True, f["out_addr"], f["n"])],
              lambda f: f["n"], kernels.rescale),
+    # A 256-entry table applies any function of one int8 code (sigmoid, GELU, ...); format 1.4.
+    VectorOp("lut", 9, "in_addr table_addr out_addr n", lambda f, flags: None,
+             lambda f: [flat("in_addr", False, f["in_addr"], f["n"]),
+                        flat("table_addr", False, f["table_addr"], 256 if f["n"] else 0),
+                        flat("out_addr", True, f["out_addr"], f["n"])],
+             lambda f: f["n"], kernels.lut, since_minor=4),
 )
 VECTOR_OP_NAMES = tuple(op.name for op in VECTOR_OPS)
 
