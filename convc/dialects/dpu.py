@@ -362,26 +362,46 @@ class SliceOp(Dpu.Operation, name="slice"):
 
 
 class ConcatOp(Dpu.Operation, name="concat"):
-    """Concatenation of same-quantization int8 tensors; lowered to strided DMA copies."""
+    """`lhs` and `rhs` side by side along `axis` (same quantization); lowered to strided DMA.
 
-    inputs: Sequence[Operand[Tensor]]
+    Binary on purpose: IRDL binds one type to all operands of a variadic, so an N-ary concat
+    could not join tensors of different widths. N inputs are a left-leaning chain.
+    """
+
+    lhs: Operand[Tensor]
+    rhs: Operand[Tensor]
     axis: ir.IntegerAttr
     output: Result[Tensor]
 
-    def reference(self, *parts):
-        return np.concatenate(parts, axis=get_int(self, "axis"))
+    def reference(self, lhs, rhs):
+        return np.concatenate([lhs, rhs], axis=get_int(self, "axis"))
 
     def verify_invariants(self) -> bool:
         axis = get_int(self, "axis")
-        shapes = [tensor_shape(v) for v in self.inputs]
+        shapes = [tensor_shape(self.lhs), tensor_shape(self.rhs)]
         out = tensor_shape(self.output)
-        msg = None
+        msg = _int8_io(self, ("lhs", self.lhs), ("rhs", self.rhs), ("result", self.output))
+        if not msg and not 0 <= axis < len(out):
+            msg = f"axis {axis} is not a dimension of {out}"
         for s in shapes:
-            if len(s) != len(out) or any(a != b for i, (a, b) in enumerate(zip(s, out)) if i != axis):
+            if not msg and (len(s) != len(out) or any(a != b for i, (a, b) in enumerate(zip(s, out)) if i != axis)):
                 msg = f"input shape {s} does not match result {out} outside axis {axis}"
         if not msg and sum(s[axis] for s in shapes) != out[axis]:
             msg = "inputs do not add up to the result along the concatenation axis"
         return report(self, msg)
+
+
+def concat(parts, axis, result_shape, loc):
+    """A chain of binary dpu.concat joining `parts` (int8 values) along `axis`."""
+    joined, width = parts[0], tensor_shape(parts[0])[axis]
+    elem = ir.IntegerType.get_signless(8)
+    for part in parts[1:]:
+        width += tensor_shape(part)[axis]
+        shape = list(result_shape)
+        shape[axis] = width
+        joined = ConcatOp(joined, part, ir.IntegerAttr.get(ir.IntegerType.get_signless(64), axis),
+                          output=Tensor.get(shape, elem), loc=loc).output
+    return joined
 
 
 def _check_broadcast(lhs, rhs, out):
@@ -394,4 +414,4 @@ def _check_broadcast(lhs, rhs, out):
 
 
 __all__ = ["Dpu", "DwConv2dOp", "AddOp", "MulOp", "MaxPoolOp", "AvgPoolOp", "RescaleOp",
-           "LutOp", "TransposeOp", "ReshapeOp", "SliceOp", "ConcatOp", "check_requant"]
+           "LutOp", "TransposeOp", "ReshapeOp", "SliceOp", "ConcatOp", "concat", "check_requant"]

@@ -195,8 +195,7 @@ def lower_concat(lw, op):
                                  i64(qm.QMIN), i64(qm.QMAX), output=lw.i8(lw.shape(v)), loc=op.location).output
         parts.append(part)
     axis = ir.IntegerAttr(op.attributes["axis"]).value
-    new = dpu.ConcatOp(parts, i64(axis), output=lw.i8(lw.shape(out)), loc=op.location)
-    lw.vmap[out] = new.output
+    lw.vmap[out] = dpu.concat(parts, axis, lw.shape(out), op.location)
 
 
 class DpuEngine(Engine):
@@ -321,7 +320,7 @@ class DpuEngine(Engine):
         rows = int(np.prod(out_shape[:axis]))
         inner = int(np.prod(out_shape[axis + 1:]))
         offset = 0
-        for v in op.inputs:
+        for v in (op.lhs, op.rhs):
             width = tensor_shape(v)[axis] * inner
             em.cmd(Op.DMA, src=em.addr(v), dst=em.addr(op.output) + offset, rows=rows, row_bytes=width,
                    src_stride=width, dst_stride=out_shape[axis] * inner)

@@ -103,23 +103,33 @@ def split(op, n: int, source_rule, original_id: int):
             set_source(copy, "replicate", source_rule)
             copies.append(copy)
         loc = ir.Location.name(f"{layer_of(op).node}#replicas", childLoc=op.location)
-        joined = dpu.ConcatOp([c.results[0] for c in copies], i64(axis), output=with_rows(out_shape, n * band),
-                              loc=loc)
-        ACT_BITS.copy(op, joined)
+        joined = dpu.concat([c.results[0] for c in copies], axis, with_rows(out_shape, n * band).shape, loc).owner
+        for link in concat_chain(joined):
+            ACT_BITS.copy(op, link)
         if n * band != out_shape[axis]:
-            joined = dpu.SliceOp(joined.output, i64(axis), i64(0), output=op.output.type, loc=loc)
-    op.output.replace_all_uses_with(joined.output)
+            joined = dpu.SliceOp(joined.results[0], i64(axis), i64(0), output=op.output.type, loc=loc).operation
+    op.output.replace_all_uses_with(joined.results[0])
     return joined
+
+
+def concat_chain(last) -> list:
+    """The binary dpu.concat ops joining the copies, first to `last`."""
+    chain = [last]
+    while chain[0].operands[0].owner.name == "dpu.concat":
+        chain.insert(0, chain[0].operands[0].owner)
+    return chain
 
 
 def unsplit(op, joined) -> None:
     """Undo split(): give `op` its users back; erase the crop, concat, copies and their views."""
-    joined.output.replace_all_uses_with(op.output)
-    concat = joined.operands[0].owner if joined.operation.name == "dpu.slice" else joined
-    copies = [v.owner for v in concat.operands]
-    if concat is not joined:
-        joined.operation.erase()
-    concat.operation.erase()
+    joined.results[0].replace_all_uses_with(op.output)
+    last = joined.operands[0].owner if joined.name == "dpu.slice" else joined
+    chain = concat_chain(last)
+    copies = [chain[0].operands[0].owner] + [link.operands[1].owner for link in chain]
+    if last is not joined:
+        joined.erase()
+    for link in reversed(chain):
+        link.erase()
     for copy in copies:
         view = copy.operands[0].owner
         copy.operation.erase()

@@ -37,6 +37,6 @@ func.func @main(%arg0: tensor<1x4x4x8xi8>) -> tensor<1x8xi8> {
   %fw = arith.constant dense<1> : tensor<8x4xi8>
   %fb = arith.constant dense<0> : tensor<4xi32>
   %9 = "imc.matmul"(%8, %fw, %fb) {clamp_max = 127 : i64, clamp_min = -128 : i64, in_zp = 0 : i64, mult = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, out_scale = 1.0e-01 : f64, out_zp = 0 : i64, shift = array<i32: 31, 31, 31, 31>} : (tensor<1x8xi8>, tensor<8x4xi8>, tensor<4xi32>) -> tensor<1x4xi8> loc("fc")
-  %10 = "dpu.concat"(%9, %9) {axis = 1 : i64, operandSegmentSizes = array<i32: 2>} : (tensor<1x4xi8>, tensor<1x4xi8>) -> tensor<1x8xi8> loc("cat")
+  %10 = "dpu.concat"(%9, %9) {axis = 1 : i64} : (tensor<1x4xi8>, tensor<1x4xi8>) -> tensor<1x8xi8> loc("cat")
   return %10 : tensor<1x8xi8>
 }

@@ -5,7 +5,8 @@
 // A 3x3 convolution (pad 1) with 8 output rows, copied onto 3 cores: bands of ceil(8/3) = 3
 // rows. Band 0 (rows 0-2) reads input rows 0-3 and keeps the top padding; band 1 (rows 3-5)
 // reads rows 2-6 and needs no padding; band 2 (rows 6-8) reads rows 5-7 and pads two rows at
-// the bottom: its row 8 is past the end, so a slice view crops the joined 9 rows to 8.
+// the bottom: its row 8 is past the end, so a slice view crops the joined 9 rows to 8. The
+// bands are joined by a chain of binary concats.
 // The copies go to three different cores.
 
 // CHECK-LABEL: func.func @main
@@ -25,7 +26,8 @@
 // CHECK:         [[B2:%.+]] = "imc.conv2d"([[IN2]],
 // CHECK-SAME:      convc.replica = array<i64: 2, 3, 0>
 // CHECK-SAME:      pad = array<i64: 0, 2, 1, 1>
-// CHECK:         [[J:%.+]] = "dpu.concat"([[B0]], [[B1]], [[B2]]) {{.*}} -> tensor<1x9x8x16xi8>
+// CHECK:         [[J01:%.+]] = "dpu.concat"([[B0]], [[B1]]) {{.*}} -> tensor<1x6x8x16xi8>
+// CHECK:         [[J:%.+]] = "dpu.concat"([[J01]], [[B2]]) {{.*}} -> tensor<1x9x8x16xi8>
 // CHECK:         [[OUT:%.+]] = "dpu.slice"([[J]]) {{{.*}}start = 0 : i64} : (tensor<1x9x8x16xi8>) -> tensor<1x8x8x16xi8>
 // CHECK:         return [[OUT]]
 
@@ -35,6 +37,7 @@
 // MEM:         "dpu.slice"(%arg0) {{{.*}}convc.out_addr = 2147491136 : i64{{.*}}start = 0 : i64}
 // MEM:         "dpu.slice"(%arg0) {{{.*}}convc.out_addr = 2147491392 : i64{{.*}}start = 2 : i64}
 // MEM:         "dpu.slice"(%arg0) {{{.*}}convc.out_addr = 2147491776 : i64{{.*}}start = 5 : i64}
+// MEM:         "dpu.concat"
 // MEM:         "dpu.concat"{{.*}}convc.out_addr = [[J:[0-9]+]] : i64
 // MEM:         "dpu.slice"{{.*}}convc.out_addr = [[J]] : i64
 
