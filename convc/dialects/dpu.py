@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from convc.ir.mlir import ext, ir
-from convc.dialects.integer import repeat_to, requantize, rshift_round, window_patches
+from convc.dialects.integer import (repeat_to, requantize, resize_nearest_index, resize_taps, rshift_round,
+                                    window_patches)
 from convc.ir.attrs import get_array, get_int, numel, tensor_shape
 from convc.dialects.verify import (
     check_clamp,
@@ -234,6 +235,67 @@ class AvgPoolOp(Dpu.Operation, name="avgpool"):
         return report(self, msg)
 
 
+class ResizeOp(Dpu.Operation, name="resize"):
+    """TOSA RESIZE on int8 NHWC: output pixel (y, x) reads input position
+    ((y * scale[1] + offset[0]) / scale[0], (x * scale[3] + offset[1]) / scale[2]).
+
+    `bilinear` 0 (nearest): the code of the nearest input pixel, quantization unchanged.
+    `bilinear` 1: acc = sum over the 4 neighbours of (v - in_zp) * wy * wx with integer
+    weights wy in {scale[0] - r, r} (they sum to scale[0] * scale[2]), then
+    clamp(out_zp + rshift_round(acc * mult, shift)); mult / 2^shift folds in the division.
+    """
+
+    input: Operand[Tensor]
+    bilinear: ir.IntegerAttr
+    scale: Any
+    offset: Any
+    in_zp: ir.IntegerAttr
+    mult: ir.IntegerAttr
+    shift: ir.IntegerAttr
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    clamp_min: ir.IntegerAttr
+    clamp_max: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def reference(self, x):
+        (yn, yd, xn, xd), (oy, ox) = get_array(self, "scale"), get_array(self, "offset")
+        _, out_h, out_w, _ = tensor_shape(self.output)
+        y0, y1, ry = resize_taps(out_h, yn, yd, oy, x.shape[1])
+        x0, x1, rx = resize_taps(out_w, xn, xd, ox, x.shape[2])
+        if not get_int(self, "bilinear"):
+            return x[:, resize_nearest_index(y0, y1, ry, yn)][:, :, resize_nearest_index(x0, x1, rx, xn)]
+        v = x.astype(np.int64) - get_int(self, "in_zp")
+        wy0, wy1 = (yn - ry)[None, :, None, None], ry[None, :, None, None]
+        wx0, wx1 = (xn - rx)[None, None, :, None], rx[None, None, :, None]
+        acc = ((v[:, y0][:, :, x0] * wx0 + v[:, y0][:, :, x1] * wx1) * wy0
+               + (v[:, y1][:, :, x0] * wx0 + v[:, y1][:, :, x1] * wx1) * wy1)
+        return _clamp(self, get_int(self, "out_zp") + rshift_round(acc * get_int(self, "mult"), get_int(self, "shift")))
+
+    def verify_invariants(self) -> bool:
+        in_shape, out = tensor_shape(self.input), tensor_shape(self.output)
+        scale, offset = get_array(self, "scale"), get_array(self, "offset")
+        msg = _int8_io(self, ("input", self.input), ("result", self.output))
+        if not msg and (len(in_shape) != 4 or len(out) != 4 or (in_shape[0], in_shape[3]) != (out[0], out[3])):
+            msg = f"resize maps {in_shape} to {out}: both must be NHWC with the same N and C"
+        if not msg and (len(scale) != 4 or len(offset) != 2):
+            msg = "resize needs scale [y_n, y_d, x_n, x_d] and offset [y, x]"
+        if not msg:
+            msg = _check_resize_scale(scale, offset)
+        if not msg and get_int(self, "bilinear"):
+            msg = first_error(check_multiplier(get_int(self, "mult"), get_int(self, "shift"), "resize"),
+                              check_zero_point(self, "in_zp"), check_zero_point(self, "out_zp"), check_clamp(self))
+        return report(self, msg)
+
+
+def _check_resize_scale(scale, offset):
+    """TOSA's limits: 0 < scale_n <= 2048, 0 < scale_d < 16 * scale_n, -scale_n <= offset < 16 * scale_n."""
+    for n, d, off in ((scale[0], scale[1], offset[0]), (scale[2], scale[3], offset[1])):
+        if not (0 < n <= 2048 and 0 < d < 16 * n and -n <= off < 16 * n):
+            return f"resize scale {scale} / offset {offset} outside TOSA's limits"
+    return None
+
+
 class RescaleOp(Dpu.Operation, name="rescale"):
     """Change of quantization (and optional clamp, i.e. a standalone ReLU) on int8 data."""
 
@@ -413,5 +475,5 @@ def _check_broadcast(lhs, rhs, out):
     return None
 
 
-__all__ = ["Dpu", "DwConv2dOp", "AddOp", "MulOp", "MaxPoolOp", "AvgPoolOp", "RescaleOp",
+__all__ = ["Dpu", "DwConv2dOp", "AddOp", "MulOp", "MaxPoolOp", "AvgPoolOp", "ResizeOp", "RescaleOp",
            "LutOp", "TransposeOp", "ReshapeOp", "SliceOp", "ConcatOp", "concat", "check_requant"]

@@ -49,3 +49,18 @@ def window_patches(x, kernel, stride, pad, dilation=(1, 1), fill=0.0):
             out[:, :, :, ky, kx, :] = x[:, y0: y0 + stride[0] * (ho - 1) + 1: stride[0],
                                         x0: x0 + stride[1] * (wo - 1) + 1: stride[1], :]
     return out
+
+
+def resize_taps(n_out: int, scale_n: int, scale_d: int, offset: int, n_in: int):
+    """TOSA RESIZE along one axis: for each output index o the source coordinate is
+    (o * scale_d + offset) / scale_n; returns the two neighbouring input indices (clamped to
+    the input) and the remainder r in [0, scale_n): the fraction r / scale_n of the way from
+    i0 to i1. Nearest picks i1 when 2r >= scale_n (ties round up, as TOSA specifies)."""
+    y = np.arange(n_out, dtype=np.int64) * scale_d + offset
+    i = y // scale_n  # floor division, so negative coordinates round down
+    r = y - i * scale_n
+    return np.clip(i, 0, n_in - 1), np.clip(i + 1, 0, n_in - 1), r
+
+
+def resize_nearest_index(i0, i1, r, scale_n: int):
+    return np.where(2 * r >= scale_n, i1, i0)

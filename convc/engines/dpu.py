@@ -23,11 +23,12 @@ from convc.ir.schema import POOL_COUNTS_PAD
 from convc.ir.mlir import ir
 from convc.ir.util import defining_op, dense_constant, is_constant, op_name
 from convc.runtime.builder import requant_params
-from convc.runtime.stream import COUNT_INCLUDE_PAD, Op
+from convc.runtime.stream import COUNT_INCLUDE_PAD, RESIZE_BILINEAR, Op
 
 # The vector operation (the target's `dpu.ops` name) each op's commands use.
 KERNELS = {"dpu.dwconv2d": ("dwconv", "requant"), "dpu.add": ("add",), "dpu.mul": ("mul",),
            "dpu.maxpool": ("maxpool",), "dpu.avgpool": ("avgpool",), "dpu.rescale": ("rescale",), "dpu.lut": ("lut",),
+           "dpu.resize": ("resize",),
            "dpu.transpose": ("transpose",), "dpu.reshape": (), "dpu.slice": (), "dpu.concat": ()}
 
 
@@ -171,6 +172,28 @@ def lower_avg_pool2d(lw, op):
     lw.bind(*lw.layer(op.results[0], build))
 
 
+def lower_resize(lw, op):
+    """Nearest copies codes (the quantization stays the input's); bilinear divides its integer
+    weighted sum by scale_y_n * scale_x_n inside the requantization multiplier."""
+    x = op.operands[0]
+    scale, offset = tosa_eval.resize_params(op)
+    s_in, zp_in = lw.q(x)
+
+    def resize(bilinear, mult, shift, zp_out, s_out, cmin, cmax, out):
+        return dpu.ResizeOp(lw.vmap[x], i64(bilinear), i64_array(scale), i64_array(offset), i64(zp_in),
+                            i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin), i64(cmax),
+                            output=lw.i8(lw.shape(out)), loc=op.location)
+
+    def build(p, out, lo, hi):
+        s_out, zp_out = lw.q_out(out, p)
+        mult, shift = qm.multiplier(s_in / (s_out * scale[0] * scale[2]))
+        return resize(1, mult, shift, zp_out, s_out, *qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits), out)
+    if tosa_eval.resize_mode(op) == "BILINEAR":
+        lw.bind(*lw.layer(op.results[0], build))
+    else:  # a copy of codes: no requantization, so no clamp can fuse into it
+        lw.vmap[op.results[0]] = resize(0, 0, 1, zp_in, s_in, qm.QMIN, qm.QMAX, op.results[0]).output
+
+
 def lower_transpose(lw, op):
     new = dpu.TransposeOp(lw.vmap[op.operands[0]], ir.DenseI64ArrayAttr.get(tosa_eval.int_array(op, "perms")),
                           output=lw.i8(lw.shape(op.results[0])), loc=op.location)
@@ -205,6 +228,7 @@ class DpuEngine(Engine):
                  "tosa.sub": lower_add_sub, "tosa.mul": lower_mul, "tosa.clamp": lower_activation,
                  "tosa.maximum": lower_activation, "tosa.minimum": lower_activation,
                  "tosa.max_pool2d": lower_max_pool2d, "tosa.avg_pool2d": lower_avg_pool2d,
+                 "tosa.resize": lower_resize,
                  "tosa.transpose": lower_transpose, "tosa.reshape": lower_reshape, "tosa.concat": lower_concat,
                  UNARY_FUNCTION: lower_unary_function}
     prefix = "DPU_"  # opcode names: DPU_ADD, ...
@@ -295,6 +319,18 @@ class DpuEngine(Engine):
             em.cmd(self.opcode("AVGPOOL"), flags=COUNT_INCLUDE_PAD if get_int(op, "count_include_pad") else 0,
                    in_addr=em.l1("input") + i * in_bytes, **_window(op), out_addr=em.l1("output") + i * out_elems,
                    in_zp=get_int(op, "in_zp"), mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
+
+    def _resize(self, op, em):
+        n, h, w, c = tensor_shape(op.input)
+        _, out_h, out_w, _ = tensor_shape(op.output)
+        batch, in_bytes, out_elems = _images(op)
+        (yn, yd, xn, xd), (oy, ox) = get_array(op, "scale"), get_array(op, "offset")
+        for i in range(batch):
+            em.cmd(self.opcode("RESIZE"), flags=RESIZE_BILINEAR if get_int(op, "bilinear") else 0,
+                   in_addr=em.l1("input") + i * in_bytes, h=h, w=w, c=c, out_h=out_h, out_w=out_w,
+                   scale_y_n=yn, scale_y_d=yd, scale_x_n=xn, scale_x_d=xd, offset_y=oy, offset_x=ox,
+                   out_addr=em.l1("output") + i * out_elems, in_zp=get_int(op, "in_zp"),
+                   mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
 
     def _rescale(self, op, em):
         em.cmd(self.opcode("RESCALE"), in_addr=em.l1("input"), out_addr=em.l1("output"), n=numel(op.output),

@@ -13,6 +13,7 @@ from pathlib import Path
 import onnx
 
 from convc.errors import FrontendError, UnsupportedOpError
+from convc.frontend import resize
 from convc.ir.locations import node_name
 from convc.ir.mlir import PassManager, ir, onnx_importer, torch_dialect
 from convc.passes.api import ONNX_TYPES
@@ -22,7 +23,7 @@ from convc.passes.api import ONNX_TYPES
 SUPPORTED_OPS = {
     "Conv", "Gemm", "MatMul", "Relu", "Clip", "Add", "Mul", "MaxPool", "AveragePool",
     "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity", "Sub",
-    "Dropout", "Transpose", "Squeeze", "Unsqueeze", "Constant", "Pad",
+    "Dropout", "Transpose", "Squeeze", "Unsqueeze", "Constant", "Pad", "Resize",
     # Activations: each becomes one 256-entry table (passes/unary_functions.py).
     "Sigmoid", "Tanh", "Exp", "Log", "Erf", "Gelu", "HardSigmoid", "HardSwish", "LeakyRelu",
     "Elu", "Selu", "Softplus", "Mish", "Abs", "Neg", "Sqrt", "Reciprocal", "PRelu",
@@ -113,6 +114,7 @@ def import_to_tosa(model: onnx.ModelProto, context: ir.Context, path: Path) -> i
         except ir.MLIRError as exc:
             details = [f"node '{node_name(d.location)}': {d.message}" for d in exc.error_diagnostics]
             raise UnsupportedOpError(f"{path}: {_tidy(details[0] if details else 'lowering to TOSA failed')}") from None
+        resize.fix_nearest_floor(module, model, path)
         # Node op types travel with the IR (for `op TYPE` selectors), so a dump replays alone.
         module.operation.attributes[ONNX_TYPES] = ir.DictAttr.get(
             {n.name: ir.StringAttr.get(n.op_type) for n in model.graph.node})
@@ -131,4 +133,5 @@ def onnx_to_tosa(path: str | Path, context: ir.Context) -> tuple[ir.Module, onnx
     _name_nodes(model)
     simplified = simplify(model, path)
     check_supported(simplified, path)
+    resize.normalize(simplified, path)
     return import_to_tosa(simplified, context, path), simplified

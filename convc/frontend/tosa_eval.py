@@ -11,7 +11,7 @@ import scipy.special
 
 from convc.errors import UnsupportedOpError
 from convc.ir.locations import describe
-from convc.dialects.integer import window_patches
+from convc.dialects.integer import resize_nearest_index, resize_taps, window_patches
 from convc.ir.mlir import ir
 from convc.ir.schema import POOL_COUNTS_PAD
 
@@ -62,6 +62,36 @@ def _pool(op, env, kind):
         return (p.sum(axis=(3, 4)) / (p.shape[3] * p.shape[4])).astype(np.float32)
     ones = window_patches(np.ones_like(x[..., :1]), int_array(op, "kernel"), int_array(op, "stride"), int_array(op, "pad"))
     return (p.sum(axis=(3, 4)) / ones.sum(axis=(3, 4))).astype(np.float32)
+
+
+def resize_mode(op) -> str:
+    """A tosa.resize's mode, "NEAREST_NEIGHBOR" or "BILINEAR" (the attribute prints as an enum)."""
+    text = str(op.attributes["mode"])
+    return "BILINEAR" if "BILINEAR" in text else "NEAREST_NEIGHBOR"
+
+
+def resize_params(op, env=None):
+    """(scale [y_n, y_d, x_n, x_d], offset [y, x]) of a tosa.resize, from its shape operands."""
+    def value(v):
+        return [int(a) for a in np.asarray(env[v] if env is not None else const_value(v.owner)).reshape(-1)]
+    return value(op.operands[1]), value(op.operands[2])
+
+
+def _resize(op, env):
+    """TOSA RESIZE in floating point: the source position of each output pixel comes from
+    integer scale and offset; bilinear weights are the remainders over scale_n."""
+    x = env[op.operands[0]].astype(np.float32)
+    (yn, yd, xn, xd), (oy, ox) = resize_params(op, env)
+    _, out_h, out_w, _ = ir.ShapedType(op.results[0].type).shape
+    y0, y1, ry = resize_taps(out_h, yn, yd, oy, x.shape[1])
+    x0, x1, rx = resize_taps(out_w, xn, xd, ox, x.shape[2])
+    if resize_mode(op) == "NEAREST_NEIGHBOR":
+        return x[:, resize_nearest_index(y0, y1, ry, yn)][:, :, resize_nearest_index(x0, x1, rx, xn)]
+    dy = (ry / yn).astype(np.float32)[None, :, None, None]
+    dx = (rx / xn).astype(np.float32)[None, None, :, None]
+    top = x[:, y0][:, :, x0] * (1 - dx) + x[:, y0][:, :, x1] * dx
+    bottom = x[:, y1][:, :, x0] * (1 - dx) + x[:, y1][:, :, x1] * dx
+    return (top * (1 - dy) + bottom * dy).astype(np.float32)
 
 
 def _binary(fn):
@@ -126,6 +156,7 @@ _EVAL = {
     "tosa.cast": lambda op, env: env[op.operands[0]].astype(np.float32),
     "tosa.max_pool2d": lambda op, env: _pool(op, env, "max"),
     "tosa.avg_pool2d": lambda op, env: _pool(op, env, "avg"),
+    "tosa.resize": _resize,
 }
 
 # Ops that only describe shapes or constants; calibration does not record them.

@@ -22,7 +22,10 @@ from convc.quant_math import ACTIVATION_PRECISIONS, BITS, SUBSAMPLE, activation_
 from convc.passes.api import Pass
 from convc.ir.attrs import f64, i64
 
-TRANSPARENT = {"tosa.transpose", "tosa.reshape", "tosa.slice", "tosa.max_pool2d", "tosa.identity", "tosa.cast"}
+# Ops whose output keeps the input's quantization: they move or pick codes (a bilinear resize
+# mixes them, but its results lie between its inputs, so the input's range covers them).
+TRANSPARENT = {"tosa.transpose", "tosa.reshape", "tosa.slice", "tosa.max_pool2d", "tosa.identity", "tosa.cast",
+               "tosa.resize"}
 
 
 class _Stats:

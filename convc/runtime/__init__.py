@@ -9,13 +9,13 @@ from .builder import StreamBuilder, requant_params
 from .executor import Counters, execute
 from .host import InputError, Program, RunResult
 from .memory import Memory
-from .stream import (ACCUMULATE, COUNT_INCLUDE_PAD, FIELDS, SIGNED, Command, DataSegment,
+from .stream import (ACCUMULATE, COUNT_INCLUDE_PAD, FIELDS, RESIZE_BILINEAR, SIGNED, Command, DataSegment,
                      IOTensor, Op, Opcode, Stream, StreamError, make_meta)
 from .target import CoreGroup, Target, TargetError, load_target
 from .validate import Plan, Step, price_queue, validate
 
 __all__ = [
-    "ACCUMULATE", "COUNT_INCLUDE_PAD", "FIELDS", "SIGNED", "Command", "CoreGroup", "Counters",
+    "ACCUMULATE", "COUNT_INCLUDE_PAD", "FIELDS", "RESIZE_BILINEAR", "SIGNED", "Command", "CoreGroup", "Counters",
     "DataSegment", "IOTensor", "InputError", "Memory", "Op", "Opcode", "Plan", "Program",
     "RunResult", "Step", "Stream", "StreamBuilder", "StreamError", "Target", "TargetError",
     "execute", "load_target", "make_meta", "price_queue", "requant_params", "validate",

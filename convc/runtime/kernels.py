@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # only for annotations: memory.py imports the target, which i
 
 ACCUMULATE = 1  # IMC_MVM, HOST_MATMUL: add to the int32 results already in memory
 COUNT_INCLUDE_PAD = 1  # DPU_AVGPOOL, HOST_AVGPOOL: divide by kh*kw instead of the valid count
+RESIZE_BILINEAR = 1  # DPU_RESIZE, HOST_RESIZE: interpolate the 4 neighbours instead of nearest
 
 i64 = np.int64
 
@@ -157,6 +158,37 @@ def lut(mem: Memory, f: dict, flags: int) -> None:
         return
     table = _load(mem, f["table_addr"], 256)
     mem.write(f["out_addr"], table[_load(mem, f["in_addr"], f["n"]).astype(np.int64) + 128])
+
+
+def _resize_taps(n_out, scale_n, scale_d, offset, n_in):
+    """Per output index: the neighbouring input indices (clamped) and the remainder r in
+    [0, scale_n) of the source coordinate (o * scale_d + offset) / scale_n."""
+    y = np.arange(n_out, dtype=i64) * scale_d + offset
+    i = y // scale_n
+    r = y - i * scale_n
+    return np.clip(i, 0, n_in - 1), np.clip(i + 1, 0, n_in - 1), r
+
+
+def resize(mem: Memory, f: dict, flags: int) -> None:
+    """TOSA RESIZE. Nearest copies the code at i1 where 2r >= scale_n (ties up), else i0.
+    Bilinear: sum of (v - in_zp) * wy * wx over the 4 neighbours, with wy = scale_y_n - r_y
+    for the upper row and r_y for the lower (wx alike), requantized by mult, shift."""
+    if f["out_h"] * f["out_w"] * f["c"] == 0:
+        return
+    x = _feature_map(mem, f)
+    y0, y1, ry = _resize_taps(f["out_h"], f["scale_y_n"], f["scale_y_d"], f["offset_y"], f["h"])
+    x0, x1, rx = _resize_taps(f["out_w"], f["scale_x_n"], f["scale_x_d"], f["offset_x"], f["w"])
+    if not flags & RESIZE_BILINEAR:
+        ys = np.where(2 * ry >= f["scale_y_n"], y1, y0)
+        xs = np.where(2 * rx >= f["scale_x_n"], x1, x0)
+        mem.write(f["out_addr"], np.ascontiguousarray(x[ys][:, xs]))
+        return
+    v = x.astype(i64) - f["in_zp"]
+    wy0, wy1 = (f["scale_y_n"] - ry)[:, None, None], ry[:, None, None]
+    wx0, wx1 = (f["scale_x_n"] - rx)[None, :, None], rx[None, :, None]
+    acc = ((v[y0][:, x0] * wx0 + v[y0][:, x1] * wx1) * wy0
+           + (v[y1][:, x0] * wx0 + v[y1][:, x1] * wx1) * wy1)
+    _store(mem, f["out_addr"], f, f["out_zp"] + rshift_round(acc * f["mult"], f["shift"]))
 
 
 def maxpool(mem: Memory, f: dict, flags: int) -> None:

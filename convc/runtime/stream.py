@@ -18,16 +18,17 @@ from enum import IntEnum
 
 from . import units
 from .errors import StreamError
-from .kernels import ACCUMULATE, COUNT_INCLUDE_PAD
+from .kernels import ACCUMULATE, COUNT_INCLUDE_PAD, RESIZE_BILINEAR
 from .units import Opcode
 
-__all__ = ["ACCUMULATE", "COUNT_INCLUDE_PAD", "FIELDS", "FLAG_NAMES", "SIGNED", "Command",
+__all__ = ["ACCUMULATE", "COUNT_INCLUDE_PAD", "RESIZE_BILINEAR", "FIELDS", "FLAG_NAMES", "SIGNED", "Command",
            "DataSegment", "IOTensor", "Op", "Opcode", "Stream", "StreamError", "make_meta"]
 
 MAGIC = b"CVCS"
 VERSION_MAJOR = 1
-# 1.1 added IMC_MODE; 1.2 packs narrow weights for IMC_PROGRAM; 1.3 added the HOST_* opcodes
-VERSION_MINOR = 4
+# 1.1 added IMC_MODE; 1.2 packs narrow weights for IMC_PROGRAM; 1.3 added the HOST_* opcodes;
+# 1.4 DPU_LUT/HOST_LUT; 1.5 DPU_RESIZE/HOST_RESIZE
+VERSION_MINOR = 5
 HEADER = struct.Struct("<4sHHIII")  # magic, major, minor, payload_size, crc32, section_count
 SECTION_HEADER = struct.Struct("<II")  # kind, size
 IO_FIXED = struct.Struct("<BBBBIdi")  # direction, dtype, rank, reserved, addr, scale, zero_point

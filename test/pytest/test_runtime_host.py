@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convc.runtime import (ACCUMULATE, COUNT_INCLUDE_PAD, Op, Program, Stream, StreamBuilder,
+from convc.runtime import (ACCUMULATE, COUNT_INCLUDE_PAD, RESIZE_BILINEAR, Op, Program, Stream, StreamBuilder,
                            StreamError, requant_params, validate)
 from convc.runtime.target import parse_target
 from convc.runtime.units.vector import VECTOR_OP_NAMES
@@ -62,6 +62,10 @@ def example(name: str, a: dict) -> dict:
         "rescale": dict(in_addr=a["IN"], out_addr=a["OUT"], n=50, in_zp=-7, mult=23456,
                         shift=14, **RESULT),
         "lut": dict(in_addr=a["IN"], table_addr=a["IN2"], out_addr=a["OUT"], n=60),
+        # bilinear 2x of a 3x4x5 map with the half_pixel offset (the flag is set by the caller)
+        "resize": dict(in_addr=a["IN"], h=3, w=4, c=5, out_h=6, out_w=8, scale_y_n=4, scale_y_d=2,
+                       scale_x_n=4, scale_x_d=2, offset_y=-1, offset_x=-1, out_addr=a["OUT"], in_zp=3,
+                       mult=1 << 27, shift=31, **RESULT),
     }[name]
 
 
@@ -86,7 +90,7 @@ def same_bytes(prog, key: str, nbytes: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name, flags", [(n, 0) for n in VECTOR_OP_NAMES]
-                         + [("avgpool", COUNT_INCLUDE_PAD)])
+                         + [("avgpool", COUNT_INCLUDE_PAD), ("resize", RESIZE_BILINEAR)])
 def test_every_host_vector_op_matches_the_dpu(name, flags):
     data = {"IN": rng.integers(-128, 128, 0x1000, dtype=np.int8),
             "IN2": rng.integers(-128, 128, 0x1000, dtype=np.int8),

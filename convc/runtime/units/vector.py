@@ -13,7 +13,7 @@ from typing import Callable
 
 from .. import kernels
 from ..geometry import Access, flat, strided
-from ..kernels import COUNT_INCLUDE_PAD, transpose_dims
+from ..kernels import COUNT_INCLUDE_PAD, RESIZE_BILINEAR, transpose_dims
 from .base import Opcode
 
 # Window coordinates (o*stride - pad + t*dil) are computed in int64; keeping every term
@@ -121,6 +121,22 @@ def _transpose(f, flags):
     return None
 
 
+def _resize(f, flags):
+    """TOSA's scale and offset limits; they also keep acc * mult below 2^63 (|v| < 2^8,
+    weights < 2^22, mult < 2^31) and coordinates below 2^31."""
+    for axis, n, d, off, out in (("y", f["scale_y_n"], f["scale_y_d"], f["offset_y"], f["out_h"]),
+                                 ("x", f["scale_x_n"], f["scale_x_d"], f["offset_x"], f["out_w"])):
+        if not (0 < n <= 2048 and 0 < d < 16 * n and -n <= off < 16 * n):
+            return f"has {axis} scale {n}/{d} and offset {off} outside TOSA's limits"
+        if out * d + off >= COORD_LIMIT:
+            return f"has {axis} coordinates beyond 2^31"
+    if (f["out_h"] * f["out_w"] * f["c"]) and not (f["h"] and f["w"]):
+        return "resizes an empty input to a non-empty output"
+    if flags & RESIZE_BILINEAR:
+        return all_of(_shift, _clamp)(f, flags)
+    return None
+
+
 def all_of(*checks):
     def check(f, flags):
         for c in checks:
@@ -206,6 +222,12 @@ VECTOR_OPS = (
                         flat("table_addr", False, f["table_addr"], 256 if f["n"] else 0),
                         flat("out_addr", True, f["out_addr"], f["n"])],
              lambda f: f["n"], kernels.lut, since_minor=4),
+    # Nearest and bilinear upsampling with TOSA's integer coordinates; format 1.5.
+    VectorOp("resize", 10,
+             "in_addr h w c out_h out_w scale_y_n scale_y_d scale_x_n scale_x_d offset_y(i32) "
+             f"offset_x(i32) out_addr in_zp(i32) mult(i32) shift {RESULT}", _resize,
+             lambda f: [_feature_map(f), flat("out_addr", True, f["out_addr"], _pooled(f))],
+             lambda f: _pooled(f), kernels.resize, {RESIZE_BILINEAR: "bilinear"}, since_minor=5),
 )
 VECTOR_OP_NAMES = tuple(op.name for op in VECTOR_OPS)
 
