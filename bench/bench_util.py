@@ -103,3 +103,31 @@ def ort_session(path):
     so = ort.SessionOptions()
     so.intra_op_num_threads = 1  # single-core comparison, stable timings
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+
+def ort_int8_model(fp32_path, calib_path, out_path, batch=1):
+    """onnxruntime's own static INT8 (QDQ, per-channel weights), the peer for convc's
+    quantization; calibrates on the same npz convc does."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+
+    class NpzReader(CalibrationDataReader):
+        """Feeds the calibration npz one sample (`batch` rows) at a time."""
+        def __init__(self):
+            with np.load(calib_path) as z:
+                self.items = iter([{k: z[k][i:i + batch] for k in z.files}
+                                  for i in range(0, len(z["x"]), batch)])
+
+        def get_next(self):
+            return next(self.items, None)
+
+    # ORT's recommended flow: shape inference + graph cleanup before quantizing. Its symbolic
+    # shape inference gives up on the exported BatchNormalization nodes of the 224x224
+    # networks; ONNX's own shape inference (still run) is enough for static shapes.
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+    prep_path = out_path.with_suffix(".prep.onnx")
+    quant_pre_process(str(fp32_path), str(prep_path), skip_symbolic_shape=True)
+    quantize_static(str(prep_path), str(out_path), NpzReader(), quant_format=QuantFormat.QDQ,
+                    per_channel=True, activation_type=QuantType.QInt8,
+                    weight_type=QuantType.QInt8)
+    return out_path

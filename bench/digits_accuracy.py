@@ -17,35 +17,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_util import (DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, digits_split,  # noqa: E402
-                        find_tool, ort_session, run_measured)
+                        find_tool, ort_int8_model, ort_session, run_measured)
 
 
 def ort_logits(model_path, x):
     sess = ort_session(model_path)  # batch-1 model: one sample per run
     return np.concatenate([sess.run(None, {"x": x[i:i + 1]})[0] for i in range(len(x))])
-
-
-def ort_int8_model(fp32_path, calib_path, out_path):
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_static)
-
-    class NpzReader(CalibrationDataReader):
-        """Feeds the calibration npz one batch-1 sample at a time."""
-        def __init__(self):
-            with np.load(calib_path) as z:
-                self.items = iter([{k: z[k][i:i + 1] for k in z.files} for i in range(len(z["x"]))])
-
-        def get_next(self):
-            return next(self.items, None)
-
-    # ORT's recommended flow: shape inference + graph cleanup before quantizing.
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-    prep_path = out_path.with_suffix(".prep.onnx")
-    quant_pre_process(str(fp32_path), str(prep_path))
-    quantize_static(str(prep_path), str(out_path), NpzReader(), quant_format=QuantFormat.QDQ,
-                    per_channel=True, activation_type=QuantType.QInt8,
-                    weight_type=QuantType.QInt8)
-    return out_path
 
 
 def convc_logits(convc, model, calib, x, work):

@@ -25,95 +25,15 @@ import onnx
 import torch
 from torch import nn
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # loaded by path from tests and bench
+from networks import (EfficientNetLite0, MobileNetV2, MobileNetV2Mini, ResNet18, ResNetMini,  # noqa: E402
+                      YoloHead, digits_cnn, mlp)
+
 OPSET = 17
 N_CALIB = 64          # synthetic models: random calibration inputs
+N_CALIB_224 = 16      # 224x224 networks: fewer, each costs a full float evaluation
 N_CALIB_DIGITS = 128  # digits: drawn from the training split
 N_SAMPLE = 8
-
-
-# ---------------------------------------------------------------- models
-
-def conv_bn(cin, cout, k, stride=1, groups=1):
-    # bias=False like real ResNets/MobileNets: BN supplies the shift.
-    return [nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
-            nn.BatchNorm2d(cout)]
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.body = nn.Sequential(*conv_bn(cin, cout, 3, stride), nn.ReLU(),
-                                  *conv_bn(cout, cout, 3))
-        # 1x1 projection only when the shape changes; else identity shortcut.
-        self.short = (nn.Sequential(*conv_bn(cin, cout, 1, stride))
-                      if stride != 1 or cin != cout else nn.Identity())
-        self.relu = nn.ReLU()
-
-    def forward(self, x):
-        return self.relu(self.body(x) + self.short(x))
-
-
-class ResNetMini(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(
-            *conv_bn(3, 16, 3), nn.ReLU(),
-            nn.MaxPool2d(2),            # 32x32 -> 16x16
-            BasicBlock(16, 16, 1),      # identity shortcut
-            BasicBlock(16, 32, 2),      # 16x16 -> 8x8, 1x1 projection
-            BasicBlock(32, 64, 2),      # 8x8 -> 4x4; 2nd conv: 3*3*64 = 576 rows > 512
-            nn.AdaptiveAvgPool2d(1))    # exports as GlobalAveragePool
-        self.fc = nn.Linear(64, 10)
-
-    def forward(self, x):
-        return self.fc(torch.flatten(self.features(x), 1))
-
-
-class InvertedResidual(nn.Module):
-    def __init__(self, cin, cout, stride, expand=4):
-        super().__init__()
-        hid = cin * expand
-        self.body = nn.Sequential(
-            *conv_bn(cin, hid, 1), nn.ReLU6(),
-            *conv_bn(hid, hid, 3, stride, groups=hid), nn.ReLU6(),  # depthwise
-            *conv_bn(hid, cout, 1))                                  # linear bottleneck
-        self.residual = stride == 1 and cin == cout
-
-    def forward(self, x):
-        y = self.body(x)
-        return x + y if self.residual else y
-
-
-class MobileNetV2Mini(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(
-            *conv_bn(3, 16, 3), nn.ReLU6(),
-            InvertedResidual(16, 24, 2),   # 32x32 -> 16x16
-            InvertedResidual(24, 24, 1),   # residual Add
-            InvertedResidual(24, 32, 2),   # 16x16 -> 8x8
-            InvertedResidual(32, 32, 1),   # residual Add
-            *conv_bn(32, 128, 1), nn.ReLU6(),
-            nn.AdaptiveAvgPool2d(1))
-        self.fc = nn.Linear(128, 10)
-
-    def forward(self, x):
-        return self.fc(torch.flatten(self.features(x), 1))
-
-
-def mlp():
-    # 640 > 512: the compiler must tile both the columns of layer 1
-    # and the rows of layer 2 on the 512x512 array.
-    return nn.Sequential(nn.Linear(256, 640), nn.ReLU(), nn.Linear(640, 256),
-                         nn.ReLU(), nn.Linear(256, 10))
-
-
-def digits_cnn():
-    return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
-        nn.MaxPool2d(2), nn.Flatten(),
-        nn.Linear(32 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, 10))
 
 
 # ---------------------------------------------------------------- helpers
@@ -221,7 +141,7 @@ def ort_predict(onnx_path, x):
 # ---------------------------------------------------------------- builders
 # Each builder seeds itself, so --only NAME gives the same bytes as a full run.
 
-def build_synthetic(name, make, shape, seed, out):
+def build_synthetic(name, make, shape, seed, out, n_calib=N_CALIB):
     seed_everything(seed)
     model = make()
     if any(isinstance(m, nn.BatchNorm2d) for m in model.modules()):
@@ -231,8 +151,9 @@ def build_synthetic(name, make, shape, seed, out):
              "sample": out / f"{name}.sample.npz"}
     proto = export(model, shape, paths["onnx"])
     rng = np.random.default_rng(seed)
-    save_npz(paths["calib"], x=rng.standard_normal((N_CALIB, *shape[1:]), dtype=np.float32))
-    save_npz(paths["sample"], x=rng.standard_normal((N_SAMPLE, *shape[1:]), dtype=np.float32))
+    batch = shape[0]  # samples are stacked on the batch axis: batch rows per sample
+    save_npz(paths["calib"], x=rng.standard_normal((n_calib * batch, *shape[1:]), dtype=np.float32))
+    save_npz(paths["sample"], x=rng.standard_normal((N_SAMPLE * batch, *shape[1:]), dtype=np.float32))
     return paths, proto
 
 
@@ -274,6 +195,13 @@ BUILDERS = {
     "mobilenetv2_mini": lambda out: build_synthetic("mobilenetv2_mini", MobileNetV2Mini, (1, 3, 32, 32), 1, out),
     "mlp": lambda out: build_synthetic("mlp", mlp, (1, 256), 2, out),
     "digits_cnn": build_digits,
+    # Real-size networks (issue 9): ImageNet shapes and exporters' node patterns.
+    "resnet18": lambda out: build_synthetic("resnet18", ResNet18, (1, 3, 224, 224), 4, out, N_CALIB_224),
+    "mobilenetv2": lambda out: build_synthetic("mobilenetv2", MobileNetV2, (1, 3, 224, 224), 5, out, N_CALIB_224),
+    "efficientnet_lite0": lambda out: build_synthetic("efficientnet_lite0", EfficientNetLite0, (1, 3, 224, 224), 6,
+                                                      out, N_CALIB_224),
+    "yolo_head": lambda out: build_synthetic("yolo_head", YoloHead, (1, 3, 128, 128), 7, out, N_CALIB_224),
+    "yolo_head_b2": lambda out: build_synthetic("yolo_head_b2", YoloHead, (2, 3, 128, 128), 7, out, N_CALIB_224),
 }
 MODEL_NAMES = tuple(BUILDERS)
 
@@ -289,7 +217,7 @@ def make_all(out_dir, names=None, verbose=False):
             raise ValueError(f"unknown model {name!r}; known: {', '.join(MODEL_NAMES)}")
         paths, proto = BUILDERS[name](out)
         ops = op_histogram(proto)
-        if name in ("resnet_mini", "mobilenetv2_mini"):
+        if name in ("resnet_mini", "mobilenetv2_mini", "resnet18", "mobilenetv2", "efficientnet_lite0"):
             # The compiler folds BN itself; a fused export would not test that.
             assert ops.get("BatchNormalization"), f"{name}: BN was fused away"
         if verbose:

@@ -409,18 +409,56 @@ class SliceOp(Dpu.Operation, name="slice"):
         return np.take(x, range(start, start + tensor_shape(self.output)[axis]), axis=axis)
 
     def verify_invariants(self) -> bool:
-        axis, start = get_int(self, "axis"), get_int(self, "start")
-        in_shape, out = tensor_shape(self.input), tensor_shape(self.output)
-        msg = _int8_io(self, ("input", self.input), ("result", self.output))
-        if not msg and not (0 <= axis < len(in_shape) and len(out) == len(in_shape)):
-            msg = f"axis {axis} is not a dimension of {in_shape} (or the ranks differ)"
-        if not msg and any(a != b for i, (a, b) in enumerate(zip(in_shape, out)) if i != axis):
-            msg = f"result {out} differs from input {in_shape} outside axis {axis}"
-        if not msg and not (0 <= start and start + out[axis] <= in_shape[axis]):
-            msg = f"rows [{start}, {start + out[axis]}) exceed the input's {in_shape[axis]}"
+        axis, in_shape = get_int(self, "axis"), tensor_shape(self.input)
+        msg = _check_slice(self)
         if not msg and any(d != 1 for d in in_shape[:axis]):
             msg = f"a slice along axis {axis} of {in_shape} is not contiguous (dimensions before it must be 1)"
         return report(self, msg)
+
+
+class ExtractOp(Dpu.Operation, name="extract"):
+    """A copy of `output.shape[axis]` consecutive entries along `axis`, from `start`, where
+    they are not one contiguous byte range (a channel group of an NHWC map, a slice of a
+    batch): the inverse of dpu.concat, lowered to one strided DMA."""
+
+    input: Operand[Tensor]
+    axis: ir.IntegerAttr
+    start: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def reference(self, x):
+        axis, start = get_int(self, "axis"), get_int(self, "start")
+        return np.ascontiguousarray(np.take(x, range(start, start + tensor_shape(self.output)[axis]), axis=axis))
+
+    def verify_invariants(self) -> bool:
+        return report(self, _check_slice(self))
+
+
+def slice_along(x, axis: int, start: int, size: int, loc):
+    """`size` entries of int8 value `x` along `axis` from `start`: a view where the bytes
+    are contiguous (every dimension before `axis` is 1), else a strided copy."""
+    shape = tensor_shape(x)
+    if start == 0 and size == shape[axis]:
+        return x
+    out = list(shape)
+    out[axis] = size
+    kind = SliceOp if all(d == 1 for d in shape[:axis]) else ExtractOp
+    i64_type = ir.IntegerType.get_signless(64)
+    return kind(x, ir.IntegerAttr.get(i64_type, axis), ir.IntegerAttr.get(i64_type, start),
+                output=Tensor.get(out, ir.IntegerType.get_signless(8)), loc=loc).output
+
+
+def _check_slice(op):
+    axis, start = get_int(op, "axis"), get_int(op, "start")
+    in_shape, out = tensor_shape(op.input), tensor_shape(op.output)
+    msg = _int8_io(op, ("input", op.input), ("result", op.output))
+    if not msg and not (0 <= axis < len(in_shape) and len(out) == len(in_shape)):
+        msg = f"axis {axis} is not a dimension of {in_shape} (or the ranks differ)"
+    if not msg and any(a != b for i, (a, b) in enumerate(zip(in_shape, out)) if i != axis):
+        msg = f"result {out} differs from input {in_shape} outside axis {axis}"
+    if not msg and not (0 <= start and start + out[axis] <= in_shape[axis]):
+        msg = f"entries [{start}, {start + out[axis]}) exceed the input's {in_shape[axis]} along axis {axis}"
+    return msg
 
 
 class ConcatOp(Dpu.Operation, name="concat"):
@@ -476,4 +514,4 @@ def _check_broadcast(lhs, rhs, out):
 
 
 __all__ = ["Dpu", "DwConv2dOp", "AddOp", "MulOp", "MaxPoolOp", "AvgPoolOp", "ResizeOp", "RescaleOp",
-           "LutOp", "TransposeOp", "ReshapeOp", "SliceOp", "ConcatOp", "concat", "check_requant"]
+           "LutOp", "TransposeOp", "ReshapeOp", "SliceOp", "ExtractOp", "ConcatOp", "concat", "slice_along", "check_requant"]

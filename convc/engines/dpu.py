@@ -2,7 +2,7 @@
 
 Each DPU op copies its operands into L1, runs one vector command and copies the result out.
 `dpu.reshape` and `dpu.slice` are views (no commands; the memory plan aliases them) and
-`dpu.concat` is only strided DMA into slices of its result. The host engine (engines/host.py)
+`dpu.concat` and `dpu.extract` are only strided DMA into (out of) slices of a tensor. The host engine (engines/host.py)
 runs the same commands under its own opcodes, so the emission here is parameterised by the
 opcode prefix.
 """
@@ -29,7 +29,8 @@ from convc.runtime.stream import COUNT_INCLUDE_PAD, RESIZE_BILINEAR, Op
 KERNELS = {"dpu.dwconv2d": ("dwconv", "requant"), "dpu.add": ("add",), "dpu.mul": ("mul",),
            "dpu.maxpool": ("maxpool",), "dpu.avgpool": ("avgpool",), "dpu.rescale": ("rescale",), "dpu.lut": ("lut",),
            "dpu.resize": ("resize",),
-           "dpu.transpose": ("transpose",), "dpu.reshape": (), "dpu.slice": (), "dpu.concat": ()}
+           "dpu.transpose": ("transpose",), "dpu.reshape": (), "dpu.slice": (), "dpu.concat": (),
+           "dpu.extract": ()}
 
 
 def _images(op):
@@ -205,6 +206,16 @@ def lower_reshape(lw, op):
     lw.vmap[op.results[0]] = new.output
 
 
+def lower_slice(lw, op):
+    """A slice that is not a crop folded into a window op (Split, Slice, the channel groups of
+    a grouped convolution): one single-axis slice per sliced axis, each a view or a copy."""
+    start = [int(v) for v in tosa_eval.const_value(defining_op(op.operands[1])).reshape(-1)]
+    part = lw.vmap[op.operands[0]]
+    for axis, (first, size) in enumerate(zip(start, lw.shape(op.results[0]))):
+        part = dpu.slice_along(part, axis, first, size, op.location)
+    lw.vmap[op.results[0]] = part
+
+
 def lower_concat(lw, op):
     out = op.results[0]
     s_out, zp_out = lw.q(out)
@@ -230,6 +241,7 @@ class DpuEngine(Engine):
                  "tosa.max_pool2d": lower_max_pool2d, "tosa.avg_pool2d": lower_avg_pool2d,
                  "tosa.resize": lower_resize,
                  "tosa.transpose": lower_transpose, "tosa.reshape": lower_reshape, "tosa.concat": lower_concat,
+                 "tosa.slice": lower_slice,
                  UNARY_FUNCTION: lower_unary_function}
     prefix = "DPU_"  # opcode names: DPU_ADD, ...
 
@@ -254,7 +266,7 @@ class DpuEngine(Engine):
 
     def l1_buffers(self, op, target, core, m_block=None):
         name = op.operation.name
-        if is_view(op) or name == "dpu.concat":
+        if is_view(op) or name in ("dpu.concat", "dpu.extract"):
             return []
         bufs = [("input", numel(op.operands[0]))]
         if name == "dpu.dwconv2d":
@@ -272,6 +284,8 @@ class DpuEngine(Engine):
             return
         if name == "dpu.concat":
             return self._concat(op, em)
+        if name == "dpu.extract":
+            return self._extract(op, em)
         em.copy(em.addr(op.operands[0]), em.l1("input"), numel(op.operands[0]))
         getattr(self, "_" + name.split(".")[1])(op, em)
         em.copy(em.l1("output"), em.addr(op.output), numel(op.output))
@@ -361,3 +375,13 @@ class DpuEngine(Engine):
             em.cmd(Op.DMA, src=em.addr(v), dst=em.addr(op.output) + offset, rows=rows, row_bytes=width,
                    src_stride=width, dst_stride=out_shape[axis] * inner)
             offset += width
+
+    def _extract(self, op, em):
+        """One 2-D DMA: each row (all dims after axis) takes its window of `width` entries."""
+        axis, start = get_int(op, "axis"), get_int(op, "start")
+        in_shape, out_shape = tensor_shape(op.input), tensor_shape(op.output)
+        rows = int(np.prod(in_shape[:axis]))
+        inner = int(np.prod(in_shape[axis + 1:]))
+        width = out_shape[axis] * inner
+        em.cmd(Op.DMA, src=em.addr(op.input) + start * inner, dst=em.addr(op.output), rows=rows, row_bytes=width,
+               src_stride=in_shape[axis] * inner, dst_stride=width)

@@ -55,8 +55,8 @@ class _Driver(Lowering):
                 if name in PASS_THROUGH:
                     self.vmap[op.results[0]] = self.vmap[op.operands[0]]
                     continue
-                if name == "tosa.slice":
-                    continue  # lowered by the window op it crops for, or refused below
+                if name == "tosa.slice" and self.is_window_crop(op):
+                    continue  # the conv/pool it crops for takes it as negative padding
                 lowering = lowering_for(UNARY_FUNCTION if op.results[0] in self.unary else name, self.ctx.target)
                 if lowering is None and name in ELEMENTWISE:
                     raise UnsupportedOpError(
@@ -67,7 +67,6 @@ class _Driver(Lowering):
                     raise UnsupportedOpError(f"{describe(op)}: {NO_LOWERING_HINTS[name]}")
                 if lowering is None:
                     raise UnsupportedOpError(f"{describe(op)} has no lowering to the engines")
-                self._check_inputs(op)
                 lowering(self, op)
             for v in ret.operands:
                 if v not in self.vmap:
@@ -76,14 +75,6 @@ class _Driver(Lowering):
             func.ReturnOp([self.vmap[v] for v in ret.operands], loc=ret.location)
         self._carry_io_attrs(new_func, ret)
         self.old.erase()
-
-    def _check_inputs(self, op):
-        for v in op.operands:
-            src = defining_op(v)
-            if src is not None and op_name(src) == "tosa.slice" and v not in self.vmap:
-                if op_name(op) not in ("tosa.conv2d", "tosa.depthwise_conv2d", "tosa.max_pool2d", "tosa.avg_pool2d"):
-                    raise UnsupportedOpError(
-                        f"{describe(src)}: slices are only supported as spatial crops feeding conv/pool")
 
     def _carry_io_attrs(self, new_func, ret):
         new_func.attributes["convc.input_scales"] = self.old.attributes["convc.input_scales"]

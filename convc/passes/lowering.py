@@ -74,6 +74,9 @@ def compact_broadcast(const: np.ndarray, shape) -> np.ndarray:
             return full[:period].copy()
     return full.copy()
 
+# TOSA ops that read a window of their input; a crop of that input becomes their padding.
+WINDOW_OPS = ("tosa.conv2d", "tosa.depthwise_conv2d", "tosa.max_pool2d", "tosa.avg_pool2d")
+
 
 class Lowering:
     """State and helpers of one function's lowering (see the module docstring)."""
@@ -222,16 +225,26 @@ class Lowering:
         b_eff = b_q - zp_in * wq_rows.astype(np.int64).sum(axis=1)
         return dense_constant(np.clip(b_eff, -2**31, 2**31 - 1).astype(np.int32), loc=loc)
 
+    @staticmethod
+    def is_window_crop(op) -> bool:
+        """A tosa.slice that only drops trailing rows/columns of the one conv/pool it feeds:
+        that op takes it as negative bottom/right padding (torch-mlir crops H and W in two)."""
+        start = [int(s) for s in tosa_eval.const_value(defining_op(op.operands[1])).reshape(-1)]
+        full, cropped = shape_of(op.operands[0]), shape_of(op.results[0])
+        readers = users(op.results[0])
+        if any(start) or len(readers) != 1 or len(full) != 4 or full[0] != cropped[0] or full[3] != cropped[3]:
+            return False
+        reader = readers[0]
+        return (op_name(reader) == "tosa.slice" and Lowering.is_window_crop(reader)) or (
+            op_name(reader) in WINDOW_OPS and reader.operands[0] == op.results[0])
+
     def window_input(self, op):
         """The conv/pool input, looking through a crop at the origin (negative bottom/right pads)."""
         x = op.operands[0]
         pad = tosa_eval.int_array(op, "pad")
         src = defining_op(x)
-        while src is not None and op_name(src) == "tosa.slice":  # torch-mlir crops H and W separately
-            start = [int(s) for s in tosa_eval.const_value(defining_op(src.operands[1]))]
+        while src is not None and op_name(src) == "tosa.slice" and x not in self.vmap:
             full, cropped = shape_of(src.operands[0]), shape_of(x)
-            if any(start) or len(users(x)) != 1 or full[0] != cropped[0] or full[3] != cropped[3]:
-                raise UnsupportedOpError(f"{describe(src)}: only spatial crops at the origin feeding a window op are supported")
             pad = [pad[0], pad[1] - (full[1] - cropped[1]), pad[2], pad[3] - (full[2] - cropped[2])]
             self.fused.add(x)
             x = src.operands[0]

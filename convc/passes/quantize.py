@@ -29,15 +29,25 @@ TRANSPARENT = {"tosa.transpose", "tosa.reshape", "tosa.slice", "tosa.max_pool2d"
 
 
 class _Stats:
-    """Exact min/max plus a deterministic strided subsample of the values seen."""
+    """Exact min/max plus a deterministic random subsample of the values seen.
+
+    Random positions, not a stride: in an NHWC tensor a stride that shares a factor with the
+    channel count samples a few channels only (size // 2048 = 32 on a 32-channel map reads
+    channel 0 alone), and the clipping search then cuts the other channels' range.
+    """
+
+    PER_SAMPLE = 2048
 
     def __init__(self):
         self.lo, self.hi, self.parts = np.inf, -np.inf, []
+        self.rng = np.random.default_rng(0)  # fixed seed: identical inputs, identical ranges
 
     def add(self, value: np.ndarray):
         flat = value.reshape(-1).astype(np.float32, copy=False)  # comparisons give booleans
         self.lo, self.hi = min(self.lo, float(flat.min())), max(self.hi, float(flat.max()))
-        self.parts.append(flat[:: max(1, flat.size // 2048)])
+        if flat.size > self.PER_SAMPLE:
+            flat = flat[np.sort(self.rng.integers(0, flat.size, self.PER_SAMPLE))]
+        self.parts.append(flat)
 
     def values(self) -> np.ndarray:
         v = np.concatenate(self.parts)

@@ -9,6 +9,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MAKE_MODELS = REPO_ROOT / "tools" / "make_models.py"
+NETWORKS = REPO_ROOT / "tools" / "networks.py"  # the nn.Modules make_models.py exports
 MODELS_CACHE = REPO_ROOT / "build" / "models"
 
 
@@ -26,6 +27,7 @@ def _stamp():
     import onnx
     import torch
     return {"make_models_sha256": hashlib.sha256(MAKE_MODELS.read_bytes()).hexdigest(),
+            "networks_sha256": hashlib.sha256(NETWORKS.read_bytes()).hexdigest(),
             "torch": torch.__version__, "onnx": onnx.__version__}
 
 

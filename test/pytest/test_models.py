@@ -8,6 +8,7 @@ import pytest
 # Spelled out (not imported from the script) so that parametrization needs no torch
 # import at collection time; test_names_match keeps it in sync.
 NAMES = ["resnet_mini", "mobilenetv2_mini", "mlp", "digits_cnn"]
+REAL = ["resnet18", "mobilenetv2", "efficientnet_lite0", "yolo_head", "yolo_head_b2"]  # test_real_models.py
 
 
 def load(models_dir, name):
@@ -29,7 +30,7 @@ def session(path):
 
 
 def test_names_match(make_models):
-    assert list(make_models.MODEL_NAMES) == NAMES
+    assert list(make_models.MODEL_NAMES) == NAMES + REAL
 
 
 @pytest.mark.parametrize("name", NAMES)

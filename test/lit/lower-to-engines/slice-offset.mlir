@@ -1,10 +1,13 @@
-// RUN: not convc-opt %s --pass convc-quantize --pass convc-lower-to-engines 2>&1 | FileCheck %s
+// RUN: convc-opt %s --pass convc-quantize --pass convc-lower-to-engines | FileCheck %s
 
-// Only crops at the origin can become negative pads; a slice that starts at row 1 would
-// need an offset the window op does not have, so it is refused, naming the slice node.
+// Only crops at the origin become negative pads of the conv. A slice that starts at row 1 is
+// a slice of its own: rows 1..4 of a batch-1 NHWC map are one contiguous byte range, so it is
+// a view (dpu.slice, no copy) that the conv reads.
 
-// CHECK: error: node 'conv/shift_crop' (tosa.slice): only spatial crops at the origin feeding a window op are supported
-// CHECK-NOT: imc.conv2d
+// CHECK-LABEL: func.func @main
+// CHECK:         %[[V:.*]] = "dpu.slice"(%arg0) {axis = 1 : i64, start = 1 : i64} : (tensor<1x5x5x8xi8>) -> tensor<1x4x5x8xi8>
+// CHECK:         "imc.conv2d"(%[[V]]
+// CHECK-SAME:      pad = array<i64: 0, 0, 0, 0>
 func.func @main(%arg0: tensor<1x5x5x8xf32>) -> tensor<1x4x5x8xf32> {
   %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %w = "tosa.const"() <{values = dense<0.5> : tensor<8x1x1x8xf32>}> : () -> tensor<8x1x1x8xf32>
