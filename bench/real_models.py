@@ -8,7 +8,7 @@ Per model: `convc MODEL --target thetis --calib CALIB --verify --verify-inputs S
 seconds of the whole command and convc's own compile_seconds, without --verify's runs), the
 worst-sample cosine and top-1 agreement of convc's INT8 against FP32 onnxruntime, and the same
 two figures for onnxruntime's quantize_static model (QDQ, per-channel, same calibration npz).
-Top-1 is meaningless for the detection head (its output is boxes, not classes).
+Top-1 is meaningless for the detection head and the autoencoder (their outputs are not classes).
 
 Exit status: 0 all ran, 2 a tool failed (its row shows n/a and the message follows).
 """
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_util import (DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, ensure_models,  # noqa: E402
                         find_tool, ort_int8_model, ort_session, run_measured)
 
-MODELS = ("resnet18", "mobilenetv2", "efficientnet_lite0", "yolo_head", "yolo_head_b2")
+MODELS = ("resnet18", "mobilenetv2", "efficientnet_lite0", "yolo_head", "yolo_head_b2", "autoencoder")
 
 
 def batch_of(model_path):

@@ -26,8 +26,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # loaded by path from tests and bench
-from networks import (EfficientNetLite0, MobileNetV2, MobileNetV2Mini, ResNet18, ResNetMini,  # noqa: E402
-                      YoloHead, digits_cnn, mlp)
+from networks import (ConvAutoencoder, EfficientNetLite0, MobileNetV2, MobileNetV2Mini, ResNet18,  # noqa: E402
+                      ResNetMini, YoloHead, digits_cnn, mlp)
 
 OPSET = 17
 N_CALIB = 64          # synthetic models: random calibration inputs
@@ -202,6 +202,7 @@ BUILDERS = {
                                                       out, N_CALIB_224),
     "yolo_head": lambda out: build_synthetic("yolo_head", YoloHead, (1, 3, 128, 128), 7, out, N_CALIB_224),
     "yolo_head_b2": lambda out: build_synthetic("yolo_head_b2", YoloHead, (2, 3, 128, 128), 7, out, N_CALIB_224),
+    "autoencoder": lambda out: build_synthetic("autoencoder", ConvAutoencoder, (1, 1, 64, 64), 8, out, N_CALIB_224),
 }
 MODEL_NAMES = tuple(BUILDERS)
 

@@ -237,3 +237,19 @@ class YoloHead(nn.Module):
         n3 = self.fuse(torch.cat([self.up(p4), p3], 1))
         n2 = self.fuse2(torch.cat([self.up(self.lat2(n3)), p2], 1))
         return torch.cat([d(f).flatten(2) for d, f in zip(self.det, (n2, n3, p4))], 2)
+
+
+class ConvAutoencoder(nn.Module):
+    """A convolutional autoencoder as in denoising / anomaly-detection demos: stride-2 conv
+    encoder, stride-2 ConvTranspose decoder (kernel 4 / pad 1 and kernel 3 / pad 1 /
+    output_padding 1, the two usual spellings of "double the size"). The output is linear: a
+    sigmoid would sit near 0.5 with random weights and make any cosine look perfect."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Conv2d(1, 16, 3, 2, 1), nn.ReLU(), nn.Conv2d(16, 32, 3, 2, 1), nn.ReLU())
+        self.decoder = nn.Sequential(nn.ConvTranspose2d(32, 16, 4, 2, 1), nn.ReLU(),
+                                     nn.ConvTranspose2d(16, 1, 3, 2, 1, output_padding=1))
+
+    def forward(self, x):
+        return self.decoder(self.encoder(x))

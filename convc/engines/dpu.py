@@ -83,13 +83,13 @@ def lower_depthwise_conv2d(lw, op):
 def lower_add_sub(lw, op):
     lhs, rhs = op.operands[0], op.operands[1]
     sign_l, sign_r = 1.0, (-1.0 if op_name(op) == "tosa.sub" else 1.0)
-    if is_constant(lhs) and not is_constant(rhs):
+    if (is_constant(lhs) and not is_constant(rhs)) or numel(lhs) < numel(rhs):  # the broadcast one second
         lhs, rhs, sign_l, sign_r = rhs, lhs, sign_r, sign_l
     s_a, zp_a = lw.q(lhs)
 
     def build(p, out, lo, hi):
         s_out, zp_out = lw.q_out(out, p)
-        (s_b, zp_b), b = lw.rhs_operand(rhs, lhs, op.location)
+        (s_b, zp_b), b = lw.rhs_operand(op, rhs, lhs)
         (m_a, m_b), shift = qm.shared_shift_multipliers([sign_l * s_a / s_out, sign_r * s_b / s_out])
         cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
         return dpu.AddOp(lw.vmap[lhs], b, i64(zp_a), i64(m_a), i64(zp_b), i64(m_b), i64(shift),
@@ -100,7 +100,7 @@ def lower_add_sub(lw, op):
 
 def lower_mul(lw, op):
     lhs, rhs = op.operands[0], op.operands[1]
-    if is_constant(lhs) and not is_constant(rhs):
+    if (is_constant(lhs) and not is_constant(rhs)) or numel(lhs) < numel(rhs):  # the broadcast one second
         lhs, rhs = rhs, lhs
     s_a, zp_a = lw.q(lhs)
     scalar = lw.scalar_const(rhs)
@@ -112,7 +112,7 @@ def lower_mul(lw, op):
             mult, shift = qm.multiplier(s_a * scalar / s_out)
             return dpu.RescaleOp(lw.vmap[lhs], i64(zp_a), i64(mult), i64(shift), i64(zp_out),
                                  f64(s_out), i64(cmin), i64(cmax), output=lw.i8(lw.shape(out)), loc=op.location)
-        (s_b, zp_b), b = lw.rhs_operand(rhs, lhs, op.location)
+        (s_b, zp_b), b = lw.rhs_operand(op, rhs, lhs)
         mult, shift = qm.multiplier(s_a * s_b / s_out)
         return dpu.MulOp(lw.vmap[lhs], b, i64(zp_a), i64(zp_b), i64(mult), i64(shift), i64(zp_out),
                          f64(s_out), i64(cmin), i64(cmax), output=lw.i8(lw.shape(out)), loc=op.location)

@@ -24,7 +24,7 @@ SUPPORTED_OPS = {
     "Conv", "Gemm", "MatMul", "Relu", "Clip", "Add", "Mul", "MaxPool", "AveragePool",
     "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity", "Sub",
     "Dropout", "Transpose", "Squeeze", "Unsqueeze", "Constant", "Pad", "Resize", "Slice", "Split",
-    "Sum", "Div", "GlobalMaxPool",
+    "Sum", "Div", "GlobalMaxPool", "ConvTranspose",
     # Activations: each becomes one 256-entry table (passes/unary_functions.py).
     "Sigmoid", "Tanh", "Exp", "Log", "Erf", "Gelu", "HardSigmoid", "HardSwish", "LeakyRelu",
     "Elu", "Selu", "Softplus", "Mish", "Abs", "Neg", "Sqrt", "Reciprocal", "PRelu",
@@ -85,11 +85,37 @@ def simplify(model: onnx.ModelProto, path: Path) -> onnx.ModelProto:
 
 
 def check_supported(model: onnx.ModelProto, path: Path) -> None:
+    inits = {t.name: t for t in model.graph.initializer}
     for node in model.graph.node:
         if node.op_type not in SUPPORTED_OPS or node.domain not in ("", "ai.onnx"):
             raise UnsupportedOpError(
                 f"{path}: node '{node.name or '<unnamed>'}' has op {node.op_type}, "
                 f"which convc cannot lower (supported: {', '.join(sorted(SUPPORTED_OPS))})")
+        if node.op_type == "Slice" and len(node.input) > 4 and node.input[4]:
+            steps = inits.get(node.input[4])
+            if steps is None or any(int(v) != 1 for v in onnx.numpy_helper.to_array(steps).reshape(-1)):
+                raise UnsupportedOpError(f"{path}: node '{node.name}' (Slice): only steps of 1 are supported")
+        if node.op_type == "ConvTranspose":
+            _check_conv_transpose(node, path)
+
+
+def _check_conv_transpose(node, path: Path) -> None:
+    """What torch-mlir lowers to tosa.transpose_conv2d (convc-decompose-transpose-conv)."""
+    a = {x.name: onnx.helper.get_attribute_value(x) for x in node.attribute}
+    pads = list(a.get("pads", []))
+    problem = None
+    if a.get("group", 1) != 1:
+        problem = f"group {a['group']} (only 1 is supported)"
+    elif any(d != 1 for d in a.get("dilations", [])):
+        problem = "dilations (only 1 is supported)"
+    elif a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+        problem = "auto_pad (give explicit pads)"
+    elif pads and pads[:len(pads) // 2] != pads[len(pads) // 2:]:
+        problem = f"pads {pads}: padding that differs between the two ends of an axis is not supported"
+    elif "output_shape" in a:
+        problem = "output_shape (give pads and output_padding)"
+    if problem:
+        raise UnsupportedOpError(f"{path}: node '{node.name}' (ConvTranspose): {problem}")
 
 
 def _name_nodes(model: onnx.ModelProto) -> None:

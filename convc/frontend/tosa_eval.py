@@ -52,6 +52,23 @@ def _depthwise(op, env):
     return (y + b.reshape(-1)).astype(np.float32)
 
 
+def _transpose_conv2d(op, env):
+    """out[oy, ox] += in[iy, ix] * w[ky, kx] at oy = iy * stride + out_pad_top + ky (TOSA)."""
+    x, w, b = (env[v] for v in list(op.operands)[:3])
+    n, ih, iw, _ = x.shape
+    _, oh, ow, c_out = ir.ShapedType(op.results[0].type).shape
+    sy, sx = int_array(op, "stride")
+    top, _, left, _ = int_array(op, "out_pad")
+    out = np.zeros((n, oh, ow, c_out), np.float64)
+    for ky in range(w.shape[1]):
+        for kx in range(w.shape[2]):
+            oy, ox = np.arange(ih) * sy + top + ky, np.arange(iw) * sx + left + kx
+            ry, rx = (oy >= 0) & (oy < oh), (ox >= 0) & (ox < ow)
+            contrib = np.einsum("nhwi,oi->nhwo", x[:, ry][:, :, rx], w[:, ky, kx, :])
+            out[np.ix_(range(n), oy[ry], ox[rx])] += contrib
+    return (out + b.reshape(-1)).astype(np.float32)
+
+
 def _pool(op, env, kind):
     x = env[op.operands[0]]
     fill = -np.inf if kind == "max" else 0.0
@@ -127,6 +144,7 @@ _EVAL = {
                                        constant_values=float(np.asarray(env[op.operands[2]]).reshape(-1)[0])),
     "tosa.conv2d": _conv2d,
     "tosa.depthwise_conv2d": _depthwise,
+    "tosa.transpose_conv2d": _transpose_conv2d,
     "tosa.matmul": lambda op, env: np.matmul(env[op.operands[0]], env[op.operands[1]]).astype(np.float32),
     "tosa.add": _binary(np.add),
     "tosa.sub": _binary(np.subtract),

@@ -174,13 +174,23 @@ class Lowering:
             if not list(c.results[0].uses):
                 c.erase()
 
-    def rhs_operand(self, rhs, lhs, loc):
+    def rhs_operand(self, op, rhs, lhs):
         """((scale, zp), int8 value) of an element-wise op's second operand.
 
         A constant operand is quantized per tensor and stored as its shortest repeating block,
-        which the DPU broadcasts by index modulo its length.
+        which the DPU broadcasts by index modulo its length. A tensor operand can only be
+        broadcast that way when it is a trailing block of the other's shape.
         """
+        loc = op.location
         if not is_constant(rhs):
+            small, big = shape_of(rhs), shape_of(lhs)
+            trailing = list(small)
+            while trailing and trailing[0] == 1:
+                trailing.pop(0)
+            if small != big and trailing != big[len(big) - len(trailing):]:
+                raise UnsupportedOpError(
+                    f"{describe(op)}: a {small} tensor broadcast over a {big} one along inner dimensions is not "
+                    f"supported (the DPU repeats a smaller operand only as a trailing block, e.g. per channel in NHWC)")
             return self.q(rhs), self.vmap[rhs]
         c = compact_broadcast(tosa_eval.const_value(defining_op(rhs)), shape_of(lhs))
         scale, zp = qm.activation_qparams(float(c.min()), float(c.max()))

@@ -10,6 +10,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from convc.driver.pipeline import compile_model
 from convc.driver.verify import verify
+from convc.errors import UnsupportedOpError
 from convc.runtime.validate import validate
 from convc.targets import resolve
 
@@ -78,3 +79,24 @@ def test_network_output_that_is_a_crop_of_the_input(tmp_path):
     validate(compiled.stream, compiled.target)
     result = verify(compiled, path, [[RNG.standard_normal((1, 8, 4, 4)).astype(np.float32)]])
     assert result["integer_exact"] is True and result["cosine"] >= 0.999, result
+
+
+def test_inner_broadcast_of_two_tensors_is_refused(tmp_path):
+    """x * GlobalAveragePool(x) (a squeeze-excite gate) in NCHW broadcasts [1, 8, 1, 1] over the
+    spatial dimensions, which the DPU's by-repetition broadcast cannot do; it once compiled into
+    a silent miscompile (integer_exact, cosine -0.03). Now it is refused, naming the node."""
+    model = net("se", 1, [helper.make_node("GlobalAveragePool", ["a"], ["g"], name="gap"),
+                          helper.make_node("Mul", ["g", "a"], ["y"], name="gate")], {}, {"y": [8, 6, 6]})
+    onnx.save(model, str(tmp_path / "se.onnx"))
+    with pytest.raises(UnsupportedOpError, match=r"node 'gate' \(tosa.mul\): a \[1, 8, 1, 1\] tensor broadcast over "
+                                                 r"a \[1, 8, 6, 6\] one along inner dimensions is not supported"):
+        compile_model(tmp_path / "se.onnx", resolve("thetis"), warn=lambda m: None)
+
+
+def test_strided_slice_is_refused(tmp_path):
+    model = net("s2", 1, [helper.make_node("Slice", ["a", "st", "en", "ax", "sp"], ["y"], name="every_other")],
+                {"st": np.array([0], np.int64), "en": np.array([6], np.int64), "ax": np.array([3], np.int64),
+                 "sp": np.array([2], np.int64)}, {"y": [8, 6, 3]})
+    onnx.save(model, str(tmp_path / "s2.onnx"))
+    with pytest.raises(UnsupportedOpError, match=r"node 'every_other' \(Slice\): only steps of 1 are supported$"):
+        compile_model(tmp_path / "s2.onnx", resolve("thetis"), warn=lambda m: None)
