@@ -17,8 +17,11 @@ runtime's price (convc.runtime.validate.price_queue) of the commands the engine 
 there, with placeholder addresses in the right memory levels until the memory plan exists.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from convc.errors import TargetFitError
+from convc.ir.locations import describe
 from convc.ir.mlir import ir
 from convc.ir.schema import CONST, OUT_ADDR, SOURCE
 from convc.runtime.stream import Command, Op
@@ -28,6 +31,20 @@ ALIGN = 64  # bytes; every buffer starts on a cache-line-sized boundary
 # The `lowerings` key of a whole element-wise function of one tensor (passes/unary_functions.py)
 # rather than of a TOSA op: the engine that takes it lowers the region as one op.
 UNARY_FUNCTION = "convc.unary_function"
+
+
+@contextmanager
+def _restored_attributes(op):
+    """Run a block that may set attributes on `op`, then put its attributes back as they were."""
+    attrs = op.operation.attributes
+    saved = {attrs[i].name: attrs[i].attr for i in range(len(attrs))}
+    try:
+        yield
+    finally:
+        for name in [attrs[i].name for i in range(len(attrs)) if attrs[i].name not in saved]:
+            del attrs[name]
+        for name, value in saved.items():
+            attrs[name] = value
 
 
 def align(n: int) -> int:
@@ -171,7 +188,22 @@ class Engine:
         """The op's commands after its inputs are ready."""
 
     def cost(self, op, target, core: int, outputs=frozenset()) -> Cost:
-        """The runtime's price of the commands this engine would emit for `op` on `core`."""
+        """The runtime's price of the commands this engine would emit for `op` on `core`.
+
+        An op whose untiled working set exceeds the core's L1 is priced in the blocked form
+        tile() gives it (convc-tile decides again on the core it gets); raises TargetFitError
+        when even that does not fit."""
+        room = target.l1_size(core)
+        if sum(align(size) for _, size in self.l1_buffers(op, target, core)) > room:
+            with _restored_attributes(op):  # pricing must not leave this core's tiling on the op
+                self.tile(op, target, core, room)
+                need = sum(align(size) for _, size in self.l1_buffers(op, target, core))
+                if need > room:
+                    raise TargetFitError(f"{describe(op)} needs {need} bytes of L1, but {target.name}'s L1 holds {room}")
+                return self._price(op, target, core, outputs)
+        return self._price(op, target, core, outputs)
+
+    def _price(self, op, target, core, outputs) -> Cost:
         em = PricingEmitter(target, outputs)
         em.bind(op, core)
         self.emit_prefetch(op, em)

@@ -13,13 +13,13 @@ import numpy as np
 
 from convc import quant_math as qm
 from convc.dialects import dpu, is_view
-from convc.engines.base import UNARY_FUNCTION, Engine
+from convc.engines.base import UNARY_FUNCTION, Engine, align
 from convc.errors import UnsupportedOpError
 from convc.frontend import tosa_eval
 from convc.frontend.tosa_eval import const_value
 from convc.ir.attrs import f64, get_array, get_int, i64, i64_array, numel, tensor_shape
 from convc.ir.locations import describe
-from convc.ir.schema import POOL_COUNTS_PAD
+from convc.ir.schema import BAND_ROWS, ELEMENTS, POOL_COUNTS_PAD
 from convc.ir.mlir import ir
 from convc.ir.util import defining_op, dense_constant, is_constant, op_name
 from convc.runtime.builder import requant_params
@@ -50,6 +50,30 @@ def _window(op):
     pad = get_array(op, "pad")
     return dict(h=h, w=w, c=c, kh=kernel[0], kw=kernel[1], stride_h=sh, stride_w=sw,
                 pad_top=pad[0], pad_left=pad[2], out_h=out_h, out_w=out_w)
+
+
+WINDOWED = ("dpu.maxpool", "dpu.avgpool", "dpu.dwconv2d")  # can run in bands of output rows
+FLAT = ("dpu.add", "dpu.mul", "dpu.rescale", "dpu.lut")  # can run in chunks of elements
+
+
+def _rows_read(op, out_rows):
+    """Input rows the windows of `out_rows` consecutive output rows span."""
+    f = _window(op)
+    dil = get_array(op, "dilation")[0] if "dilation" in op.operation.attributes else 1
+    return (out_rows - 1) * f["stride_h"] + (f["kh"] - 1) * dil + 1
+
+
+LAYOUT_PERMS = ([0, 2, 3, 1], [0, 3, 1, 2])  # NCHW -> NHWC and back: banded over H
+
+
+def _layout_h(op):
+    """H of a layout transpose: input axis 2 of NCHW -> NHWC, axis 1 of NHWC -> NCHW."""
+    shape = tensor_shape(op.input)
+    return shape[2] if get_array(op, "perms") == [0, 2, 3, 1] else shape[1]
+
+
+def _fits(buffers, room):
+    return sum(align(size) for _, size in buffers) <= room
 
 
 def _clamp(op):
@@ -264,24 +288,72 @@ class DpuEngine(Engine):
             return {"rhs": const_value(op.operands[1].owner).astype(np.int8).tobytes()}
         return {}
 
-    def l1_buffers(self, op, target, core, m_block=None):
+    def l1_buffers(self, op, target, core, m_block=None, band_rows=None):
         name = op.operation.name
         if is_view(op) or name in ("dpu.concat", "dpu.extract"):
             return []
-        bufs = [("input", numel(op.operands[0]))]
+        band_rows = band_rows or BAND_ROWS.get(op)
+        chunk = m_block or ELEMENTS.get(op)
+        if name in FLAT and chunk:  # element-wise, `chunk` elements at a time
+            bufs = [("input", chunk)]
+            if name in ("dpu.add", "dpu.mul"):
+                b_len = numel(op.operands[1])
+                bufs.append(("rhs", chunk if b_len == numel(op.output) else b_len))
+            if name == "dpu.lut":
+                bufs.append(("table", 256))
+            return bufs + [("output", chunk)]
+        if band_rows and name == "dpu.transpose":  # a layout change in bands of H (spatial tiling)
+            n, a, b, c = tensor_shape(op.input)
+            rows_elems = band_rows * numel(op.input) // (n * _layout_h(op))
+            return [("input", rows_elems), ("output", rows_elems)]
+        if band_rows:  # a windowed op in bands of output rows (spatial tiling)
+            f = _window(op)
+            in_bytes = min(f["h"], _rows_read(op, band_rows)) * f["w"] * f["c"]
+            out_elems = band_rows * f["out_w"] * f["c"]
+        else:
+            in_bytes, out_elems = numel(op.operands[0]), numel(op.output)
+        bufs = [("input", in_bytes)]
         if name == "dpu.dwconv2d":
             c = tensor_shape(op.output)[3]
-            bufs += [("weights", numel(op.operands[1])), ("params", 12 * c), ("acc", 4 * numel(op.output))]
+            bufs += [("weights", numel(op.operands[1])), ("params", 12 * c), ("acc", 4 * out_elems)]
         if name in ("dpu.add", "dpu.mul"):
             bufs.append(("rhs", numel(op.operands[1])))
         if name == "dpu.lut":
             bufs.append(("table", 256))
-        return bufs + [("output", numel(op.output))]
+        return bufs + [("output", out_elems)]
+
+    def tile(self, op, target, core, room, wanted=None):
+        """Windowed ops whose maps do not fit L1 run in bands of output rows (the most that
+        fit); other ops must fit whole (convc-plan-memory refuses them by node)."""
+        BAND_ROWS.delete(op)
+        ELEMENTS.delete(op)
+        if _fits(self.l1_buffers(op, target, core), room):
+            return None
+        if op.operation.name in FLAT:
+            return self._fit_chunks(op, target, core, room)
+        if op.operation.name == "dpu.transpose" and get_array(op, "perms") in LAYOUT_PERMS:
+            band = _layout_h(op)
+            while band > 1 and not _fits(self.l1_buffers(op, target, core, band_rows=band), room):
+                band = (band + 1) // 2
+            BAND_ROWS.set(op, band)
+            return None
+        if op.operation.name not in WINDOWED:
+            return None
+        band = _window(op)["out_h"]
+        while band > 1 and not _fits(self.l1_buffers(op, target, core, band_rows=band), room):
+            band = (band + 1) // 2
+        if band < _window(op)["out_h"]:
+            BAND_ROWS.set(op, band)
+        return None
 
     def emit(self, op, em):
         name = op.operation.name
         if is_view(op):
             return
+        if BAND_ROWS.has(op):
+            return self._emit_layout_bands(op, em) if name == "dpu.transpose" else self._emit_bands(op, em)
+        if ELEMENTS.has(op):
+            return self._emit_chunks(op, em)
         if name == "dpu.concat":
             return self._concat(op, em)
         if name == "dpu.extract":
@@ -289,6 +361,80 @@ class DpuEngine(Engine):
         em.copy(em.addr(op.operands[0]), em.l1("input"), numel(op.operands[0]))
         getattr(self, "_" + name.split(".")[1])(op, em)
         em.copy(em.l1("output"), em.addr(op.output), numel(op.output))
+
+    def _fit_chunks(self, op, target, core, room):
+        n = numel(op.output)
+        b_len = numel(op.operands[1]) if op.operation.name in ("dpu.add", "dpu.mul") else n
+        unit = b_len if b_len != n else 1  # a broadcast rhs repeats every b_len elements
+        chunk = n
+        while chunk > unit and not _fits(self.l1_buffers(op, target, core, m_block=chunk), room):
+            chunk = max(unit, (chunk // 2) // unit * unit)
+        if chunk < n:
+            ELEMENTS.set(op, chunk)
+        return None
+
+    def _emit_layout_bands(self, op, em):
+        """NCHW <-> NHWC `band` rows of H at a time: a strided DMA gathers (or scatters) the
+        band's rows of every channel plane, the DPU transposes the band in L1."""
+        n, h, band = tensor_shape(op.input)[0], _layout_h(op), BAND_ROWS.get(op)
+        to_nhwc = get_array(op, "perms") == [0, 2, 3, 1]
+        c, w = (tensor_shape(op.input)[1], tensor_shape(op.input)[3]) if to_nhwc else tensor_shape(op.input)[3:0:-2]
+        image = c * h * w
+        for i in range(n):
+            for h0 in range(0, h, band):
+                rows = min(band, h - h0)
+                planes = dict(rows=c, row_bytes=rows * w)  # the band's rows of each channel plane
+                if to_nhwc:
+                    em.cmd(Op.DMA, src=em.addr(op.input) + i * image + h0 * w, dst=em.l1("input"),
+                           src_stride=h * w, dst_stride=rows * w, **planes)
+                    dims, perm = (c, rows, w), (1, 2, 0)
+                else:
+                    em.copy(em.addr(op.input) + i * image + h0 * w * c, em.l1("input"), rows * w * c)
+                    dims, perm = (rows, w, c), (2, 0, 1)
+                em.cmd(self.opcode("TRANSPOSE"), in_addr=em.l1("input"), out_addr=em.l1("output"), rank=3,
+                       d0=dims[0], d1=dims[1], d2=dims[2], d3=1, p0=perm[0], p1=perm[1], p2=perm[2], p3=3)
+                if to_nhwc:
+                    em.copy(em.l1("output"), em.addr(op.output) + i * image + h0 * w * c, rows * w * c)
+                else:
+                    em.cmd(Op.DMA, src=em.l1("output"), dst=em.addr(op.output) + i * image + h0 * w,
+                           src_stride=rows * w, dst_stride=h * w, **planes)
+
+    def _emit_bands(self, op, em):
+        """Per image and band of output rows: the input rows its windows read → L1 (the rows
+        above and below the band that lie inside the image are never read), the command on
+        the band alone, its output rows → L2."""
+        f = _window(op)
+        batch, in_bytes, out_elems = _images(op)
+        name = op.operation.name.split(".")[1]
+        if name == "dwconv2d":
+            em.copy(em.const("weights"), em.l1("weights"), numel(op.operands[1]))
+            em.copy(em.const("params"), em.l1("params"), 12 * f["c"])
+        row_in, row_out = f["w"] * f["c"], f["out_w"] * f["c"]
+        band = BAND_ROWS.get(op)
+        for image in range(batch):
+            for oy0 in range(0, f["out_h"], band):
+                rows = min(band, f["out_h"] - oy0)
+                first = oy0 * f["stride_h"] - f["pad_top"]
+                lo, hi = max(0, first), min(f["h"], first + _rows_read(op, rows))
+                if hi > lo:
+                    em.copy(em.addr(op.operands[0]) + image * in_bytes + lo * row_in, em.l1("input"), (hi - lo) * row_in)
+                geometry = dict(f, h=max(hi - lo, 0), pad_top=lo - first, out_h=rows)
+                self._band_command(op, em, name, geometry)
+                em.copy(em.l1("output"), em.addr(op.output) + image * out_elems + oy0 * row_out, rows * row_out)
+
+    def _band_command(self, op, em, name, f):
+        if name == "maxpool":
+            em.cmd(self.opcode("MAXPOOL"), in_addr=em.l1("input"), **f, out_addr=em.l1("output"))
+        elif name == "avgpool":
+            em.cmd(self.opcode("AVGPOOL"), flags=COUNT_INCLUDE_PAD if get_int(op, "count_include_pad") else 0,
+                   in_addr=em.l1("input"), **f, out_addr=em.l1("output"), in_zp=get_int(op, "in_zp"),
+                   mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
+        else:
+            dil_h, dil_w = get_array(op, "dilation")
+            em.cmd(self.opcode("DWCONV"), in_addr=em.l1("input"), **f, dil_h=dil_h, dil_w=dil_w,
+                   in_zp=get_int(op, "in_zp"), w_addr=em.l1("weights"), out_addr=em.l1("acc"))
+            em.cmd(self.opcode("REQUANT"), in_addr=em.l1("acc"), in_stride=4 * f["c"], out_addr=em.l1("output"),
+                   out_stride=f["c"], m=f["out_h"] * f["out_w"], c=f["c"], params_addr=em.l1("params"), **_clamp(op))
 
     def _operand_b(self, op, em):
         rhs = op.operands[1]
@@ -310,16 +456,45 @@ class DpuEngine(Engine):
                out_stride=c, m=batch * w["out_h"] * w["out_w"], c=c, params_addr=em.l1("params"), **_clamp(op))
 
     def _add(self, op, em):
-        b_len = self._operand_b(op, em)
-        em.cmd(self.opcode("ADD"), a_addr=em.l1("input"), b_addr=em.l1("rhs"), out_addr=em.l1("output"),
-               n=numel(op.output), b_len=b_len, a_zp=get_int(op, "lhs_zp"), a_mult=get_int(op, "lhs_mult"),
-               b_zp=get_int(op, "rhs_zp"), b_mult=get_int(op, "rhs_mult"), shift=get_int(op, "shift"), **_clamp(op))
+        self._flat_command(op, em, "add", em.l1("input"), em.l1("output"), numel(op.output), self._operand_b(op, em))
 
     def _mul(self, op, em):
-        b_len = self._operand_b(op, em)
-        em.cmd(self.opcode("MUL"), a_addr=em.l1("input"), b_addr=em.l1("rhs"), out_addr=em.l1("output"),
-               n=numel(op.output), b_len=b_len, a_zp=get_int(op, "lhs_zp"), b_zp=get_int(op, "rhs_zp"),
-               mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
+        self._flat_command(op, em, "mul", em.l1("input"), em.l1("output"), numel(op.output), self._operand_b(op, em))
+
+    def _flat_command(self, op, em, name, a, out, n, b_len=0):
+        """The command of an element-wise op on n elements at `a` (its rhs at l1 `rhs`)."""
+        if name == "add":
+            em.cmd(self.opcode("ADD"), a_addr=a, b_addr=em.l1("rhs"), out_addr=out, n=n, b_len=b_len,
+                   a_zp=get_int(op, "lhs_zp"), a_mult=get_int(op, "lhs_mult"), b_zp=get_int(op, "rhs_zp"),
+                   b_mult=get_int(op, "rhs_mult"), shift=get_int(op, "shift"), **_clamp(op))
+        elif name == "mul":
+            em.cmd(self.opcode("MUL"), a_addr=a, b_addr=em.l1("rhs"), out_addr=out, n=n, b_len=b_len,
+                   a_zp=get_int(op, "lhs_zp"), b_zp=get_int(op, "rhs_zp"), mult=get_int(op, "mult"),
+                   shift=get_int(op, "shift"), **_clamp(op))
+        elif name == "rescale":
+            em.cmd(self.opcode("RESCALE"), in_addr=a, out_addr=out, n=n, in_zp=get_int(op, "in_zp"),
+                   mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
+        else:
+            em.cmd(self.opcode("LUT"), in_addr=a, table_addr=em.l1("table"), out_addr=out, n=n)
+
+    def _emit_chunks(self, op, em):
+        """An element-wise op too big for L1, `chunk` elements at a time. A full-size rhs is
+        chunked alongside; a broadcast rhs stays whole in L1 and chunks are multiples of it."""
+        name, n, chunk = op.operation.name.split(".")[1], numel(op.output), ELEMENTS.get(op)
+        rhs = op.operands[1] if name in ("add", "mul") else None
+        b_len = numel(rhs) if rhs is not None else 0
+        rhs_src = (em.const("rhs") if is_constant(rhs) else em.addr(rhs)) if rhs is not None else None
+        if rhs is not None and b_len != n:
+            em.copy(rhs_src, em.l1("rhs"), b_len)
+        if name == "lut":
+            em.copy(em.const("table"), em.l1("table"), 256)
+        for off in range(0, n, chunk):
+            size = min(chunk, n - off)
+            em.copy(em.addr(op.operands[0]) + off, em.l1("input"), size)
+            if rhs is not None and b_len == n:
+                em.copy(rhs_src + off, em.l1("rhs"), size)
+            self._flat_command(op, em, name, em.l1("input"), em.l1("output"), size, size if b_len == n else b_len)
+            em.copy(em.l1("output"), em.addr(op.output) + off, size)
 
     def _maxpool(self, op, em):
         batch, in_bytes, out_elems = _images(op)
@@ -347,13 +522,11 @@ class DpuEngine(Engine):
                    mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
 
     def _rescale(self, op, em):
-        em.cmd(self.opcode("RESCALE"), in_addr=em.l1("input"), out_addr=em.l1("output"), n=numel(op.output),
-               in_zp=get_int(op, "in_zp"), mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
+        self._flat_command(op, em, "rescale", em.l1("input"), em.l1("output"), numel(op.output))
 
     def _lut(self, op, em):
         em.copy(em.const("table"), em.l1("table"), 256)
-        em.cmd(self.opcode("LUT"), in_addr=em.l1("input"), table_addr=em.l1("table"), out_addr=em.l1("output"),
-               n=numel(op.output))
+        self._flat_command(op, em, "lut", em.l1("input"), em.l1("output"), numel(op.output))
 
     def _transpose(self, op, em):
         dims = tensor_shape(op.input) + [1] * (4 - len(tensor_shape(op.input)))

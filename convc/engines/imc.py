@@ -8,6 +8,10 @@ the patch matrix and accumulators fit the core's L1. The DPU beside the array bu
 same core. Until convc-tile has run, cost and working set assume array-sized tiles and one
 block.
 
+A convolution whose input and output maps do not fit L1 is tiled spatially: `band_rows`
+output rows at a time, each band DMAs just the input rows its windows read (the halo
+included) from L2 into L1, runs the tiles on them and writes its output rows back to L2.
+
 Narrow precisions (convc-check-precision's `weight_precision` and `in_bits`) run in an array
 mode (IMC_MODE): bit-serial inputs take one cycle per input bit, programming time follows the
 weight bits, and narrow weights are stored and moved packed (runtime.units.imc.pack_weights),
@@ -26,8 +30,8 @@ from convc.frontend import tosa_eval
 from convc.frontend.tosa_eval import const_value
 from convc.ir.attrs import get_array, get_int, i64_array, numel, tensor_shape
 from convc.ir.locations import describe
-from convc.ir.schema import (ARRAY_COLS, ARRAY_ROWS, IN_BITS, M_BLOCK, SKIP_TILES, TILE_COLS, TILE_ROWS,
-                             WEIGHT_PRECISION)
+from convc.ir.schema import (ARRAY_COLS, ARRAY_ROWS, BAND_ROWS, IN_BITS, M_BLOCK, SKIP_TILES, TILE_COLS,
+                             TILE_ROWS, WEIGHT_PRECISION)
 from convc.ir.util import defining_op, dense_constant, is_constant, op_name, users
 from convc.quant_math import BITS
 from convc.runtime.builder import requant_params
@@ -197,15 +201,21 @@ class ImcEngine(Engine):
         return {"weights": tiles,
                 "params": requant_params(bias, get_array(op, "mult"), get_array(op, "shift"))}
 
-    def l1_buffers(self, op, target, core, m_block=None):
+    def l1_buffers(self, op, target, core, m_block=None, band_rows=None):
         m, k, n = dot_product_shape(op)
-        mb = m_block or M_BLOCK.get(op) or m
+        band_rows = band_rows or BAND_ROWS.get(op)
+        if band_rows:
+            _, h, w, c = tensor_shape(op.input)
+            mb = band_rows * tensor_shape(op.output)[2]
+            band_in, band_out = min(h, input_rows_read(op, band_rows)) * w * c, mb * n
+        else:
+            mb = m_block or M_BLOCK.get(op) or m
+            band_in, band_out = numel(op.input), m * n
         tr, tc = tile_shape(op, self.spec(target, core))
-        bufs = [("input", numel(op.input)), ("weights", packed_size(tr * tc, array_mode(op)[0])),
-                ("params", 12 * n)]
+        bufs = [("input", band_in), ("weights", packed_size(tr * tc, array_mode(op)[0])), ("params", 12 * n)]
         if op.operation.name == "imc.conv2d":
             bufs.append(("patches", mb * k))
-        return bufs + [("acc", 4 * mb * n), ("output", m * n)]
+        return bufs + [("acc", 4 * mb * n), ("output", band_out)]
 
     def tile(self, op, target, core, room, wanted=None):
         """Array tiles (`wanted` (rows, cols) from a `tile` rule, if the array can hold it) and
@@ -220,12 +230,23 @@ class ImcEngine(Engine):
             else:
                 refused = (f"tile {wanted[0]}x{wanted[1]} does not fit {target.name}'s {spec.rows}x{spec.cols} "
                            f"array", f"tile {rows}x{cols}")
-        TILE_ROWS.set(op, rows)
-        TILE_COLS.set(op, cols)
         ARRAY_ROWS.set(op, spec.rows)
         ARRAY_COLS.set(op, spec.cols)
-        fit_row_block(self, op, target, core, room)
-        return refused
+        # Whole maps in L1 if they fit with some row block, else row bands of the maps; if even
+        # one band does not fit, smaller weight tiles (their L1 staging buffer shrinks).
+        while True:
+            TILE_ROWS.set(op, rows)
+            TILE_COLS.set(op, cols)
+            BAND_ROWS.delete(op)
+            try:
+                fit_row_block(self, op, target, core, room)
+                return refused
+            except TargetFitError:
+                if op.operation.name == "imc.conv2d" and fit_bands(self, op, target, core, room):
+                    return refused
+                if wanted is not None or max(rows, cols) <= MIN_TILE:
+                    raise
+            rows, cols = ((rows + 1) // 2, cols) if rows >= cols else (rows, (cols + 1) // 2)
 
 
 
@@ -240,32 +261,47 @@ class ImcEngine(Engine):
 
     def emit(self, op, em):
         m, k, n = dot_product_shape(op)
-        grid = tile_grid(op, self.spec(em.target, em.core))
-        sizes = [packed_size((k1 - k0) * (n1 - n0), array_mode(op)[0]) for _, _, k0, k1, n0, n1 in grid]
-        offsets = np.cumsum([0] + sizes)
-        is_conv = op.operation.name == "imc.conv2d"
         em.copy(em.const("params"), em.l1("params"), 12 * n)
+        tiles = _TileRunner(self, op, em)
+        if BAND_ROWS.has(op):
+            return self._emit_bands(op, em, tiles)
         em.copy(em.addr(op.input), em.l1("input"), numel(op.input))
-        programmed = 0  # the prefetch programmed the first tile
         mb = M_BLOCK.get(op) or m
         for r0 in range(0, m, mb):
             rows = min(mb, m - r0)
-            if is_conv:
+            if op.operation.name == "imc.conv2d":
                 im2col(op, em, Op.DPU_IM2COL, r0, rows)
-                src = em.l1("patches")
+                tiles.run(em.l1("patches"), rows)
             else:
-                src = em.l1("input") + r0 * k
-            written = set()  # columns whose accumulators hold a partial sum already
-            for t, (_i, j, k0, k1, n0, n1) in enumerate(grid):
-                if programmed != t:
-                    em.copy(em.const("weights") + int(offsets[t]), em.l1("weights"), sizes[t])
-                    em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)
-                    programmed = t
-                em.cmd(Op.IMC_MVM, flags=ACCUMULATE if j in written else 0, in_addr=src + k0, in_stride=k,
-                       out_addr=em.l1("acc") + 4 * n0, out_stride=4 * n, m=rows)
-                written.add(j)
+                tiles.run(em.l1("input") + r0 * k, rows)
             requant(op, em, Op.DPU_REQUANT, r0, rows, n)
         em.copy(em.l1("output"), em.addr(op.output), m * n)
+
+    def _emit_bands(self, op, em, tiles):
+        """Spatial tiling: per image and band of output rows, the input rows it reads → L1,
+        im2col of the band (its first row as row 0, the rows above it as padding), the
+        tiles, and the band's output rows → L2."""
+        n_img, h, w, c = tensor_shape(op.input)
+        _, out_h, out_w, n = tensor_shape(op.output)
+        kh, kw = tensor_shape(op.weights)[1:3]
+        sh, sw = get_array(op, "stride")
+        dh, dw = get_array(op, "dilation")
+        pad = get_array(op, "pad")
+        band = BAND_ROWS.get(op)
+        for image in range(n_img):
+            for oy0 in range(0, out_h, band):
+                rows = min(band, out_h - oy0)
+                first = oy0 * sh - pad[0]  # input row under the band's first window
+                lo, hi = max(0, first), min(h, first + input_rows_read(op, rows))
+                if hi > lo:
+                    em.copy(em.addr(op.input) + (image * h + lo) * w * c, em.l1("input"), (hi - lo) * w * c)
+                em.cmd(Op.DPU_IM2COL, in_addr=em.l1("input"), h=max(hi - lo, 0), w=w, c=c, kh=kh, kw=kw,
+                       stride_h=sh, stride_w=sw, pad_top=lo - first, pad_left=pad[2], dil_h=dh, dil_w=dw,
+                       pad_value=get_int(op, "in_zp"), out_addr=em.l1("patches"), row_start=0,
+                       n_rows=rows * out_w, out_h=rows, out_w=out_w)
+                tiles.run(em.l1("patches"), rows * out_w)
+                requant(op, em, Op.DPU_REQUANT, 0, rows * out_w, n)
+                em.copy(em.l1("output"), em.addr(op.output) + (image * out_h + oy0) * out_w * n, rows * out_w * n)
 
     def skip_zero_tiles(self, op) -> int:
         """Sparsity opportunity: skip the op's all-zero weight tiles; returns how many."""
@@ -286,6 +322,36 @@ class ImcEngine(Engine):
                 "row_tiles": len({g[0] for g in full}),
                 "col_tiles": len({g[1] for g in full}), "tile": [TILE_ROWS.get(op), TILE_COLS.get(op)],
                 "m_block": M_BLOCK.get(op)}
+
+
+class _TileRunner:
+    """Runs the weight tiles over blocks of input vectors, reprogramming the array only when
+    the next tile differs from the one it holds (the prefetch programmed the first)."""
+
+    def __init__(self, engine, op, em):
+        self.op, self.em = op, em
+        self.k, self.n = dot_product_shape(op)[1:]
+        self.grid = tile_grid(op, engine.spec(em.target, em.core))
+        self.sizes = [packed_size((k1 - k0) * (n1 - n0), array_mode(op)[0]) for _, _, k0, k1, n0, n1 in self.grid]
+        self.offsets = np.cumsum([0] + self.sizes)
+        self.programmed = 0
+
+    def run(self, src, rows):
+        em, written = self.em, set()  # columns whose accumulators hold a partial sum already
+        for t, (_i, j, k0, k1, n0, n1) in enumerate(self.grid):
+            if self.programmed != t:
+                em.copy(em.const("weights") + int(self.offsets[t]), em.l1("weights"), self.sizes[t])
+                em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)
+                self.programmed = t
+            em.cmd(Op.IMC_MVM, flags=ACCUMULATE if j in written else 0, in_addr=src + k0, in_stride=self.k,
+                   out_addr=em.l1("acc") + 4 * n0, out_stride=4 * self.n, m=rows)
+            written.add(j)
+
+
+def input_rows_read(op, out_rows: int) -> int:
+    """Input rows the windows of `out_rows` consecutive output rows span (halo included)."""
+    kh = tensor_shape(op.weights)[1]
+    return (out_rows - 1) * get_array(op, "stride")[0] + (kh - 1) * get_array(op, "dilation")[0] + 1
 
 
 def im2col(op, em, opcode, r0: int, rows: int) -> None:
@@ -329,3 +395,18 @@ def fit_row_block(engine, op, target, core, room) -> None:
                              f"but {target.name}'s L1 holds {target.l1_size(core)}"
                              + (f" ({kept} of them kept for tensors that never leave the core)" if kept else ""))
     M_BLOCK.set(op, block)
+
+
+MIN_TILE = 32  # smallest weight tile side tried when L1 cannot stage a bigger one
+
+
+def fit_bands(engine, op, target, core, room) -> bool:
+    """Spatial tiling: the most output rows per band whose working set fits `room`."""
+    band = tensor_shape(op.output)[1]
+    while band > 1 and l1_bytes(engine.l1_buffers(op, target, core, band_rows=band)) > room:
+        band = (band + 1) // 2
+    if l1_bytes(engine.l1_buffers(op, target, core, band_rows=band)) > room:
+        return False
+    BAND_ROWS.set(op, band)
+    M_BLOCK.set(op, band * tensor_shape(op.output)[2])
+    return True

@@ -128,6 +128,9 @@ TILE_COLS = Attr("tile_cols", "int", "columns of each weight tile")
 ARRAY_ROWS = Attr("array_rows", "int", "rows of the array the op runs on (checked by the op verifier)")
 ARRAY_COLS = Attr("array_cols", "int", "columns of that array")
 M_BLOCK = Attr("m_block", "int", "input vectors processed per L1-sized block")
+ELEMENTS = Attr("chunk", "int", "elements per L1-sized chunk of an element-wise DPU op too big for L1")
+BAND_ROWS = Attr("band_rows", "int", "output rows per band when a conv streams its input and output through "
+                 "L1 in row bands (spatial tiling), because the whole maps do not fit")
 SKIP_TILES = Attr("skip_tiles", "ints", "indices of all-zero weight tiles skipped (sparsity opportunity)")
 # -- convc-plan-memory ----------------------------------------------------------------------
 CONST = Family("const", "int", "address of the op's constant blob <member> (DRAM, or L2 when resident)")

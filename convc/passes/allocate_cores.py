@@ -19,7 +19,7 @@ a network output cannot stay: the host reads it from DRAM.
 """
 
 from convc.engines import ENGINES, home_engine, options
-from convc.errors import PassError
+from convc.errors import PassError, TargetFitError
 from convc.ir.locations import describe
 from convc.ir.schema import CORE, ENGINE, ID, KEEP_IN_CORE, REPLICA
 from convc.passes.api import Pass
@@ -50,9 +50,17 @@ def choices(op, target, outputs=frozenset()) -> dict:
     out = {}
     for group in target.groups:
         core = group.first
-        out[group.index] = {e.kind: (why if why else e.cost(op, target, core, outputs))
+        out[group.index] = {e.kind: (why if why else _cost_or_misfit(e, op, target, core, outputs))
                             for e, why in options(op, target, core)}
     return out
+
+
+def _cost_or_misfit(engine, op, target, core, outputs):
+    """The engine's price on `core`, or why the op does not fit its L1 (a refusal like any)."""
+    try:
+        return engine.cost(op, target, core, outputs)
+    except TargetFitError as exc:
+        return str(exc)
 
 
 def list_schedule(ops, ctx) -> tuple[list[tuple[int, str | None, object]], int]:

@@ -67,11 +67,14 @@ def test_heterogeneous_target(tmp_path, models_dir, repo_root, name):
     assert convs and all(r["core"] in imc_cores and r["engine"] == "imc" for r in convs), \
         [(r["node"], r["core"], r["engine"]) for r in convs]
     # The DPU-only cores and the host were considered for every layer, and the report says why
-    # the array won: the DPU cores cannot run a matrix product, the host can but slowly.
+    # the array won: the DPU cores cannot run a matrix product, the host can but slowly, or not
+    # at all where the layer's weights do not fit its 64 KiB L1 (it has no array tiles).
     for row in convs:
         by_group = {c["group"]: c for c in row["candidates"]}
         assert set(by_group) == {"imc", "host"}
-        assert by_group["host"]["estimated_cycles"] > by_group["imc"]["estimated_cycles"]
+        host = by_group["host"]
+        assert ("bytes of L1" in host.get("refused", "")
+                or host["estimated_cycles"] > by_group["imc"]["estimated_cycles"]), host
         assert row["chosen_because"].startswith("earliest estimated finish")
     placed = [r for r in rows if "candidates" in r]  # views follow their producer
     assert all(r["engine"] in compiled.target.engines(r["core"]) for r in placed)
