@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from convc.ir.mlir import ext, ir
-from convc.dialects.integer import (repeat_to, requantize, resize_nearest_index, resize_taps, rshift_round,
+from convc.dialects.integer import (div_round, repeat_to, requantize, resize_nearest_index, resize_taps, rshift_round,
                                     window_patches)
 from convc.ir.attrs import get_array, get_int, numel, tensor_shape
 from convc.dialects.verify import (
@@ -350,6 +350,42 @@ class LutOp(Dpu.Operation, name="lut"):
         return report(self, msg)
 
 
+class SoftmaxOp(Dpu.Operation, name="softmax"):
+    """Softmax over the innermost axis (passes/softmax.py): per row, d = max - x, e = table[d]
+    (int32, 2^16 * exp(-s_in * d)), out = clamp(out_zp + div_round(e * mult, sum(e) << shift))."""
+
+    input: Operand[Tensor]
+    table: Operand[Tensor]
+    mult: ir.IntegerAttr
+    shift: ir.IntegerAttr
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    clamp_min: ir.IntegerAttr
+    clamp_max: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def reference(self, x, table):
+        rows = x.reshape(-1, x.shape[-1]).astype(np.int64)
+        e = np.asarray(table, np.int64).reshape(-1)[rows.max(axis=1, keepdims=True) - rows]
+        total = e.sum(axis=1, keepdims=True)
+        q = div_round(e * get_int(self, "mult"), total << get_int(self, "shift"))
+        return _clamp(self, get_int(self, "out_zp") + q).reshape(x.shape)
+
+    def verify_invariants(self) -> bool:
+        shift = get_int(self, "shift")
+        msg = first_error(
+            _int8_io(self, ("input", self.input), ("result", self.output)),
+            check_int_tensor(self.table, 32, "table"),
+            None if tensor_shape(self.table) == [256] else f"table has shape {tensor_shape(self.table)}, not [256]",
+            None if tensor_shape(self.input) == tensor_shape(self.output) else "softmax changes the shape",
+            check_multiplier(get_int(self, "mult"), shift, "softmax"),
+            None if shift <= 30 and tensor_shape(self.input)[-1] < 1 << 17 else
+            "softmax needs shift <= 30 and rows shorter than 2^17 (sum << shift below 2^63)",
+            check_zero_point(self, "out_zp"), check_clamp(self),
+        )
+        return report(self, msg)
+
+
 class TransposeOp(Dpu.Operation, name="transpose"):
     input: Operand[Tensor]
     perms: Any
@@ -514,4 +550,4 @@ def _check_broadcast(lhs, rhs, out):
 
 
 __all__ = ["Dpu", "DwConv2dOp", "AddOp", "MulOp", "MaxPoolOp", "AvgPoolOp", "ResizeOp", "RescaleOp",
-           "LutOp", "TransposeOp", "ReshapeOp", "SliceOp", "ExtractOp", "ConcatOp", "concat", "slice_along", "check_requant"]
+           "LutOp", "SoftmaxOp", "TransposeOp", "ReshapeOp", "SliceOp", "ExtractOp", "ConcatOp", "concat", "slice_along", "check_requant"]

@@ -64,3 +64,9 @@ def resize_taps(n_out: int, scale_n: int, scale_d: int, offset: int, n_in: int):
 
 def resize_nearest_index(i0, i1, r, scale_n: int):
     return np.where(2 * r >= scale_n, i1, i0)
+
+
+def div_round(a, b):
+    """a / b (b > 0) rounded to nearest, ties away from zero, in int64."""
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    return np.sign(a) * ((2 * np.abs(a) + b) // (2 * b))

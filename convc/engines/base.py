@@ -31,6 +31,7 @@ ALIGN = 64  # bytes; every buffer starts on a cache-line-sized boundary
 # The `lowerings` key of a whole element-wise function of one tensor (passes/unary_functions.py)
 # rather than of a TOSA op: the engine that takes it lowers the region as one op.
 UNARY_FUNCTION = "convc.unary_function"
+SOFTMAX = "convc.softmax"  # the output op of a softmax chain (passes/softmax.py)
 
 
 @contextmanager

@@ -13,10 +13,11 @@ import numpy as np
 
 from convc import quant_math as qm
 from convc.dialects import dpu, is_view
-from convc.engines.base import UNARY_FUNCTION, Engine, align
+from convc.engines.base import SOFTMAX, UNARY_FUNCTION, Engine, align
 from convc.errors import UnsupportedOpError
 from convc.frontend import tosa_eval
 from convc.frontend.tosa_eval import const_value
+from convc.passes import softmax
 from convc.ir.attrs import f64, get_array, get_int, i64, i64_array, numel, tensor_shape
 from convc.ir.locations import describe
 from convc.ir.schema import BAND_ROWS, ELEMENTS, POOL_COUNTS_PAD
@@ -28,7 +29,7 @@ from convc.runtime.stream import COUNT_INCLUDE_PAD, RESIZE_BILINEAR, Op
 # The vector operation (the target's `dpu.ops` name) each op's commands use.
 KERNELS = {"dpu.dwconv2d": ("dwconv", "requant"), "dpu.add": ("add",), "dpu.mul": ("mul",),
            "dpu.maxpool": ("maxpool",), "dpu.avgpool": ("avgpool",), "dpu.rescale": ("rescale",), "dpu.lut": ("lut",),
-           "dpu.resize": ("resize",),
+           "dpu.resize": ("resize",), "dpu.softmax": ("softmax",),
            "dpu.transpose": ("transpose",), "dpu.reshape": (), "dpu.slice": (), "dpu.concat": (),
            "dpu.extract": ()}
 
@@ -172,6 +173,34 @@ def lower_unary_function(lw, op):
     lw.bind(*lw.layer(region.output, build, fusion=(region.output, -math.inf, math.inf)))
 
 
+def lower_softmax(lw, op):
+    """A softmax chain ending at `op` (passes/softmax.py): one dpu.softmax over its rows."""
+    sm = lw.softmax[op.results[0]]
+    shape = lw.shape(sm.root)
+    axis = sm.axis % len(shape)
+    if any(d != 1 for d in shape[axis + 1:]):
+        raise UnsupportedOpError(f"{describe(op)}: softmax over axis {axis} of a {shape} tensor is not supported "
+                                 f"(only the innermost axis, whose elements are contiguous rows)")
+    s_in, _ = lw.q(sm.root)
+    x = lw.vmap[sm.root]
+    if axis != len(shape) - 1:  # trailing 1s: the rows are the axis itself
+        x = dpu.ReshapeOp(x, lw.i8(shape[:axis + 1]), loc=op.location).output
+
+    def build(p, out, lo, hi):
+        s_out, zp_out = lw.q_out(out, p)
+        mult, shift = qm.multiplier(1.0 / s_out)
+        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
+        table = dense_constant(softmax.exp_table(s_in), loc=op.location)
+        y = dpu.SoftmaxOp(x, table, i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin), i64(cmax),
+                          output=lw.i8(lw.shape(sm.root)[:axis + 1]), loc=op.location)
+        return y
+    new, out = lw.layer(sm.output, build)
+    result = new.output
+    if lw.shape(out) != tensor_shape(result):
+        result = dpu.ReshapeOp(result, lw.i8(lw.shape(out)), loc=op.location).output
+    lw.vmap[out] = result
+
+
 def lower_max_pool2d(lw, op):
     x, pad = lw.window_input(op)
     s, zp = lw.q(x)
@@ -266,7 +295,7 @@ class DpuEngine(Engine):
                  "tosa.resize": lower_resize,
                  "tosa.transpose": lower_transpose, "tosa.reshape": lower_reshape, "tosa.concat": lower_concat,
                  "tosa.slice": lower_slice,
-                 UNARY_FUNCTION: lower_unary_function}
+                 UNARY_FUNCTION: lower_unary_function, SOFTMAX: lower_softmax}
     prefix = "DPU_"  # opcode names: DPU_ADD, ...
 
     def opcode(self, name: str):
@@ -284,6 +313,8 @@ class DpuEngine(Engine):
                     "params": requant_params(bias, get_array(op, "mult"), get_array(op, "shift"))}
         if name == "dpu.lut":
             return {"table": const_value(op.operands[1].owner).astype(np.int8).tobytes()}
+        if name == "dpu.softmax":
+            return {"table": const_value(op.operands[1].owner).astype("<i4").tobytes()}
         if name in ("dpu.add", "dpu.mul") and is_constant(op.operands[1]):
             return {"rhs": const_value(op.operands[1].owner).astype(np.int8).tobytes()}
         return {}
@@ -320,6 +351,8 @@ class DpuEngine(Engine):
             bufs.append(("rhs", numel(op.operands[1])))
         if name == "dpu.lut":
             bufs.append(("table", 256))
+        if name == "dpu.softmax":
+            bufs.append(("table", 1024))
         return bufs + [("output", out_elems)]
 
     def tile(self, op, target, core, room, wanted=None):
@@ -527,6 +560,13 @@ class DpuEngine(Engine):
     def _lut(self, op, em):
         em.copy(em.const("table"), em.l1("table"), 256)
         self._flat_command(op, em, "lut", em.l1("input"), em.l1("output"), numel(op.output))
+
+    def _softmax(self, op, em):
+        em.copy(em.const("table"), em.l1("table"), 1024)
+        shape = tensor_shape(op.input)
+        em.cmd(self.opcode("SOFTMAX"), in_addr=em.l1("input"), table_addr=em.l1("table"), out_addr=em.l1("output"),
+               rows=numel(op.input) // shape[-1], len=shape[-1], mult=get_int(op, "mult"), shift=get_int(op, "shift"),
+               **_clamp(op))
 
     def _transpose(self, op, em):
         dims = tensor_shape(op.input) + [1] * (4 - len(tensor_shape(op.input)))

@@ -111,6 +111,12 @@ def _resize(op, env):
     return (top * (1 - dy) + bottom * dy).astype(np.float32)
 
 
+def _reduce(fn):
+    def evaluate(op, env):
+        return fn(env[op.operands[0]], axis=int_array(op, "axis")[0], keepdims=True).astype(np.float32)
+    return evaluate
+
+
 def _binary(fn):
     return lambda op, env: fn(env[op.operands[0]], env[op.operands[1]]).astype(np.float32)
 
@@ -175,6 +181,8 @@ _EVAL = {
     "tosa.max_pool2d": lambda op, env: _pool(op, env, "max"),
     "tosa.avg_pool2d": lambda op, env: _pool(op, env, "avg"),
     "tosa.resize": _resize,
+    "tosa.reduce_max": _reduce(np.max),
+    "tosa.reduce_sum": _reduce(np.sum),
 }
 
 # Ops that only describe shapes or constants; calibration does not record them.

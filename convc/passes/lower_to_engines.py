@@ -12,7 +12,7 @@ replaces the float one.
 """
 
 from convc.engines import lowering_for
-from convc.engines.base import UNARY_FUNCTION
+from convc.engines.base import SOFTMAX, UNARY_FUNCTION
 from convc.errors import UnsupportedOpError
 from convc.ir.attrs import f64
 from convc.ir.locations import describe, node_name
@@ -21,6 +21,7 @@ from convc.ir.util import body_ops, defining_op, entry_func, op_name
 from convc.frontend import tosa_eval
 from convc.passes.api import Pass
 from convc.passes.lowering import Lowering, i8, shape_of
+from convc.passes.softmax import find_softmax
 from convc.passes.unary_functions import ELEMENTWISE, find_regions
 
 PASS_THROUGH = ("tosa.identity", "tosa.cast")
@@ -41,7 +42,11 @@ class _Driver(Lowering):
         with ir.InsertionPoint(self.old), self.old.location:
             new_func = func.FuncOp("main", (in_types, out_types))
         block = self.block = new_func.add_entry_block()
-        self.unary = find_regions(body_ops(self.old), old_block.arguments)
+        self.softmax = find_softmax(body_ops(self.old))
+        for sm in self.softmax.values():
+            self.fused.update(v for v in sm.values if v != sm.output)
+        in_softmax = {op for sm in self.softmax.values() for op in sm.ops}
+        self.unary = find_regions([op for op in body_ops(self.old) if op not in in_softmax], old_block.arguments)
         for region in self.unary.values():
             self.in_unary.update(region.values)
             self.fused.update(v for v in region.values if v != region.output)
@@ -57,7 +62,9 @@ class _Driver(Lowering):
                     continue
                 if name == "tosa.slice" and self.is_window_crop(op):
                     continue  # the conv/pool it crops for takes it as negative padding
-                lowering = lowering_for(UNARY_FUNCTION if op.results[0] in self.unary else name, self.ctx.target)
+                kind = (SOFTMAX if op.results[0] in self.softmax else
+                        UNARY_FUNCTION if op.results[0] in self.unary else name)
+                lowering = lowering_for(kind, self.ctx.target)
                 if lowering is None and name in ELEMENTWISE:
                     raise UnsupportedOpError(
                         f"{describe(op)}: element-wise {name.removeprefix('tosa.')} is supported only inside an "

@@ -191,6 +191,21 @@ def resize(mem: Memory, f: dict, flags: int) -> None:
     _store(mem, f["out_addr"], f, f["out_zp"] + rshift_round(acc * f["mult"], f["shift"]))
 
 
+def softmax(mem: Memory, f: dict, flags: int) -> None:
+    """Per row of `len` int8 codes: d = max - x, e = table[d] (int32 entries in [0, 2^16]),
+    out = clamp(out_zp + div_round(e * mult, sum(e) << shift))."""
+    rows, n = f["rows"], f["len"]
+    if rows * n == 0:
+        return
+    table = mem.read(f["table_addr"], 1024).view("<i4").astype(i64)
+    if table.min() < 0 or table.max() > 1 << 16:
+        raise StreamError(f"SOFTMAX table at {f['table_addr']:#x} has entries outside [0, 2^16]")
+    x = _load(mem, f["in_addr"], rows * n).astype(i64).reshape(rows, n)
+    e = table[x.max(axis=1, keepdims=True) - x]
+    q = div_round(e * f["mult"], e.sum(axis=1, keepdims=True) << i64(f["shift"]))
+    _store(mem, f["out_addr"], f, f["out_zp"] + q)
+
+
 def maxpool(mem: Memory, f: dict, flags: int) -> None:
     """Separable: the window maximum is the maximum over rows of the maxima over columns.
     Windows are contiguous input ranges, so np.maximum.reduceat over interleaved [lo, hi)

@@ -48,8 +48,8 @@ def test_not_onnx(tmp_path):
 
 
 def test_unsupported_op(tmp_path):
-    path = save(tiny_model("Softmax", name="probs"), tmp_path / "m.onnx")
-    assert_one_line_error(convc(path, "-o", tmp_path / "o"), "'probs'", "Softmax")
+    path = save(tiny_model("Hardmax", name="probs"), tmp_path / "m.onnx")
+    assert_one_line_error(convc(path, "-o", tmp_path / "o"), "'probs'", "Hardmax")
 
 
 def test_layer_too_big_for_memory(tmp_path, repo_root):

@@ -43,8 +43,8 @@ def test_missing_file(tmp_path):
 
 
 def test_unsupported_op_names_node_and_op(tmp_path):
-    path = save(tiny_model("Softmax", name="probabilities"), tmp_path / "softmax.onnx")
-    with pytest.raises(UnsupportedOpError, match=r"node 'probabilities' has op Softmax"):
+    path = save(tiny_model("Hardmax", name="probabilities"), tmp_path / "hardmax.onnx")
+    with pytest.raises(UnsupportedOpError, match=r"node 'probabilities' has op Hardmax"):
         frontend.onnx_to_tosa(path, new_context())
 
 

@@ -30,7 +30,7 @@ rng = np.random.default_rng(7)
 
 def offsets(core: int) -> dict:
     base = TARGET.l1_base(core)
-    return dict(IN=base, IN2=base + 0x1000, PAR=base + 0x2000, OUT=base + 0x3000,
+    return dict(IN=base, IN2=base + 0x1000, PAR=base + 0x2000, OUT=base + 0x3000, TAB=base + 0x4000,
                 W=base + 0x8000, ACC=base + 0x10000, PATCH=base + 0x20000)
 
 
@@ -66,6 +66,9 @@ def example(name: str, a: dict) -> dict:
         "resize": dict(in_addr=a["IN"], h=3, w=4, c=5, out_h=6, out_w=8, scale_y_n=4, scale_y_d=2,
                        scale_x_n=4, scale_x_d=2, offset_y=-1, offset_x=-1, out_addr=a["OUT"], in_zp=3,
                        mult=1 << 27, shift=31, **RESULT),
+        # 4 rows of 15 codes; the table (int32 entries in [0, 2^16]) is written by the test
+        "softmax": dict(in_addr=a["IN"], table_addr=a["TAB"], out_addr=a["OUT"], rows=4, len=15,
+                        mult=255 << 22, shift=22, **RESULT),
     }[name]
 
 
@@ -95,7 +98,8 @@ def test_every_host_vector_op_matches_the_dpu(name, flags):
     data = {"IN": rng.integers(-128, 128, 0x1000, dtype=np.int8),
             "IN2": rng.integers(-128, 128, 0x1000, dtype=np.int8),
             "PAR": requant_params(rng.integers(-1000, 1000, 5), rng.integers(1 << 10, 1 << 20, 5),
-                                  [20, 25, 30, 35, 40])}
+                                  [20, 25, 30, 35, 40]),
+            "TAB": np.rint(65536 * np.exp(-0.05 * np.arange(256))).astype("<i4")}
     dpu_op, host_op = getattr(Op, "DPU_" + name.upper()), getattr(Op, "HOST_" + name.upper())
     assert (dpu_op.fields, dpu_op.signed, dict(dpu_op.flag_names)) == (
         host_op.fields, host_op.signed, dict(host_op.flag_names))

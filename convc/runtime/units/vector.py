@@ -137,6 +137,14 @@ def _resize(f, flags):
     return None
 
 
+def _softmax(f, flags):
+    if not (1 <= f["shift"] <= 30 and f["len"] < 1 << 17):
+        return f"has shift {f['shift']} or len {f['len']}: needs shift in [1, 30] and len < 2^17"
+    if not f["mult"] > 0:
+        return f"has mult {f['mult']}: must be positive"
+    return _clamp(f, flags)
+
+
 def all_of(*checks):
     def check(f, flags):
         for c in checks:
@@ -228,6 +236,12 @@ VECTOR_OPS = (
              f"offset_x(i32) out_addr in_zp(i32) mult(i32) shift {RESULT}", _resize,
              lambda f: [_feature_map(f), flat("out_addr", True, f["out_addr"], _pooled(f))],
              lambda f: _pooled(f), kernels.resize, {RESIZE_BILINEAR: "bilinear"}, since_minor=5),
+    # Softmax over rows, the exponential as a table; format 1.6.
+    VectorOp("softmax", 11, f"in_addr table_addr out_addr rows len mult(i32) shift {RESULT}", _softmax,
+             lambda f: [flat("in_addr", False, f["in_addr"], f["rows"] * f["len"]),
+                        flat("table_addr", False, f["table_addr"], 1024 if f["rows"] * f["len"] else 0),
+                        flat("out_addr", True, f["out_addr"], f["rows"] * f["len"])],
+             lambda f: 3 * f["rows"] * f["len"], kernels.softmax, since_minor=6),
 )
 VECTOR_OP_NAMES = tuple(op.name for op in VECTOR_OPS)
 
