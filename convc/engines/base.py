@@ -32,6 +32,7 @@ ALIGN = 64  # bytes; every buffer starts on a cache-line-sized boundary
 # rather than of a TOSA op: the engine that takes it lowers the region as one op.
 UNARY_FUNCTION = "convc.unary_function"
 SOFTMAX = "convc.softmax"  # the output op of a softmax chain (passes/softmax.py)
+SPATIAL_MEAN = "convc.spatial_mean"  # the output op of a mean over H and W (passes/spatial_mean.py)
 
 
 @contextmanager

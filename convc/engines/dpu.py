@@ -13,7 +13,7 @@ import numpy as np
 
 from convc import quant_math as qm
 from convc.dialects import dpu, is_view
-from convc.engines.base import SOFTMAX, UNARY_FUNCTION, Engine, align
+from convc.engines.base import SOFTMAX, SPATIAL_MEAN, UNARY_FUNCTION, Engine, align
 from convc.errors import UnsupportedOpError
 from convc.frontend import tosa_eval
 from convc.frontend.tosa_eval import const_value
@@ -201,6 +201,26 @@ def lower_softmax(lw, op):
     lw.vmap[out] = result
 
 
+def lower_spatial_mean(lw, op):
+    """A mean over H and W of an NCHW map (passes/spatial_mean.py): NHWC transpose, then one
+    average pool over the whole map, viewed back as [N, C, 1, 1] (or what the graph reshapes to)."""
+    mean = lw.spatial_means[op.results[0]]
+    n, c, h, w = lw.shape(mean.root)
+    s_in, zp_in = lw.q(mean.root)
+    nhwc = dpu.TransposeOp(lw.vmap[mean.root], ir.DenseI64ArrayAttr.get([0, 2, 3, 1]), output=lw.i8([n, h, w, c]),
+                           loc=op.location).output
+
+    def build(p, out, lo, hi):
+        s_out, zp_out = lw.q_out(out, p)
+        mult, shift = qm.multiplier(s_in / s_out, max_shift=40)
+        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
+        return dpu.AvgPoolOp(nhwc, i64_array([h, w]), i64_array([1, 1]), i64_array([0, 0, 0, 0]), i64(0),
+                             i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin), i64(cmax),
+                             output=lw.i8([n, 1, 1, c]), loc=op.location)
+    new, out = lw.layer(mean.output, build)
+    lw.vmap[out] = dpu.ReshapeOp(new.output, lw.i8(lw.shape(out)), loc=op.location).output
+
+
 def lower_max_pool2d(lw, op):
     x, pad = lw.window_input(op)
     s, zp = lw.q(x)
@@ -295,7 +315,7 @@ class DpuEngine(Engine):
                  "tosa.resize": lower_resize,
                  "tosa.transpose": lower_transpose, "tosa.reshape": lower_reshape, "tosa.concat": lower_concat,
                  "tosa.slice": lower_slice,
-                 UNARY_FUNCTION: lower_unary_function, SOFTMAX: lower_softmax}
+                 UNARY_FUNCTION: lower_unary_function, SOFTMAX: lower_softmax, SPATIAL_MEAN: lower_spatial_mean}
     prefix = "DPU_"  # opcode names: DPU_ADD, ...
 
     def opcode(self, name: str):

@@ -24,7 +24,7 @@ SUPPORTED_OPS = {
     "Conv", "Gemm", "MatMul", "Relu", "Clip", "Add", "Mul", "MaxPool", "AveragePool",
     "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity", "Sub",
     "Dropout", "Transpose", "Squeeze", "Unsqueeze", "Constant", "Pad", "Resize", "Slice", "Split",
-    "Sum", "Div", "GlobalMaxPool", "ConvTranspose", "Softmax",
+    "Sum", "Div", "GlobalMaxPool", "ConvTranspose", "Softmax", "ReduceMean",
     # Activations: each becomes one 256-entry table (passes/unary_functions.py).
     "Sigmoid", "Tanh", "Exp", "Log", "Erf", "Gelu", "HardSigmoid", "HardSwish", "LeakyRelu",
     "Elu", "Selu", "Softplus", "Mish", "Abs", "Neg", "Sqrt", "Reciprocal", "PRelu",

@@ -12,7 +12,7 @@ replaces the float one.
 """
 
 from convc.engines import lowering_for
-from convc.engines.base import SOFTMAX, UNARY_FUNCTION
+from convc.engines.base import SOFTMAX, SPATIAL_MEAN, UNARY_FUNCTION
 from convc.errors import UnsupportedOpError
 from convc.ir.attrs import f64
 from convc.ir.locations import describe, node_name
@@ -22,11 +22,16 @@ from convc.frontend import tosa_eval
 from convc.passes.api import Pass
 from convc.passes.lowering import Lowering, i8, shape_of
 from convc.passes.softmax import find_softmax
+from convc.passes.spatial_mean import find_spatial_means
 from convc.passes.unary_functions import ELEMENTWISE, find_regions
 
 PASS_THROUGH = ("tosa.identity", "tosa.cast")
 # What to tell the user about a TOSA op that reaches lowering with no engine for it.
 NO_LOWERING_HINTS = {
+    "tosa.reduce_sum": "a reduction is supported only as a mean over H and W of an NCHW map (ReduceMean "
+                       "axes [2, 3]) or inside a softmax over the innermost axis",
+    "tosa.reduce_max": "a max reduction is supported only inside a softmax over the innermost axis "
+                       "(GlobalMaxPool is a max pool)",
     "tosa.pad": "padding is supported where it feeds a convolution or pooling (zero padding, or -inf "
                 "before a max pool), which takes it as its own padding (convc-fold-pad); this Pad "
                 "feeds another op, pads N or C, or pads with another value",
@@ -42,11 +47,14 @@ class _Driver(Lowering):
         with ir.InsertionPoint(self.old), self.old.location:
             new_func = func.FuncOp("main", (in_types, out_types))
         block = self.block = new_func.add_entry_block()
+        # Multi-op patterns one engine op computes: their inner values are never lowered alone.
         self.softmax = find_softmax(body_ops(self.old))
-        for sm in self.softmax.values():
-            self.fused.update(v for v in sm.values if v != sm.output)
-        in_softmax = {op for sm in self.softmax.values() for op in sm.ops}
-        self.unary = find_regions([op for op in body_ops(self.old) if op not in in_softmax], old_block.arguments)
+        self.spatial_means = find_spatial_means(body_ops(self.old))
+        taken = set()
+        for pattern in [*self.softmax.values(), *self.spatial_means.values()]:
+            self.fused.update(v for v in pattern.values if v != pattern.output)
+            taken.update(pattern.ops)
+        self.unary = find_regions([op for op in body_ops(self.old) if op not in taken], old_block.arguments)
         for region in self.unary.values():
             self.in_unary.update(region.values)
             self.fused.update(v for v in region.values if v != region.output)
@@ -63,6 +71,7 @@ class _Driver(Lowering):
                 if name == "tosa.slice" and self.is_window_crop(op):
                     continue  # the conv/pool it crops for takes it as negative padding
                 kind = (SOFTMAX if op.results[0] in self.softmax else
+                        SPATIAL_MEAN if op.results[0] in self.spatial_means else
                         UNARY_FUNCTION if op.results[0] in self.unary else name)
                 lowering = lowering_for(kind, self.ctx.target)
                 if lowering is None and name in ELEMENTWISE:

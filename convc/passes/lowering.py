@@ -95,6 +95,7 @@ class Lowering:
         self.narrowed = {}   # float value -> (scale, zp) of a layer output below int8
         self.unary = {}      # float value -> the unary region (passes/unary_functions.py) it ends
         self.softmax = {}    # float value -> the softmax chain (passes/softmax.py) it ends
+        self.spatial_means = {}  # float value -> the mean over H and W (passes/spatial_mean.py) it ends
         self.in_unary = set()  # every value computed inside a unary region, its output included
 
     # -- helpers -------------------------------------------------------------------------

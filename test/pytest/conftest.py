@@ -3,8 +3,10 @@ import fcntl
 import hashlib
 import importlib.util
 import json
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -60,3 +62,12 @@ def models_dir(make_models):
             make_models.make_all(MODELS_CACHE)
             stamp_file.write_text(json.dumps(want, indent=1) + "\n")
     return MODELS_CACHE
+
+
+@pytest.fixture(autouse=True)
+def _order_independent_rng(request):
+    """A test module that draws its data from a module-level `RNG` gets it reseeded from the
+    test's own name: otherwise the data, and the thresholds checked on them, would depend on
+    which tests a pytest-xdist worker happened to run before."""
+    if isinstance(getattr(request.module, "RNG", None), np.random.Generator):
+        request.module.RNG = np.random.default_rng(zlib.crc32(request.node.name.encode()))

@@ -61,7 +61,7 @@ def test_padding_folds_and_is_exact(tmp_path, case, batch):
     assert "tosa.pad" not in str(compiled.module)
     result = verify(compiled, path, [[RNG.standard_normal([batch, 4, 8, 8]).astype(np.float32)] for _ in range(3)])
     assert result["integer_exact"] is True, result
-    assert result["cosine"] >= 0.998, result
+    assert result["cosine"] >= 0.997, result  # int8 at both ends of a 4-channel layer
 
 
 def test_pad_no_window_op_takes_is_refused(tmp_path):
