@@ -1,5 +1,6 @@
 """Helpers shared by the benchmark scripts: model cache, tool lookup, and
 running a command while measuring its wall time and peak memory."""
+import contextlib
 import dataclasses
 import importlib.util
 import os
@@ -108,6 +109,7 @@ def ort_session(path):
 def ort_int8_model(fp32_path, calib_path, out_path, batch=1):
     """onnxruntime's own static INT8 (QDQ, per-channel weights), the peer for convc's
     quantization; calibrates on the same npz convc does."""
+    fp32_path, calib_path, out_path = (Path(p).resolve() for p in (fp32_path, calib_path, out_path))
     from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
                                           quantize_static)
 
@@ -126,8 +128,10 @@ def ort_int8_model(fp32_path, calib_path, out_path, batch=1):
     # networks; ONNX's own shape inference (still run) is enough for static shapes.
     from onnxruntime.quantization.shape_inference import quant_pre_process
     prep_path = out_path.with_suffix(".prep.onnx")
-    quant_pre_process(str(fp32_path), str(prep_path), skip_symbolic_shape=True)
-    quantize_static(str(prep_path), str(out_path), NpzReader(), quant_format=QuantFormat.QDQ,
-                    per_channel=True, activation_type=QuantType.QInt8,
-                    weight_type=QuantType.QInt8)
+    # onnxruntime writes temporary external-data files into the working directory.
+    with contextlib.chdir(out_path.parent):
+        quant_pre_process(str(fp32_path), str(prep_path), skip_symbolic_shape=True)
+        quantize_static(str(prep_path), str(out_path), NpzReader(), quant_format=QuantFormat.QDQ,
+                        per_channel=True, activation_type=QuantType.QInt8,
+                        weight_type=QuantType.QInt8)
     return out_path

@@ -17,22 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from convc.frontend import tosa_eval
+from convc.passes.chains import Chain
 from convc.ir.util import op_name, users
 
 
 @dataclass
-class Softmax:
-    root: object    # the float value normalised
-    ops: list       # reduce_max, sub, exp, reduce_sum, reciprocal, mul (program order)
+class Softmax(Chain):
+    """ops: reduce_max, sub, exp, reduce_sum, reciprocal, mul."""
     axis: int
-
-    @property
-    def output(self):
-        return self.ops[-1].results[0]
-
-    @property
-    def values(self):
-        return [op.results[0] for op in self.ops]
 
 
 def _only_user(value, name):

@@ -6,26 +6,15 @@ the NHWC map, so the lowering computes it with the DPU's average pool (integer w
 one rounding division, docs/operators.md) after a layout transpose.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from convc.frontend import tosa_eval
+from convc.passes.chains import Chain
 from convc.ir.util import defining_op, is_constant, op_name, users
 
 
-@dataclass
-class SpatialMean:
-    root: object  # the NCHW float value averaged
-    ops: list     # reduce_sum, reduce_sum, [reshape,] mul (program order)
-
-    @property
-    def output(self):
-        return self.ops[-1].results[0]
-
-    @property
-    def values(self):
-        return [op.results[0] for op in self.ops]
+class SpatialMean(Chain):
+    """root: the NCHW map averaged; ops: reduce_sum, reduce_sum, [reshape,] mul."""
 
 
 def _only_user(value):
