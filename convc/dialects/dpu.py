@@ -219,7 +219,7 @@ class AvgPoolOp(Dpu.Operation, name="avgpool"):
             count = window_patches(ones, kernel, stride, pad, fill=0).sum(axis=(3, 4))
         num = total * get_int(self, "mult")
         den = np.broadcast_to(count << get_int(self, "shift"), num.shape)
-        q = (2 * np.abs(num) + den) // (2 * den) * np.sign(num)  # round half away from zero
+        q = div_round(num, den)
         return _clamp(self, get_int(self, "out_zp") + q)
 
     def verify_invariants(self) -> bool:

@@ -53,6 +53,17 @@ def align(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
+def l1_bytes(buffers) -> int:
+    """Bytes an L1 working set [(name, size)] takes, each buffer aligned."""
+    return sum(align(size) for _, size in buffers)
+
+
+def rows_read(out_rows: int, stride: int, kernel: int, dilation: int = 1) -> int:
+    """Input rows the windows of `out_rows` consecutive output rows span (halo included):
+    what one band of a spatially tiled windowed op must have in L1."""
+    return (out_rows - 1) * stride + (kernel - 1) * dilation + 1
+
+
 def constants_level(op) -> str:
     """Where the op's constants live: "l2" if a `resident` rule preloaded them on chip."""
     return "l2" if SOURCE.has(op, "resident") else "dram"
@@ -196,10 +207,10 @@ class Engine:
         tile() gives it (convc-tile decides again on the core it gets); raises TargetFitError
         when even that does not fit."""
         room = target.l1_size(core)
-        if sum(align(size) for _, size in self.l1_buffers(op, target, core)) > room:
+        if l1_bytes(self.l1_buffers(op, target, core)) > room:
             with _restored_attributes(op):  # pricing must not leave this core's tiling on the op
                 self.tile(op, target, core, room)
-                need = sum(align(size) for _, size in self.l1_buffers(op, target, core))
+                need = l1_bytes(self.l1_buffers(op, target, core))
                 if need > room:
                     raise TargetFitError(f"{describe(op)} needs {need} bytes of L1, but {target.name}'s L1 holds {room}")
                 return self._price(op, target, core, outputs)

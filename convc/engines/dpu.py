@@ -13,7 +13,7 @@ import numpy as np
 
 from convc import quant_math as qm
 from convc.dialects import dpu, is_view
-from convc.engines.base import SOFTMAX, SPATIAL_MEAN, UNARY_FUNCTION, Engine, align
+from convc.engines.base import SOFTMAX, SPATIAL_MEAN, UNARY_FUNCTION, Engine, l1_bytes, rows_read
 from convc.errors import UnsupportedOpError
 from convc.frontend import tosa_eval
 from convc.frontend.tosa_eval import const_value
@@ -58,10 +58,9 @@ FLAT = ("dpu.add", "dpu.mul", "dpu.rescale", "dpu.lut")  # can run in chunks of 
 
 
 def _rows_read(op, out_rows):
-    """Input rows the windows of `out_rows` consecutive output rows span."""
     f = _window(op)
-    dil = get_array(op, "dilation")[0] if "dilation" in op.operation.attributes else 1
-    return (out_rows - 1) * f["stride_h"] + (f["kh"] - 1) * dil + 1
+    return rows_read(out_rows, f["stride_h"], f["kh"],
+                     get_array(op, "dilation")[0] if "dilation" in op.operation.attributes else 1)
 
 
 LAYOUT_PERMS = ([0, 2, 3, 1], [0, 3, 1, 2])  # NCHW -> NHWC and back: banded over H
@@ -74,7 +73,7 @@ def _layout_h(op):
 
 
 def _fits(buffers, room):
-    return sum(align(size) for _, size in buffers) <= room
+    return l1_bytes(buffers) <= room
 
 
 def _clamp(op):

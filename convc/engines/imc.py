@@ -24,7 +24,7 @@ import numpy as np
 from convc import quant_math as qm
 from convc.dialects import dpu, imc
 from convc.dialects.imc import dot_product_shape
-from convc.engines.base import Engine, align
+from convc.engines.base import Engine, l1_bytes, rows_read
 from convc.errors import TargetFitError, UnsupportedOpError
 from convc.frontend import tosa_eval
 from convc.frontend.tosa_eval import const_value
@@ -95,10 +95,6 @@ def array_bits(target, key: str) -> list[int]:
     specs = [g.engines["imc"] for g in target.groups if "imc" in g.engines]
     bits = {b for spec in specs for b in getattr(spec, f"supported_{key}")}
     return sorted(bits) if specs else [8]
-
-
-def l1_bytes(buffers) -> int:
-    return sum(align(size) for _, size in buffers)
 
 
 # -- lowering from TOSA (the functions take the convc/passes/lowering.py toolkit) -------------
@@ -349,9 +345,7 @@ class _TileRunner:
 
 
 def input_rows_read(op, out_rows: int) -> int:
-    """Input rows the windows of `out_rows` consecutive output rows span (halo included)."""
-    kh = tensor_shape(op.weights)[1]
-    return (out_rows - 1) * get_array(op, "stride")[0] + (kh - 1) * get_array(op, "dilation")[0] + 1
+    return rows_read(out_rows, get_array(op, "stride")[0], tensor_shape(op.weights)[1], get_array(op, "dilation")[0])
 
 
 def im2col(op, em, opcode, r0: int, rows: int) -> None:
