@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_util import (DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, ensure_models,  # noqa: E402
                         find_tool, ort_int8_model, ort_session, run_measured)
 
-MODELS = ("resnet18", "mobilenetv2", "efficientnet_lite0", "yolo_head", "yolo_head_b2", "autoencoder")
+MODELS = ("resnet18", "mobilenetv2", "efficientnet_lite0", "yolo_head", "yolo_head_b2", "vit_tiny", "autoencoder",
+          "alexnet_lrn")
 
 
 def batch_of(model_path):

@@ -26,8 +26,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # loaded by path from tests and bench
-from networks import (ConvAutoencoder, EfficientNetLite0, MobileNetV2, MobileNetV2Mini, ResNet18,  # noqa: E402
-                      ResNetMini, YoloHead, digits_cnn, mlp)
+from networks import (AlexNetLRN, ConvAutoencoder, EfficientNetLite0, MobileNetV2, MobileNetV2Mini, ResNet18,  # noqa: E402
+                      ResNetMini, TinyViT, YoloHead, digits_cnn, mlp)
 
 OPSET = 17
 N_CALIB = 64          # synthetic models: random calibration inputs
@@ -42,6 +42,17 @@ def seed_everything(seed):
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)  # reductions split over threads may reorder sums
+
+
+def randomize_layer_norms(model, seed):
+    """LayerNorm initialises to gamma 1, beta 0, which torch-mlir folds away; trained models
+    have real ones, and the compiler must fold them into its integer gains and offsets."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.LayerNorm):
+                m.weight.copy_(0.6 + 0.8 * torch.rand(m.weight.shape, generator=g))
+                m.bias.copy_(0.4 * torch.rand(m.bias.shape, generator=g) - 0.2)
 
 
 def randomize_bn(model, shape, seed):
@@ -146,6 +157,7 @@ def build_synthetic(name, make, shape, seed, out, n_calib=N_CALIB):
     model = make()
     if any(isinstance(m, nn.BatchNorm2d) for m in model.modules()):
         randomize_bn(model, shape, seed + 1)
+    randomize_layer_norms(model, seed + 2)
     model.eval()
     paths = {"onnx": out / f"{name}.onnx", "calib": out / f"{name}.calib.npz",
              "sample": out / f"{name}.sample.npz"}
@@ -202,7 +214,9 @@ BUILDERS = {
                                                       out, N_CALIB_224),
     "yolo_head": lambda out: build_synthetic("yolo_head", YoloHead, (1, 3, 128, 128), 7, out, N_CALIB_224),
     "yolo_head_b2": lambda out: build_synthetic("yolo_head_b2", YoloHead, (2, 3, 128, 128), 7, out, N_CALIB_224),
+    "vit_tiny": lambda out: build_synthetic("vit_tiny", TinyViT, (1, 3, 32, 32), 9, out),
     "autoencoder": lambda out: build_synthetic("autoencoder", ConvAutoencoder, (1, 1, 64, 64), 8, out, N_CALIB_224),
+    "alexnet_lrn": lambda out: build_synthetic("alexnet_lrn", AlexNetLRN, (1, 3, 32, 32), 10, out),
 }
 MODEL_NAMES = tuple(BUILDERS)
 

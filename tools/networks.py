@@ -253,3 +253,90 @@ class ConvAutoencoder(nn.Module):
 
     def forward(self, x):
         return self.decoder(self.encoder(x))
+
+
+class EncoderBlock(nn.Module):
+    """A pre-norm transformer encoder block as in timm's ViT: LayerNorm, multi-head
+    self-attention (nn.MultiheadAttention: packed QKV projection, softmax(QK^T/sqrt(d))V),
+    residual, LayerNorm, GELU MLP, residual."""
+
+    def __init__(self, dim, heads, hidden):
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
+
+    def forward(self, x):
+        y = self.norm1(x)
+        x = x + self.attn(y, y, y, need_weights=False)[0]
+        return x + self.mlp(self.norm2(x))
+
+
+class TinyViT(nn.Module):
+    """A small ViT: 4x4 patch convolution, class token, learned position embedding,
+    transformer encoder blocks, final LayerNorm, classifier on the class token (x[:, 0], which
+    exports as a Gather). The class token and position embedding start at the magnitude of
+    the patch embeddings, as trained ones have: at timm's initial std 0.02 the class token is
+    one or two codes of the int8 residual stream, and its row of every LayerNorm is noise (for
+    onnxruntime's static INT8 as for convc's)."""
+
+    def __init__(self, image=32, patch=4, dim=64, depth=2, heads=4, hidden=128, classes=10):
+        super().__init__()
+        self.patch = nn.Conv2d(3, dim, patch, patch)
+        tokens = (image // patch) ** 2
+        self.cls = nn.Parameter(torch.randn(1, 1, dim) * 0.5)
+        self.pos = nn.Parameter(torch.randn(1, tokens + 1, dim) * 0.5)
+        self.blocks = nn.Sequential(*[EncoderBlock(dim, heads, hidden) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], 1) + self.pos
+        return self.head(self.norm(self.blocks(x))[:, 0])
+
+
+class _LRNFunction(torch.autograd.Function):
+    """PyTorch's local_response_norm, exported as one ONNX LRN node (as Caffe-era model-zoo
+    files have it) rather than PyTorch's Pow/Pad/AveragePool decomposition."""
+
+    @staticmethod
+    def forward(ctx, x, size, alpha, beta, k):
+        return nn.functional.local_response_norm(x, size, alpha, beta, k)
+
+    @staticmethod
+    def symbolic(g, x, size, alpha, beta, k):
+        return g.op("LRN", x, size_i=size, alpha_f=alpha, beta_f=beta, bias_f=k)
+
+
+class LRN(nn.Module):
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=2.0):
+        super().__init__()
+        self.args = (size, alpha, beta, k)
+
+    def forward(self, x):
+        return _LRNFunction.apply(x, *self.args)
+
+
+class AlexNetLRN(nn.Module):
+    """A classic CIFAR-sized CNN in the style of AlexNet / cuda-convnet: 5x5 convolutions with
+    ReLU, local response normalisation across channels (LRN, size 5) and overlapping 3x3/2 max
+    pooling, two fully connected layers and a Softmax output (the probabilities are the
+    model's result, as in the old model-zoo exports)."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 32, 5, 1, 2), nn.ReLU(), LRN(5), nn.MaxPool2d(3, 2),
+            nn.Conv2d(32, 64, 5, 1, 2), nn.ReLU(), LRN(5), nn.MaxPool2d(3, 2),
+            nn.Conv2d(64, 96, 3, 1, 1), nn.ReLU())
+        self.classifier = nn.Sequential(nn.Linear(96 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, classes))
+        # He initialisation: with PyTorch's default the activations shrink layer by layer and
+        # the softmax is uniform to 1%, where any cosine is 1 and says nothing.
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x):
+        return torch.softmax(self.classifier(torch.flatten(self.features(x), 1)), 1)

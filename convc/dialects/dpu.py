@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from convc.ir.mlir import ext, ir
-from convc.dialects.integer import (div_round, repeat_to, requantize, resize_nearest_index, resize_taps, rshift_round,
-                                    window_patches)
+from convc.dialects.integer import (div_round, layer_norm, repeat_to, requantize, resize_nearest_index, resize_taps,
+                                    rshift_round, window_patches)
 from convc.ir.attrs import get_array, get_int, numel, tensor_shape
 from convc.dialects.verify import (
     check_clamp,
@@ -154,6 +154,45 @@ class MulOp(Dpu.Operation, name="mul"):
             _int8_io(self, ("lhs", self.lhs), ("rhs", self.rhs), ("result", self.output)),
             _check_broadcast(self.lhs, self.rhs, self.output),
             check_multiplier(get_int(self, "mult"), get_int(self, "shift"), "mul"),
+            check_zero_point(self, "lhs_zp"), check_zero_point(self, "rhs_zp"),
+            check_zero_point(self, "out_zp"), check_clamp(self),
+        )
+        return report(self, msg)
+
+
+class BatchMatmulOp(Dpu.Operation, name="batch_matmul"):
+    """A product of two activations (attention's Q.K^T and P.V): lhs [B, M, K] times rhs
+    [B, K, N], out = clamp(out_zp + rshift_round(sum_k (lhs-lhs_zp)(rhs-rhs_zp) * mult, shift)).
+    On the DPU, not the IMC array: the array holds weights, and a run-time operand would need
+    reprogramming per image plus column sums for its zero point."""
+
+    lhs: Operand[Tensor]
+    rhs: Operand[Tensor]
+    lhs_zp: ir.IntegerAttr
+    rhs_zp: ir.IntegerAttr
+    mult: ir.IntegerAttr
+    shift: ir.IntegerAttr
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    clamp_min: ir.IntegerAttr
+    clamp_max: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def reference(self, a, b):
+        a64 = a.astype(np.int64) - get_int(self, "lhs_zp")
+        b64 = b.astype(np.int64) - get_int(self, "rhs_zp")
+        acc = np.einsum("bmk,bkn->bmn", a64, b64)
+        return _clamp(self, get_int(self, "out_zp") + rshift_round(acc * get_int(self, "mult"), get_int(self, "shift")))
+
+    def verify_invariants(self) -> bool:
+        a, b, out = tensor_shape(self.lhs), tensor_shape(self.rhs), tensor_shape(self.output)
+        shapes_ok = len(a) == len(b) == len(out) == 3 and a[0] == b[0] == out[0] and a[2] == b[1] and \
+            out[1:] == [a[1], b[2]]
+        msg = first_error(
+            _int8_io(self, ("lhs", self.lhs), ("rhs", self.rhs), ("result", self.output)),
+            None if shapes_ok else f"shapes {a} x {b} -> {out} are not [B, M, K] x [B, K, N] -> [B, M, N]",
+            None if not shapes_ok or a[2] < 1 << 15 else "batch_matmul needs K < 2^15 (accumulators below 2^31)",
+            check_multiplier(get_int(self, "mult"), get_int(self, "shift"), "batch_matmul"),
             check_zero_point(self, "lhs_zp"), check_zero_point(self, "rhs_zp"),
             check_zero_point(self, "out_zp"), check_clamp(self),
         )
@@ -386,6 +425,46 @@ class SoftmaxOp(Dpu.Operation, name="softmax"):
         return report(self, msg)
 
 
+class LayerNormOp(Dpu.Operation, name="layernorm"):
+    """Layer normalisation over the innermost axis (passes/layer_norm.py): per row of N codes
+    q = x - in_zp, c = N*q - sum(q), r = max(1, isqrt((sum(c^2) + eps_term) << 2*sqrt_shift)),
+    out = clamp(out_zp + div_round((c * gains << sqrt_shift) + offsets * r, r << shift))."""
+
+    input: Operand[Tensor]
+    gains: Operand[Tensor]
+    offsets: Operand[Tensor]
+    in_zp: ir.IntegerAttr
+    eps_term: ir.IntegerAttr
+    shift: ir.IntegerAttr
+    sqrt_shift: ir.IntegerAttr
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    clamp_min: ir.IntegerAttr
+    clamp_max: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def reference(self, x, gains, offsets):
+        y = layer_norm(x, get_int(self, "in_zp"), get_int(self, "eps_term"), gains, offsets,
+                       get_int(self, "shift"), get_int(self, "sqrt_shift"))
+        return _clamp(self, get_int(self, "out_zp") + y)
+
+    def verify_invariants(self) -> bool:
+        n = tensor_shape(self.input)[-1]
+        msg = first_error(
+            _int8_io(self, ("input", self.input), ("result", self.output)),
+            check_int_tensor(self.gains, 32, "gains"), check_int_tensor(self.offsets, 32, "offsets"),
+            None if tensor_shape(self.gains) == [n] and tensor_shape(self.offsets) == [n] else
+            f"gains and offsets must have shape [{n}] (one per element of a row)",
+            None if tensor_shape(self.input) == tensor_shape(self.output) else "layernorm changes the shape",
+            None if 0 <= get_int(self, "shift") <= 30 and 0 <= get_int(self, "sqrt_shift") <= 16 else
+            "layernorm needs shift in [0, 30] and sqrt_shift in [0, 16]",
+            None if 0 <= get_int(self, "eps_term") < 1 << 62 and n < 1 << 14 else
+            "layernorm needs eps_term in [0, 2^62) and rows shorter than 2^14",
+            check_zero_point(self, "in_zp"), check_zero_point(self, "out_zp"), check_clamp(self),
+        )
+        return report(self, msg)
+
+
 class TransposeOp(Dpu.Operation, name="transpose"):
     input: Operand[Tensor]
     perms: Any
@@ -549,5 +628,5 @@ def _check_broadcast(lhs, rhs, out):
     return None
 
 
-__all__ = ["Dpu", "DwConv2dOp", "AddOp", "MulOp", "MaxPoolOp", "AvgPoolOp", "ResizeOp", "RescaleOp",
-           "LutOp", "SoftmaxOp", "TransposeOp", "ReshapeOp", "SliceOp", "ExtractOp", "ConcatOp", "concat", "slice_along", "check_requant"]
+__all__ = ["Dpu", "DwConv2dOp", "AddOp", "MulOp", "BatchMatmulOp", "MaxPoolOp", "AvgPoolOp", "ResizeOp", "RescaleOp",
+           "LutOp", "SoftmaxOp", "LayerNormOp", "TransposeOp", "ReshapeOp", "SliceOp", "ExtractOp", "ConcatOp", "concat", "slice_along", "check_requant"]

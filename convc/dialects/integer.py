@@ -70,3 +70,23 @@ def div_round(a, b):
     """a / b (b > 0) rounded to nearest, ties away from zero, in int64."""
     a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
     return np.sign(a) * ((2 * np.abs(a) + b) // (2 * b))
+
+
+def isqrt(v):
+    """floor(sqrt(v)) of int64 values in [0, 2^62], exact: the float64 square root is within
+    one of the answer there, and one correction step each way makes it exact."""
+    v = np.asarray(v, np.int64)
+    r = np.floor(np.sqrt(v.astype(np.float64))).astype(np.int64)
+    r = np.where(r * r > v, r - 1, r)
+    return np.where((r + 1) * (r + 1) <= v, r + 1, r)
+
+
+def layer_norm(x, in_zp: int, eps_term: int, gains, offsets, shift: int, sqrt_shift: int):
+    """The integer layer norm of passes/layer_norm.py over the last axis of int8 `x`, before
+    the output zero point and clamp: div_round((c * G << m) + B * r, r << k) per element."""
+    n = x.shape[-1]
+    q = x.reshape(-1, n).astype(np.int64) - in_zp
+    c = n * q - q.sum(axis=1, keepdims=True)
+    r = np.maximum(1, isqrt(((c * c).sum(axis=1, keepdims=True) + eps_term) << (2 * sqrt_shift)))
+    g, b = np.asarray(gains, np.int64).reshape(-1), np.asarray(offsets, np.int64).reshape(-1)
+    return div_round(((c * g) << sqrt_shift) + b * r, r << shift).reshape(x.shape)

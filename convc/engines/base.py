@@ -33,6 +33,8 @@ ALIGN = 64  # bytes; every buffer starts on a cache-line-sized boundary
 UNARY_FUNCTION = "convc.unary_function"
 SOFTMAX = "convc.softmax"  # the output op of a softmax chain (passes/softmax.py)
 SPATIAL_MEAN = "convc.spatial_mean"  # the output op of a mean over H and W (passes/spatial_mean.py)
+ACTIVATION_MATMUL = "convc.activation_matmul"  # a tosa.matmul of two activations (attention)
+LAYER_NORM = "convc.layer_norm"  # the output op of a layer normalisation (passes/layer_norm.py)
 
 
 @contextmanager

@@ -7,29 +7,23 @@ runs the same commands under its own opcodes, so the emission here is parameteri
 opcode prefix.
 """
 
-import math
-
 import numpy as np
 
-from convc import quant_math as qm
-from convc.dialects import dpu, is_view
-from convc.engines.base import SOFTMAX, SPATIAL_MEAN, UNARY_FUNCTION, Engine, l1_bytes, rows_read
-from convc.errors import UnsupportedOpError
-from convc.frontend import tosa_eval
+from convc.dialects import is_view
+from convc.engines.base import Engine, l1_bytes, rows_read
+from convc.engines.dpu_lowerings import LOWERINGS
 from convc.frontend.tosa_eval import const_value
-from convc.passes import softmax
-from convc.ir.attrs import f64, get_array, get_int, i64, i64_array, numel, tensor_shape
-from convc.ir.locations import describe
-from convc.ir.schema import BAND_ROWS, ELEMENTS, POOL_COUNTS_PAD
-from convc.ir.mlir import ir
-from convc.ir.util import defining_op, dense_constant, is_constant, op_name
+from convc.ir.attrs import get_array, get_int, numel, tensor_shape
+from convc.ir.schema import BAND_ROWS, ELEMENTS
+from convc.ir.util import is_constant
 from convc.runtime.builder import requant_params
 from convc.runtime.stream import COUNT_INCLUDE_PAD, RESIZE_BILINEAR, Op
 
 # The vector operation (the target's `dpu.ops` name) each op's commands use.
 KERNELS = {"dpu.dwconv2d": ("dwconv", "requant"), "dpu.add": ("add",), "dpu.mul": ("mul",),
            "dpu.maxpool": ("maxpool",), "dpu.avgpool": ("avgpool",), "dpu.rescale": ("rescale",), "dpu.lut": ("lut",),
-           "dpu.resize": ("resize",), "dpu.softmax": ("softmax",),
+           "dpu.resize": ("resize",), "dpu.softmax": ("softmax",), "dpu.layernorm": ("layernorm",),
+           "dpu.batch_matmul": ("batch_matmul",),
            "dpu.transpose": ("transpose",), "dpu.reshape": (), "dpu.slice": (), "dpu.concat": (),
            "dpu.extract": ()}
 
@@ -76,245 +70,20 @@ def _fits(buffers, room):
     return l1_bytes(buffers) <= room
 
 
+def layernorm_params(op) -> bytes:
+    """DPU_LAYERNORM's params blob: eps_term (int64), then the gains and offsets (int32 each)."""
+    gains, offsets = (const_value(v.owner).astype("<i4") for v in (op.operands[1], op.operands[2]))
+    return np.int64(get_int(op, "eps_term")).astype("<i8").tobytes() + gains.tobytes() + offsets.tobytes()
+
+
 def _clamp(op):
     return dict(out_zp=get_int(op, "out_zp"), clamp_min=get_int(op, "clamp_min"), clamp_max=get_int(op, "clamp_max"))
-
-
-# -- lowering from TOSA (the functions take the convc/passes/lowering.py toolkit) -------------
-
-def lower_depthwise_conv2d(lw, op):
-    x, pad = lw.window_input(op)
-    w = tosa_eval.const_value(defining_op(op.operands[1]))
-    if w.shape[3] != 1:
-        raise UnsupportedOpError(f"{describe(op)}: depthwise channel multiplier {w.shape[3]} is not supported")
-    w = w[..., 0]
-    b = np.broadcast_to(tosa_eval.const_value(defining_op(op.operands[2])).reshape(-1), (w.shape[2],))
-    s_in, zp_in = lw.q(x)
-    loc = op.location
-
-    def build(p, out, lo, hi):
-        wq, s_w = qm.weight_qparams(w, axis=2, precision=p.weights)
-        # The DPU subtracts the zero point itself, so the bias needs no correction here.
-        bias = dense_constant(np.clip(np.rint(b / (s_in * s_w)), -2**31, 2**31 - 1).astype(np.int32), loc=loc)
-        return dpu.DwConv2dOp(
-            lw.vmap[x], dense_constant(wq, loc=loc), bias,
-            i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
-            i64_array(tosa_eval.int_array(op, "dilation")),
-            **lw.requant_attrs(s_in, s_w, zp_in, out, lo, hi, p), output=lw.i8(lw.shape(out)), loc=loc)
-    lw.bind(*lw.layer(op.results[0], build, has_weights=True))
-
-
-def lower_add_sub(lw, op):
-    lhs, rhs = op.operands[0], op.operands[1]
-    sign_l, sign_r = 1.0, (-1.0 if op_name(op) == "tosa.sub" else 1.0)
-    if (is_constant(lhs) and not is_constant(rhs)) or numel(lhs) < numel(rhs):  # the broadcast one second
-        lhs, rhs, sign_l, sign_r = rhs, lhs, sign_r, sign_l
-    s_a, zp_a = lw.q(lhs)
-
-    def build(p, out, lo, hi):
-        s_out, zp_out = lw.q_out(out, p)
-        (s_b, zp_b), b = lw.rhs_operand(op, rhs, lhs)
-        (m_a, m_b), shift = qm.shared_shift_multipliers([sign_l * s_a / s_out, sign_r * s_b / s_out])
-        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
-        return dpu.AddOp(lw.vmap[lhs], b, i64(zp_a), i64(m_a), i64(zp_b), i64(m_b), i64(shift),
-                         i64(zp_out), f64(s_out), i64(cmin), i64(cmax), output=lw.i8(lw.shape(out)),
-                         loc=op.location)
-    lw.bind(*lw.layer(op.results[0], build))
-
-
-def lower_mul(lw, op):
-    lhs, rhs = op.operands[0], op.operands[1]
-    if (is_constant(lhs) and not is_constant(rhs)) or numel(lhs) < numel(rhs):  # the broadcast one second
-        lhs, rhs = rhs, lhs
-    s_a, zp_a = lw.q(lhs)
-    scalar = lw.scalar_const(rhs)
-
-    def build(p, out, lo, hi):
-        s_out, zp_out = lw.q_out(out, p)
-        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
-        if scalar is not None:  # multiplying by a constant only changes the scale
-            mult, shift = qm.multiplier(s_a * scalar / s_out)
-            return dpu.RescaleOp(lw.vmap[lhs], i64(zp_a), i64(mult), i64(shift), i64(zp_out),
-                                 f64(s_out), i64(cmin), i64(cmax), output=lw.i8(lw.shape(out)), loc=op.location)
-        (s_b, zp_b), b = lw.rhs_operand(op, rhs, lhs)
-        mult, shift = qm.multiplier(s_a * s_b / s_out)
-        return dpu.MulOp(lw.vmap[lhs], b, i64(zp_a), i64(zp_b), i64(mult), i64(shift), i64(zp_out),
-                         f64(s_out), i64(cmin), i64(cmax), output=lw.i8(lw.shape(out)), loc=op.location)
-    lw.bind(*lw.layer(op.results[0], build))
-
-
-def lower_activation(lw, op):
-    """A clamp that could not fuse into its producer: a DPU rescale with a clamp."""
-    src = lw.activation_source(op)
-    if src is None:
-        raise UnsupportedOpError(f"{describe(op)}: element-wise max/min of two tensors is not supported")
-    out, lo, hi = lw.activation_chain_from(op)
-    s_in, zp_in = lw.q(src)
-
-    def build(p, out, lo, hi):
-        s_out, zp_out = lw.q_out(out, p)
-        mult, shift = qm.multiplier(s_in / s_out)
-        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
-        return dpu.RescaleOp(lw.vmap[src], i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out),
-                             i64(cmin), i64(cmax), output=lw.i8(lw.shape(out)), loc=op.location)
-    lw.bind(*lw.layer(out, build, fusion=(out, lo, hi)))
-
-
-def lower_unary_function(lw, op):
-    """A unary region (SiLU, GELU, sigmoid, ...) ending at `op`: one table lookup."""
-    region = lw.unary[op.results[0]]
-
-    def build(p, out, lo, hi):
-        table, s_out, zp_out = lw.unary_table(region, out, p)
-        return dpu.LutOp(lw.vmap[region.root], dense_constant(table, loc=op.location), f64(s_out), i64(zp_out),
-                         output=lw.i8(lw.shape(out)), loc=op.location)
-    # The region already holds the clamps that follow it, so nothing more fuses.
-    lw.bind(*lw.layer(region.output, build, fusion=(region.output, -math.inf, math.inf)))
-
-
-def lower_softmax(lw, op):
-    """A softmax chain ending at `op` (passes/softmax.py): one dpu.softmax over its rows."""
-    sm = lw.softmax[op.results[0]]
-    shape = lw.shape(sm.root)
-    axis = sm.axis % len(shape)
-    if any(d != 1 for d in shape[axis + 1:]):
-        raise UnsupportedOpError(f"{describe(op)}: softmax over axis {axis} of a {shape} tensor is not supported "
-                                 f"(only the innermost axis, whose elements are contiguous rows)")
-    s_in, _ = lw.q(sm.root)
-    x = lw.vmap[sm.root]
-    if axis != len(shape) - 1:  # trailing 1s: the rows are the axis itself
-        x = dpu.ReshapeOp(x, lw.i8(shape[:axis + 1]), loc=op.location).output
-
-    def build(p, out, lo, hi):
-        s_out, zp_out = lw.q_out(out, p)
-        mult, shift = qm.multiplier(1.0 / s_out)
-        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
-        table = dense_constant(softmax.exp_table(s_in), loc=op.location)
-        y = dpu.SoftmaxOp(x, table, i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin), i64(cmax),
-                          output=lw.i8(lw.shape(sm.root)[:axis + 1]), loc=op.location)
-        return y
-    new, out = lw.layer(sm.output, build)
-    result = new.output
-    if lw.shape(out) != tensor_shape(result):
-        result = dpu.ReshapeOp(result, lw.i8(lw.shape(out)), loc=op.location).output
-    lw.vmap[out] = result
-
-
-def lower_spatial_mean(lw, op):
-    """A mean over H and W of an NCHW map (passes/spatial_mean.py): NHWC transpose, then one
-    average pool over the whole map, viewed back as [N, C, 1, 1] (or what the graph reshapes to)."""
-    mean = lw.spatial_means[op.results[0]]
-    n, c, h, w = lw.shape(mean.root)
-    s_in, zp_in = lw.q(mean.root)
-    nhwc = dpu.TransposeOp(lw.vmap[mean.root], ir.DenseI64ArrayAttr.get([0, 2, 3, 1]), output=lw.i8([n, h, w, c]),
-                           loc=op.location).output
-
-    def build(p, out, lo, hi):
-        s_out, zp_out = lw.q_out(out, p)
-        mult, shift = qm.multiplier(s_in / s_out, max_shift=40)
-        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
-        return dpu.AvgPoolOp(nhwc, i64_array([h, w]), i64_array([1, 1]), i64_array([0, 0, 0, 0]), i64(0),
-                             i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin), i64(cmax),
-                             output=lw.i8([n, 1, 1, c]), loc=op.location)
-    new, out = lw.layer(mean.output, build)
-    lw.vmap[out] = dpu.ReshapeOp(new.output, lw.i8(lw.shape(out)), loc=op.location).output
-
-
-def lower_max_pool2d(lw, op):
-    x, pad = lw.window_input(op)
-    s, zp = lw.q(x)
-    new = dpu.MaxPoolOp(lw.vmap[x], i64_array(tosa_eval.int_array(op, "kernel")),
-                        i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad), i64(zp), f64(s),
-                        output=lw.i8(lw.shape(op.results[0])), loc=op.location)
-    lw.vmap[op.results[0]] = new.output
-
-
-def lower_avg_pool2d(lw, op):
-    x, pad = lw.window_input(op)
-    s_in, zp_in = lw.q(x)
-
-    def build(p, out, lo, hi):
-        s_out, zp_out = lw.q_out(out, p)
-        mult, shift = qm.multiplier(s_in / s_out, max_shift=40)
-        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
-        return dpu.AvgPoolOp(lw.vmap[x], i64_array(tosa_eval.int_array(op, "kernel")),
-                             i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
-                             i64(1 if POOL_COUNTS_PAD.has(op) else 0),
-                             i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin),
-                             i64(cmax), output=lw.i8(lw.shape(out)), loc=op.location)
-    lw.bind(*lw.layer(op.results[0], build))
-
-
-def lower_resize(lw, op):
-    """Nearest copies codes (the quantization stays the input's); bilinear divides its integer
-    weighted sum by scale_y_n * scale_x_n inside the requantization multiplier."""
-    x = op.operands[0]
-    scale, offset = tosa_eval.resize_params(op)
-    s_in, zp_in = lw.q(x)
-
-    def resize(bilinear, mult, shift, zp_out, s_out, cmin, cmax, out):
-        return dpu.ResizeOp(lw.vmap[x], i64(bilinear), i64_array(scale), i64_array(offset), i64(zp_in),
-                            i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin), i64(cmax),
-                            output=lw.i8(lw.shape(out)), loc=op.location)
-
-    def build(p, out, lo, hi):
-        s_out, zp_out = lw.q_out(out, p)
-        mult, shift = qm.multiplier(s_in / (s_out * scale[0] * scale[2]))
-        return resize(1, mult, shift, zp_out, s_out, *qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits), out)
-    if tosa_eval.resize_mode(op) == "BILINEAR":
-        lw.bind(*lw.layer(op.results[0], build))
-    else:  # a copy of codes: no requantization, so no clamp can fuse into it
-        lw.vmap[op.results[0]] = resize(0, 0, 1, zp_in, s_in, qm.QMIN, qm.QMAX, op.results[0]).output
-
-
-def lower_transpose(lw, op):
-    new = dpu.TransposeOp(lw.vmap[op.operands[0]], ir.DenseI64ArrayAttr.get(tosa_eval.int_array(op, "perms")),
-                          output=lw.i8(lw.shape(op.results[0])), loc=op.location)
-    lw.vmap[op.results[0]] = new.output
-
-
-def lower_reshape(lw, op):
-    new = dpu.ReshapeOp(lw.vmap[op.operands[0]], lw.i8(lw.shape(op.results[0])), loc=op.location)
-    lw.vmap[op.results[0]] = new.output
-
-
-def lower_slice(lw, op):
-    """A slice that is not a crop folded into a window op (Split, Slice, the channel groups of
-    a grouped convolution): one single-axis slice per sliced axis, each a view or a copy."""
-    start = [int(v) for v in tosa_eval.const_value(defining_op(op.operands[1])).reshape(-1)]
-    part = lw.vmap[op.operands[0]]
-    for axis, (first, size) in enumerate(zip(start, lw.shape(op.results[0]))):
-        part = dpu.slice_along(part, axis, first, size, op.location)
-    lw.vmap[op.results[0]] = part
-
-
-def lower_concat(lw, op):
-    out = op.results[0]
-    s_out, zp_out = lw.q(out)
-    parts = []
-    for v in op.operands:
-        s_in, zp_in = lw.q(v)
-        part = lw.vmap[v]
-        if (s_in, zp_in) != (s_out, zp_out):  # bring every input to the output's quantization
-            mult, shift = qm.multiplier(s_in / s_out)
-            part = dpu.RescaleOp(part, i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out),
-                                 i64(qm.QMIN), i64(qm.QMAX), output=lw.i8(lw.shape(v)), loc=op.location).output
-        parts.append(part)
-    axis = ir.IntegerAttr(op.attributes["axis"]).value
-    lw.vmap[out] = dpu.concat(parts, axis, lw.shape(out), op.location)
 
 
 class DpuEngine(Engine):
     kind = "dpu"
     ops = tuple(KERNELS)
-    lowerings = {"tosa.depthwise_conv2d": lower_depthwise_conv2d, "tosa.add": lower_add_sub,
-                 "tosa.sub": lower_add_sub, "tosa.mul": lower_mul, "tosa.clamp": lower_activation,
-                 "tosa.maximum": lower_activation, "tosa.minimum": lower_activation,
-                 "tosa.max_pool2d": lower_max_pool2d, "tosa.avg_pool2d": lower_avg_pool2d,
-                 "tosa.resize": lower_resize,
-                 "tosa.transpose": lower_transpose, "tosa.reshape": lower_reshape, "tosa.concat": lower_concat,
-                 "tosa.slice": lower_slice,
-                 UNARY_FUNCTION: lower_unary_function, SOFTMAX: lower_softmax, SPATIAL_MEAN: lower_spatial_mean}
+    lowerings = LOWERINGS
     prefix = "DPU_"  # opcode names: DPU_ADD, ...
 
     def opcode(self, name: str):
@@ -334,6 +103,11 @@ class DpuEngine(Engine):
             return {"table": const_value(op.operands[1].owner).astype(np.int8).tobytes()}
         if name == "dpu.softmax":
             return {"table": const_value(op.operands[1].owner).astype("<i4").tobytes()}
+        if name == "dpu.layernorm":
+            return {"params": layernorm_params(op)}
+        if name == "dpu.concat":  # a constant part (a class token) is copied from its blob
+            return {side: const_value(v.owner).astype(np.int8).tobytes()
+                    for side, v in (("lhs", op.lhs), ("rhs", op.rhs)) if is_constant(v)}
         if name in ("dpu.add", "dpu.mul") and is_constant(op.operands[1]):
             return {"rhs": const_value(op.operands[1].owner).astype(np.int8).tobytes()}
         return {}
@@ -372,6 +146,10 @@ class DpuEngine(Engine):
             bufs.append(("table", 256))
         if name == "dpu.softmax":
             bufs.append(("table", 1024))
+        if name == "dpu.layernorm":
+            bufs.append(("params", 8 + 8 * tensor_shape(op.input)[-1]))
+        if name == "dpu.batch_matmul":
+            bufs.append(("rhs", numel(op.rhs)))
         return bufs + [("output", out_elems)]
 
     def tile(self, op, target, core, room, wanted=None):
@@ -587,6 +365,20 @@ class DpuEngine(Engine):
                rows=numel(op.input) // shape[-1], len=shape[-1], mult=get_int(op, "mult"), shift=get_int(op, "shift"),
                **_clamp(op))
 
+    def _batch_matmul(self, op, em):
+        em.copy(em.addr(op.rhs), em.l1("rhs"), numel(op.rhs))
+        batch, m, k = tensor_shape(op.lhs)
+        em.cmd(self.opcode("BATCH_MATMUL"), a_addr=em.l1("input"), b_addr=em.l1("rhs"), out_addr=em.l1("output"),
+               batch=batch, m=m, k=k, n=tensor_shape(op.rhs)[2], a_zp=get_int(op, "lhs_zp"),
+               b_zp=get_int(op, "rhs_zp"), mult=get_int(op, "mult"), shift=get_int(op, "shift"), **_clamp(op))
+
+    def _layernorm(self, op, em):
+        n = tensor_shape(op.input)[-1]
+        em.copy(em.const("params"), em.l1("params"), 8 + 8 * n)
+        em.cmd(self.opcode("LAYERNORM"), in_addr=em.l1("input"), params_addr=em.l1("params"),
+               out_addr=em.l1("output"), rows=numel(op.input) // n, len=n, in_zp=get_int(op, "in_zp"),
+               shift=get_int(op, "shift"), sqrt_shift=get_int(op, "sqrt_shift"), **_clamp(op))
+
     def _transpose(self, op, em):
         dims = tensor_shape(op.input) + [1] * (4 - len(tensor_shape(op.input)))
         perms = get_array(op, "perms")
@@ -602,9 +394,9 @@ class DpuEngine(Engine):
         rows = int(np.prod(out_shape[:axis]))
         inner = int(np.prod(out_shape[axis + 1:]))
         offset = 0
-        for v in (op.lhs, op.rhs):
+        for side, v in (("lhs", op.lhs), ("rhs", op.rhs)):
             width = tensor_shape(v)[axis] * inner
-            em.cmd(Op.DMA, src=em.addr(v), dst=em.addr(op.output) + offset, rows=rows, row_bytes=width,
+            em.cmd(Op.DMA, src=em.const(side) if is_constant(v) else em.addr(v), dst=em.addr(op.output) + offset, rows=rows, row_bytes=width,
                    src_stride=width, dst_stride=out_shape[axis] * inner)
             offset += width
 

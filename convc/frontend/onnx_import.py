@@ -13,7 +13,7 @@ from pathlib import Path
 import onnx
 
 from convc.errors import FrontendError, UnsupportedOpError
-from convc.frontend import resize
+from convc.frontend import gather, lrn, resize
 from convc.ir.locations import node_name
 from convc.ir.mlir import PassManager, ir, onnx_importer, torch_dialect
 from convc.passes.api import ONNX_TYPES
@@ -24,7 +24,9 @@ SUPPORTED_OPS = {
     "Conv", "Gemm", "MatMul", "Relu", "Clip", "Add", "Mul", "MaxPool", "AveragePool",
     "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity", "Sub",
     "Dropout", "Transpose", "Squeeze", "Unsqueeze", "Constant", "Pad", "Resize", "Slice", "Split",
-    "Sum", "Div", "GlobalMaxPool", "ConvTranspose", "Softmax", "ReduceMean",
+    "Sum", "Div", "GlobalMaxPool", "ConvTranspose", "Softmax", "ReduceMean", "LayerNormalization", "Pow",
+    "Gather",  # with constant indices: rewritten into Slice (frontend/gather.py)
+    "LRN",  # rewritten into a square, a band convolution, a table and a product (frontend/lrn.py)
     # Activations: each becomes one 256-entry table (passes/unary_functions.py).
     "Sigmoid", "Tanh", "Exp", "Log", "Erf", "Gelu", "HardSigmoid", "HardSwish", "LeakyRelu",
     "Elu", "Selu", "Softplus", "Mish", "Abs", "Neg", "Sqrt", "Reciprocal", "PRelu",
@@ -161,4 +163,6 @@ def onnx_to_tosa(path: str | Path, context: ir.Context) -> tuple[ir.Module, onnx
     simplified = simplify(model, path)
     check_supported(simplified, path)
     resize.normalize(simplified, path)
+    gather.normalize(simplified, path)
+    lrn.normalize(simplified, path)
     return import_to_tosa(simplified, context, path), simplified

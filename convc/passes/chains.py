@@ -1,14 +1,19 @@
-"""A chain of float TOSA ops that one engine op computes (softmax, spatial mean): the value it
-reads, its ops in program order, and its output (the last op's result, the only value used
-outside it). The lowering driver skips the inner values and dispatches the output."""
+"""A chain of float TOSA ops that one engine op computes (softmax, spatial mean, layer norm):
+the value it reads, its ops in program order, and its output (the last op's result, the only
+value used outside it). The lowering driver skips the inner values and dispatches the output
+under the chain's `kind`, the `lowerings` key an engine lowers it by (convc/engines/base.py)."""
 
 from dataclasses import dataclass
+from typing import ClassVar
+
+from convc.ir.util import op_name, users
 
 
 @dataclass
 class Chain:
     root: object  # the float value the chain reads
     ops: list     # program order; the last one produces the output
+    kind: ClassVar[str] = ""
 
     @property
     def output(self):
@@ -17,3 +22,19 @@ class Chain:
     @property
     def values(self):
         return [op.results[0] for op in self.ops]
+
+
+def only_user(value, name=None):
+    """The one op using `value` (of TOSA op `name` if given), or None."""
+    uses = users(value)
+    return uses[0] if len(uses) == 1 and (name is None or op_name(uses[0]) == name) else None
+
+
+def distinct_users(value) -> list:
+    """The ops using `value`, each once (mul(d, d) uses d twice)."""
+    out, seen = [], set()
+    for u in users(value):
+        if u.operation not in seen:  # OpViews hash by identity, operations by the op
+            seen.add(u.operation)
+            out.append(u)
+    return out

@@ -6,30 +6,34 @@ engine kinds the target has in the order its file lists them (convc/engines/__in
 `lowering_for`). On thetis convolutions and matrix products become `imc` ops, everything else
 `dpu` ops. A function of one tensor spelled as several element-wise ops (SiLU, GELU, ...) is
 found first (convc/passes/unary_functions.py) and lowered as a whole, by the engine that takes
-`convc.unary_function`, as one table lookup. The toolkit the lowerings share (quantization parameters, activation fusion,
+`convc.unary_function`, as one table lookup; softmax, layer norm and spatial-mean chains
+(convc/passes/chains.py) likewise, each under its own kind. The toolkit the lowerings share (quantization parameters, activation fusion,
 precision rules) is convc/passes/lowering.py. A new function with int8 arguments and results
 replaces the float one.
 """
 
 from convc.engines import lowering_for
-from convc.engines.base import SOFTMAX, SPATIAL_MEAN, UNARY_FUNCTION
+from convc.engines.base import ACTIVATION_MATMUL, UNARY_FUNCTION
 from convc.errors import UnsupportedOpError
 from convc.ir.attrs import f64
 from convc.ir.locations import describe, node_name
 from convc.ir.mlir import func, ir
-from convc.ir.util import body_ops, defining_op, entry_func, op_name
+from convc.ir.util import body_ops, defining_op, entry_func, is_constant, op_name
 from convc.frontend import tosa_eval
 from convc.passes.api import Pass
 from convc.passes.lowering import Lowering, i8, shape_of
+from convc.passes.layer_norm import find_layer_norms
 from convc.passes.softmax import find_softmax
 from convc.passes.spatial_mean import find_spatial_means
 from convc.passes.unary_functions import ELEMENTWISE, find_regions
 
 PASS_THROUGH = ("tosa.identity", "tosa.cast")
+# Multi-op patterns one engine op computes (passes/chains.py), found in this order.
+CHAIN_FINDERS = (find_softmax, find_layer_norms, find_spatial_means)
 # What to tell the user about a TOSA op that reaches lowering with no engine for it.
 NO_LOWERING_HINTS = {
     "tosa.reduce_sum": "a reduction is supported only as a mean over H and W of an NCHW map (ReduceMean "
-                       "axes [2, 3]) or inside a softmax over the innermost axis",
+                       "axes [2, 3]), or inside a softmax or a layer normalisation over the innermost axis",
     "tosa.reduce_max": "a max reduction is supported only inside a softmax over the innermost axis "
                        "(GlobalMaxPool is a max pool)",
     "tosa.pad": "padding is supported where it feeds a convolution or pooling (zero padding, or -inf "
@@ -48,13 +52,15 @@ class _Driver(Lowering):
             new_func = func.FuncOp("main", (in_types, out_types))
         block = self.block = new_func.add_entry_block()
         # Multi-op patterns one engine op computes: their inner values are never lowered alone.
-        self.softmax = find_softmax(body_ops(self.old))
-        self.spatial_means = find_spatial_means(body_ops(self.old))
         taken = set()
-        for pattern in [*self.softmax.values(), *self.spatial_means.values()]:
-            self.fused.update(v for v in pattern.values if v != pattern.output)
-            taken.update(pattern.ops)
-        self.unary = find_regions([op for op in body_ops(self.old) if op not in taken], old_block.arguments)
+        for finder in CHAIN_FINDERS:
+            for chain in finder([op for op in body_ops(self.old) if op.operation not in taken]).values():
+                self.chains[chain.output] = chain
+                self.fused.update(v for v in chain.values if v != chain.output)
+                taken.update(o.operation for o in chain.ops)  # OpViews hash by identity
+        # A chain's output can start a region (an activation after a layer norm); its inner ops cannot.
+        self.unary = find_regions([op for op in body_ops(self.old) if op.operation not in taken],
+                                  [*old_block.arguments, *self.chains])
         for region in self.unary.values():
             self.in_unary.update(region.values)
             self.fused.update(v for v in region.values if v != region.output)
@@ -70,9 +76,10 @@ class _Driver(Lowering):
                     continue
                 if name == "tosa.slice" and self.is_window_crop(op):
                     continue  # the conv/pool it crops for takes it as negative padding
-                kind = (SOFTMAX if op.results[0] in self.softmax else
-                        SPATIAL_MEAN if op.results[0] in self.spatial_means else
-                        UNARY_FUNCTION if op.results[0] in self.unary else name)
+                kind = (self.chains[op.results[0]].kind if op.results[0] in self.chains else
+                        UNARY_FUNCTION if op.results[0] in self.unary else
+                        ACTIVATION_MATMUL if name == "tosa.matmul" and not is_constant(op.operands[1]) and
+                        not is_constant(op.operands[0]) else name)
                 lowering = lowering_for(kind, self.ctx.target)
                 if lowering is None and name in ELEMENTWISE:
                     raise UnsupportedOpError(

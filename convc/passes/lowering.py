@@ -94,8 +94,7 @@ class Lowering:
         self.fused = set()   # float values produced by ops fused into an earlier one
         self.narrowed = {}   # float value -> (scale, zp) of a layer output below int8
         self.unary = {}      # float value -> the unary region (passes/unary_functions.py) it ends
-        self.softmax = {}    # float value -> the softmax chain (passes/softmax.py) it ends
-        self.spatial_means = {}  # float value -> the mean over H and W (passes/spatial_mean.py) it ends
+        self.chains = {}     # float value -> the chain (softmax, layer norm, ...; passes/chains.py) it ends
         self.in_unary = set()  # every value computed inside a unary region, its output included
 
     # -- helpers -------------------------------------------------------------------------

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from convc.engines.base import SOFTMAX
 from convc.frontend import tosa_eval
-from convc.passes.chains import Chain
+from convc.passes.chains import Chain, only_user as _only_user
 from convc.ir.util import op_name, users
 
 
@@ -25,11 +26,7 @@ from convc.ir.util import op_name, users
 class Softmax(Chain):
     """ops: reduce_max, sub, exp, reduce_sum, reciprocal, mul."""
     axis: int
-
-
-def _only_user(value, name):
-    uses = users(value)
-    return uses[0] if len(uses) == 1 and op_name(uses[0]) == name else None
+    kind = SOFTMAX
 
 
 def _match(reduce_max):

@@ -8,18 +8,15 @@ one rounding division, docs/operators.md) after a layout transpose.
 
 import numpy as np
 
+from convc.engines.base import SPATIAL_MEAN
 from convc.frontend import tosa_eval
-from convc.passes.chains import Chain
-from convc.ir.util import defining_op, is_constant, op_name, users
+from convc.passes.chains import Chain, only_user as _only_user
+from convc.ir.util import defining_op, is_constant, op_name
 
 
 class SpatialMean(Chain):
     """root: the NCHW map averaged; ops: reduce_sum, reduce_sum, [reshape,] mul."""
-
-
-def _only_user(value):
-    uses = users(value)
-    return uses[0] if len(uses) == 1 else None
+    kind = SPATIAL_MEAN
 
 
 def _match(first):
@@ -50,9 +47,9 @@ def find_spatial_means(ops) -> dict:
     """{output value: SpatialMean} for every mean over H and W among `ops`."""
     found, seen = {}, set()
     for op in ops:
-        if op_name(op) == "tosa.reduce_sum" and op not in seen:
+        if op_name(op) == "tosa.reduce_sum" and op.operation not in seen:
             mean = _match(op)
             if mean is not None:
                 found[mean.output] = mean
-                seen.update(mean.ops)
+                seen.update(o.operation for o in mean.ops)  # OpViews hash by identity
     return found

@@ -206,6 +206,50 @@ def softmax(mem: Memory, f: dict, flags: int) -> None:
     _store(mem, f["out_addr"], f, f["out_zp"] + q)
 
 
+def isqrt(v: np.ndarray) -> np.ndarray:
+    """floor(sqrt(v)) for int64 v in [0, 2^62]: float64's root, corrected by one either way."""
+    r = np.floor(np.sqrt(v.astype(np.float64))).astype(i64)
+    r = np.where(r * r > v, r - 1, r)
+    return np.where((r + 1) * (r + 1) <= v, r + 1, r)
+
+
+def layernorm(mem: Memory, f: dict, flags: int) -> None:
+    """Per row of `len` codes q = x - in_zp: c = len*q - sum(q), r = max(1, isqrt((sum(c^2) +
+    eps) << 2*sqrt_shift)), out = clamp(out_zp + div_round((c*G << sqrt_shift) + B*r, r << shift)).
+    params: eps (int64), then G and B (int32 each, one per element of a row)."""
+    rows, n, m = f["rows"], f["len"], f["sqrt_shift"]
+    if rows * n == 0:
+        return
+    params = mem.read(f["params_addr"], 8 + 8 * n)
+    eps = int(params[:8].view("<i8")[0])
+    g = params[8:8 + 4 * n].view("<i4").astype(i64)
+    b = params[8 + 4 * n:].view("<i4").astype(i64)
+    q = _load(mem, f["in_addr"], rows * n).astype(i64).reshape(rows, n) - f["in_zp"]
+    c = n * q - q.sum(axis=1, keepdims=True)
+    # Python integers for the bounds, so an overflow is reported instead of wrapping.
+    v_max = int((c * c).sum(axis=1).max()) + eps
+    if eps < 0 or v_max << (2 * m) > 1 << 62:
+        raise StreamError(f"LAYERNORM at {f['in_addr']:#x}: eps {eps} or sum(c^2) << {2 * m} outside [0, 2^62]")
+    r = np.maximum(1, isqrt((((c * c).sum(axis=1, keepdims=True)) + eps) << i64(2 * m)))
+    g_max, b_max, r_max = int(np.abs(g).max()), int(np.abs(b).max()), int(r.max())
+    if (int(np.abs(c).max()) * g_max << m) >= 1 << 62 or b_max * r_max >= 1 << 62 or r_max << f["shift"] >= 1 << 62:
+        raise StreamError(f"LAYERNORM params at {f['params_addr']:#x}: gains or offsets overflow int64")
+    q = div_round(((c * g) << i64(m)) + b * r, r << i64(f["shift"]))
+    _store(mem, f["out_addr"], f, f["out_zp"] + q)
+
+
+def batch_matmul(mem: Memory, f: dict, flags: int) -> None:
+    """int8 a [batch, m, k] times int8 b [batch, k, n], both row-major, each minus its zero
+    point: out = clamp(out_zp + rshift_round(acc * mult, shift)) per element."""
+    batch, m, k, n = f["batch"], f["m"], f["k"], f["n"]
+    if batch * m * n == 0:
+        return
+    a = _load(mem, f["a_addr"], batch * m * k).astype(i64).reshape(batch, m, k) - f["a_zp"]
+    b = _load(mem, f["b_addr"], batch * k * n).astype(i64).reshape(batch, k, n) - f["b_zp"]
+    acc = np.stack([exact_matmul(a[i], b[i]) for i in range(batch)])
+    _store(mem, f["out_addr"], f, f["out_zp"] + rshift_round(acc * i64(f["mult"]), f["shift"]))
+
+
 def maxpool(mem: Memory, f: dict, flags: int) -> None:
     """Separable: the window maximum is the maximum over rows of the maxima over columns.
     Windows are contiguous input ranges, so np.maximum.reduceat over interleaved [lo, hi)

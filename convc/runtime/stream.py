@@ -27,8 +27,8 @@ __all__ = ["ACCUMULATE", "COUNT_INCLUDE_PAD", "RESIZE_BILINEAR", "FIELDS", "FLAG
 MAGIC = b"CVCS"
 VERSION_MAJOR = 1
 # 1.1 added IMC_MODE; 1.2 packs narrow weights for IMC_PROGRAM; 1.3 added the HOST_* opcodes;
-# 1.4 DPU_LUT/HOST_LUT; 1.5 DPU_RESIZE/HOST_RESIZE; 1.6 DPU_SOFTMAX/HOST_SOFTMAX
-VERSION_MINOR = 6
+# 1.4 DPU_LUT/HOST_LUT; 1.5 DPU_RESIZE/HOST_RESIZE; 1.6 DPU_SOFTMAX/HOST_SOFTMAX; 1.7 DPU_LAYERNORM/HOST_LAYERNORM, DPU_BATCH_MATMUL/HOST_BATCH_MATMUL
+VERSION_MINOR = 7
 HEADER = struct.Struct("<4sHHIII")  # magic, major, minor, payload_size, crc32, section_count
 SECTION_HEADER = struct.Struct("<II")  # kind, size
 IO_FIXED = struct.Struct("<BBBBIdi")  # direction, dtype, rank, reserved, addr, scale, zero_point

@@ -1,4 +1,4 @@
-"""Real-size networks (issue 9): the 224x224 classifiers and the detection head from
+"""Real-size networks (issue 9): the 224x224 classifiers, the detection head and the ViT from
 tools/make_models.py have the node patterns of real exports, compile on thetis into a stream
 the runtime's validator accepts, and verify bit-exactly and close to onnxruntime."""
 
@@ -28,6 +28,8 @@ def test_exports_have_the_patterns_of_real_networks(models_dir):
     resnet = onnx.load(models_dir / "resnet18.onnx")
     stem = next(n for n in resnet.graph.node if n.op_type == "Conv")
     assert [a.ints for a in stem.attribute if a.name == "kernel_shape"][0] == [7, 7]
+    vit = ops(models_dir, "vit_tiny")  # nn.MultiheadAttention and nn.LayerNorm as exported
+    assert {"LayerNormalization", "Gather", "MatMul", "Softmax", "Erf"} <= set(vit)
     x = onnx.load(models_dir / "yolo_head_b2.onnx").graph.input[0]
     assert [d.dim_value for d in x.type.tensor_type.shape.dim] == [2, 3, 128, 128]
 
@@ -44,3 +46,7 @@ def test_real_model_compiles_validates_and_verifies(models_dir, name):
     if name.startswith("yolo"):  # two upsamples per image
         resizes = sum(1 for q in compiled.stream.queues.values() for c in q if c.op is Op.DPU_RESIZE)
         assert resizes == 2 * len(samples[0][0])
+    if name == "vit_tiny":  # 2 blocks: 2 products of activations and 2 norms each, plus the final norm
+        count = {op: sum(1 for q in compiled.stream.queues.values() for c in q if c.op is op)
+                 for op in (Op.DPU_BATCH_MATMUL, Op.DPU_LAYERNORM, Op.DPU_SOFTMAX)}
+        assert count == {Op.DPU_BATCH_MATMUL: 4, Op.DPU_LAYERNORM: 5, Op.DPU_SOFTMAX: 2}, count

@@ -30,7 +30,7 @@ rng = np.random.default_rng(7)
 
 def offsets(core: int) -> dict:
     base = TARGET.l1_base(core)
-    return dict(IN=base, IN2=base + 0x1000, PAR=base + 0x2000, OUT=base + 0x3000, TAB=base + 0x4000,
+    return dict(IN=base, IN2=base + 0x1000, PAR=base + 0x2000, OUT=base + 0x3000, TAB=base + 0x4000, LNP=base + 0x6000,
                 W=base + 0x8000, ACC=base + 0x10000, PATCH=base + 0x20000)
 
 
@@ -69,6 +69,11 @@ def example(name: str, a: dict) -> dict:
         # 4 rows of 15 codes; the table (int32 entries in [0, 2^16]) is written by the test
         "softmax": dict(in_addr=a["IN"], table_addr=a["TAB"], out_addr=a["OUT"], rows=4, len=15,
                         mult=255 << 22, shift=22, **RESULT),
+        # 3 rows of 12 codes; eps, gains and offsets (LNP) are written by the test
+        "layernorm": dict(in_addr=a["IN"], params_addr=a["LNP"], out_addr=a["OUT"], rows=3, len=12, in_zp=-3,
+                          shift=12, sqrt_shift=8, **RESULT),
+        "batch_matmul": dict(a_addr=a["IN"], b_addr=a["IN2"], out_addr=a["OUT"], batch=2, m=3, k=7, n=5,
+                             a_zp=-4, b_zp=6, mult=1 << 20, shift=30, **RESULT),
     }[name]
 
 
@@ -99,7 +104,10 @@ def test_every_host_vector_op_matches_the_dpu(name, flags):
             "IN2": rng.integers(-128, 128, 0x1000, dtype=np.int8),
             "PAR": requant_params(rng.integers(-1000, 1000, 5), rng.integers(1 << 10, 1 << 20, 5),
                                   [20, 25, 30, 35, 40]),
-            "TAB": np.rint(65536 * np.exp(-0.05 * np.arange(256))).astype("<i4")}
+            "TAB": np.rint(65536 * np.exp(-0.05 * np.arange(256))).astype("<i4"),
+            "LNP": np.frombuffer(np.int64(5000).astype("<i8").tobytes()
+                                 + rng.integers(1 << 12, 1 << 16, 12).astype("<i4").tobytes()
+                                 + rng.integers(-1 << 14, 1 << 14, 12).astype("<i4").tobytes(), np.uint8)}
     dpu_op, host_op = getattr(Op, "DPU_" + name.upper()), getattr(Op, "HOST_" + name.upper())
     assert (dpu_op.fields, dpu_op.signed, dict(dpu_op.flag_names)) == (
         host_op.fields, host_op.signed, dict(host_op.flag_names))

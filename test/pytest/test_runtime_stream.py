@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from convc.runtime import (ACCUMULATE, COUNT_INCLUDE_PAD, Command, DataSegment, IOTensor, Op,
                            Stream, StreamBuilder, StreamError, load_target, validate)
-from convc.runtime.stream import FIELDS, SIGNED
+from convc.runtime.stream import FIELDS, SIGNED, VERSION_MINOR
 
 THETIS = load_target(Path(__file__).resolve().parents[2] / "convc" / "targets" / "thetis.toml")
 L1, L2, DRAM = THETIS.l1_base(0), THETIS.l2.base, THETIS.dram.base
@@ -45,7 +45,7 @@ def signal_offset(blob: bytes) -> int:
 def test_round_trip_and_determinism():
     s = small_stream()
     blob = s.encode()
-    assert blob[:4] == b"CVCS" and struct.unpack_from("<HH", blob, 4) == (1, 6)
+    assert blob[:4] == b"CVCS" and struct.unpack_from("<HH", blob, 4) == (1, VERSION_MINOR)
     assert len(blob) % 4 == 0
     decoded = Stream.decode(blob)
     assert decoded == s
@@ -77,7 +77,7 @@ def test_every_opcode_has_documented_field_count():
                 Op.DPU_IM2COL: 18, Op.DPU_REQUANT: 10, Op.DPU_ADD: 13, Op.DPU_MUL: 12,
                 Op.DPU_MAXPOOL: 13, Op.DPU_AVGPOOL: 19, Op.DPU_DWCONV: 17,
                 Op.DPU_TRANSPOSE: 11, Op.DPU_RESCALE: 9, Op.DPU_LUT: 4,
-                Op.DPU_RESIZE: 19, Op.DPU_SOFTMAX: 10}
+                Op.DPU_RESIZE: 19, Op.DPU_SOFTMAX: 10, Op.DPU_LAYERNORM: 11, Op.DPU_BATCH_MATMUL: 14}
     # The host runs every DPU operation with the DPU's layout, plus its own matmul.
     expected |= {getattr(Op, "HOST_" + op.name[4:]): n for op, n in expected.items()
                  if op.unit == "dpu"}
@@ -118,7 +118,7 @@ def test_dump_text():
     assert ("core 1  #0007  IMC_MVM.acc  in_addr=0x10000000 in_stride=576 "
             "out_addr=0x10080000 out_stride=256 m=64") in text.splitlines()
     assert "data addr=0x80000010 size=2" in text
-    assert text.splitlines()[0].startswith("convc command stream v1.6")
+    assert text.splitlines()[0].startswith(f"convc command stream v1.{VERSION_MINOR}")
     assert "x  int8[1,4]" in text
 
 
@@ -126,7 +126,7 @@ def test_bad_magic_version_crc_size():
     blob = small_stream().encode()
     with pytest.raises(StreamError, match="magic"):
         Stream.decode(b"XVCS" + blob[4:])
-    with pytest.raises(StreamError, match="version 2.6"):
+    with pytest.raises(StreamError, match=f"version 2.{VERSION_MINOR}"):
         Stream.decode(blob[:4] + struct.pack("<H", 2) + blob[6:])
     flipped = bytearray(blob)
     flipped[len(blob) // 2] ^= 0x01

@@ -189,7 +189,7 @@ def test_old_layout_points_at_the_docs(tmp_path):
     ("rows = 16", "rows = 16\nsupported_weight_bits = [8, 3]",
      "cores[0].engines.imc.supported_weight_bits: expected a list of distinct values from "
      "[8, 4, 2, 1], got list [8, 3]"),
-    ('ops = ["add"]', 'ops = ["add", "layernorm"]', "cores[0].engines.dpu.ops: expected a list of "
+    ('ops = ["add"]', 'ops = ["add", "groupnorm"]', "cores[0].engines.dpu.ops: expected a list of "
                                                   "distinct values from ['im2col', "),
     ("count = 2", "count = 2\nl1_size = 0x1001", "memory.l1.stride: 4096 is smaller than the L1 "
                                                  "size 4097 of cores[0]"),

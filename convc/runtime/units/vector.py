@@ -145,6 +145,23 @@ def _softmax(f, flags):
     return _clamp(f, flags)
 
 
+def _layernorm(f, flags):
+    if not (0 <= f["shift"] <= 30 and 0 <= f["sqrt_shift"] <= 16 and f["len"] < 1 << 14):
+        return (f"has shift {f['shift']}, sqrt_shift {f['sqrt_shift']} or len {f['len']}: needs shift in "
+                f"[0, 30], sqrt_shift in [0, 16] and len < 2^14")
+    if not -128 <= f["in_zp"] <= 127:
+        return f"has in_zp {f['in_zp']} outside int8"
+    return _clamp(f, flags)
+
+
+def _batch_matmul(f, flags):
+    if f["k"] >= 1 << 15:
+        return f"has k {f['k']}: needs k < 2^15 (accumulators below 2^31)"
+    if not (-128 <= f["a_zp"] <= 127 and -128 <= f["b_zp"] <= 127):
+        return f"has zero points {f['a_zp']}, {f['b_zp']} outside int8"
+    return all_of(_shift, _clamp)(f, flags)
+
+
 def all_of(*checks):
     def check(f, flags):
         for c in checks:
@@ -242,6 +259,20 @@ VECTOR_OPS = (
                         flat("table_addr", False, f["table_addr"], 1024 if f["rows"] * f["len"] else 0),
                         flat("out_addr", True, f["out_addr"], f["rows"] * f["len"])],
              lambda f: 3 * f["rows"] * f["len"], kernels.softmax, since_minor=6),
+    # Layer normalisation over rows with an integer square root; format 1.7.
+    VectorOp("layernorm", 12,
+             f"in_addr params_addr out_addr rows len in_zp(i32) shift sqrt_shift {RESULT}", _layernorm,
+             lambda f: [flat("in_addr", False, f["in_addr"], f["rows"] * f["len"]),
+                        flat("params_addr", False, f["params_addr"], 8 + 8 * f["len"] if f["rows"] else 0),
+                        flat("out_addr", True, f["out_addr"], f["rows"] * f["len"])],
+             lambda f: 4 * f["rows"] * f["len"], kernels.layernorm, since_minor=7),
+    # A product of two activations (attention); format 1.7.
+    VectorOp("batch_matmul", 13,
+             f"a_addr b_addr out_addr batch m k n a_zp(i32) b_zp(i32) mult(i32) shift {RESULT}", _batch_matmul,
+             lambda f: [flat("a_addr", False, f["a_addr"], f["batch"] * f["m"] * f["k"] if f["n"] else 0),
+                        flat("b_addr", False, f["b_addr"], f["batch"] * f["k"] * f["n"] if f["m"] else 0),
+                        flat("out_addr", True, f["out_addr"], f["batch"] * f["m"] * f["n"])],
+             lambda f: f["batch"] * f["m"] * f["n"] * max(1, f["k"]), kernels.batch_matmul, since_minor=7),
 )
 VECTOR_OP_NAMES = tuple(op.name for op in VECTOR_OPS)
 
