@@ -1,6 +1,5 @@
 """Helpers shared by the benchmark scripts: model cache, tool lookup, and
 running a command while measuring its wall time and peak memory."""
-import contextlib
 import dataclasses
 import importlib.util
 import os
@@ -31,10 +30,7 @@ def ensure_models(models_dir, names):
         missing.append("digits_cnn")
     if missing:
         print(f"generating {', '.join(sorted(set(missing)))} into {models_dir} ...", flush=True)
-        spec = importlib.util.spec_from_file_location("make_models", REPO_ROOT / "tools" / "make_models.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        mod.make_all(models_dir, sorted(set(missing)))
+        _make_models().make_all(models_dir, sorted(set(missing)))
     return models_dir
 
 
@@ -108,30 +104,13 @@ def ort_session(path):
 
 def ort_int8_model(fp32_path, calib_path, out_path, batch=1):
     """onnxruntime's own static INT8 (QDQ, per-channel weights), the peer for convc's
-    quantization; calibrates on the same npz convc does."""
-    fp32_path, calib_path, out_path = (Path(p).resolve() for p in (fp32_path, calib_path, out_path))
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_static)
+    quantization; calibrates on the same npz convc does (tools/make_models.py, which also
+    ships one such model to the tests)."""
+    return _make_models().ort_quantize_static(fp32_path, calib_path, out_path, batch)
 
-    class NpzReader(CalibrationDataReader):
-        """Feeds the calibration npz one sample (`batch` rows) at a time."""
-        def __init__(self):
-            with np.load(calib_path) as z:
-                self.items = iter([{k: z[k][i:i + batch] for k in z.files}
-                                  for i in range(0, len(z["x"]), batch)])
 
-        def get_next(self):
-            return next(self.items, None)
-
-    # ORT's recommended flow: shape inference + graph cleanup before quantizing. Its symbolic
-    # shape inference gives up on the exported BatchNormalization nodes of the 224x224
-    # networks; ONNX's own shape inference (still run) is enough for static shapes.
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-    prep_path = out_path.with_suffix(".prep.onnx")
-    # onnxruntime writes temporary external-data files into the working directory.
-    with contextlib.chdir(out_path.parent):
-        quant_pre_process(str(fp32_path), str(prep_path), skip_symbolic_shape=True)
-        quantize_static(str(prep_path), str(out_path), NpzReader(), quant_format=QuantFormat.QDQ,
-                        per_channel=True, activation_type=QuantType.QInt8,
-                        weight_type=QuantType.QInt8)
-    return out_path
+def _make_models():
+    spec = importlib.util.spec_from_file_location("make_models", REPO_ROOT / "tools" / "make_models.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod

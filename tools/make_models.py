@@ -14,7 +14,9 @@ so a cache can be keyed on this file's hash.
 """
 import argparse
 import collections
+import contextlib
 import io
+import shutil
 import sys
 import warnings
 import zipfile
@@ -149,6 +151,38 @@ def ort_predict(onnx_path, x):
     return np.concatenate([sess.run(None, {"x": x[i:i + 1]})[0] for i in range(len(x))])
 
 
+def ort_quantize_static(fp32_path, calib_path, out_path, batch=1):
+    """onnxruntime's static INT8 of a model (QDQ, per-channel int8 weights, int8 activations),
+    calibrated on `calib_path`: the peer of convc's own quantization in bench/, and a
+    pre-quantized model convc imports (frontend/qdq.py)."""
+    fp32_path, calib_path, out_path = (Path(p).resolve() for p in (fp32_path, calib_path, out_path))
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+
+    class NpzReader(CalibrationDataReader):
+        """Feeds the calibration npz one sample (`batch` rows) at a time."""
+        def __init__(self):
+            with np.load(calib_path) as z:
+                self.items = iter([{k: z[k][i:i + batch] for k in z.files}
+                                  for i in range(0, len(z["x"]), batch)])
+
+        def get_next(self):
+            return next(self.items, None)
+
+    # ORT's recommended flow: shape inference + graph cleanup before quantizing. Its symbolic
+    # shape inference gives up on the exported BatchNormalization nodes of the 224x224
+    # networks; ONNX's own shape inference (still run) is enough for static shapes.
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+    prep_path = out_path.with_suffix(".prep.onnx")
+    # onnxruntime writes temporary external-data files into the working directory.
+    with contextlib.chdir(out_path.parent):
+        quant_pre_process(str(fp32_path), str(prep_path), skip_symbolic_shape=True)
+        quantize_static(str(prep_path), str(out_path), NpzReader(), quant_format=QuantFormat.QDQ,
+                        per_channel=True, activation_type=QuantType.QInt8,
+                        weight_type=QuantType.QInt8)
+    return out_path
+
+
 # ---------------------------------------------------------------- builders
 # Each builder seeds itself, so --only NAME gives the same bytes as a full run.
 
@@ -218,6 +252,23 @@ BUILDERS = {
     "autoencoder": lambda out: build_synthetic("autoencoder", ConvAutoencoder, (1, 1, 64, 64), 8, out, N_CALIB_224),
     "alexnet_lrn": lambda out: build_synthetic("alexnet_lrn", AlexNetLRN, (1, 3, 32, 32), 10, out),
 }
+
+
+def build_qdq(out, base="resnet_mini"):
+    """A pre-quantized model: onnxruntime's quantize_static of `base` (QDQ form), with its
+    calibration and sample inputs."""
+    paths, _ = BUILDERS[base](out)
+    name = f"{base}_qdq"
+    qdq = {"onnx": out / f"{name}.onnx", "calib": out / f"{name}.calib.npz", "sample": out / f"{name}.sample.npz"}
+    ort_quantize_static(paths["onnx"], paths["calib"], qdq["onnx"])
+    for kind in ("calib", "sample"):
+        shutil.copyfile(paths[kind], qdq[kind])
+    for leftover in out.glob(f"{name}.prep.onnx"):
+        leftover.unlink()
+    return qdq, onnx.load(str(qdq["onnx"]))
+
+
+BUILDERS["resnet_mini_qdq"] = build_qdq
 MODEL_NAMES = tuple(BUILDERS)
 
 

@@ -13,13 +13,16 @@ from pathlib import Path
 import onnx
 
 from convc.errors import FrontendError, UnsupportedOpError
-from convc.frontend import gather, lrn, resize
+from convc.frontend import gather, lrn, qdq, resize
+from convc.ir.attrs import f64, i64
 from convc.ir.locations import node_name
 from convc.ir.mlir import PassManager, ir, onnx_importer, torch_dialect
-from convc.passes.api import ONNX_TYPES
+from convc.passes.api import ONNX_TYPES, QDQ_SCALES
 
 # ONNX ops with a lowering path to the engines. Shape-computation ops only appear before
 # simplification folds them away; anything else left after onnxsim is refused by name.
+# QuantizeLinear/DequantizeLinear pairs of a pre-quantized model are removed before this check
+# (frontend/qdq.py), their scales kept.
 SUPPORTED_OPS = {
     "Conv", "Gemm", "MatMul", "Relu", "Clip", "Add", "Mul", "MaxPool", "AveragePool",
     "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity", "Sub",
@@ -127,7 +130,7 @@ def _name_nodes(model: onnx.ModelProto) -> None:
             node.name = f"{node.op_type}_{i}"
 
 
-def import_to_tosa(model: onnx.ModelProto, context: ir.Context, path: Path) -> ir.Module:
+def import_to_tosa(model: onnx.ModelProto, context: ir.Context, path: Path, qdq_scales=None) -> ir.Module:
     model = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
     torch_dialect.register_dialect(context)
     info = onnx_importer.ModelInfo(model)
@@ -147,6 +150,9 @@ def import_to_tosa(model: onnx.ModelProto, context: ir.Context, path: Path) -> i
         # Node op types travel with the IR (for `op TYPE` selectors), so a dump replays alone.
         module.operation.attributes[ONNX_TYPES] = ir.DictAttr.get(
             {n.name: ir.StringAttr.get(n.op_type) for n in model.graph.node})
+        if qdq_scales:
+            module.operation.attributes[QDQ_SCALES] = ir.DictAttr.get(
+                {name: ir.ArrayAttr.get([f64(s), i64(z)]) for name, (s, z) in sorted(qdq_scales.items())})
     return module
 
 
@@ -161,8 +167,9 @@ def onnx_to_tosa(path: str | Path, context: ir.Context) -> tuple[ir.Module, onnx
     model = load_onnx(path)
     _name_nodes(model)
     simplified = simplify(model, path)
+    qdq_scales = qdq.strip(simplified, path)  # a pre-quantized model's own activation scales
     check_supported(simplified, path)
     resize.normalize(simplified, path)
     gather.normalize(simplified, path)
     lrn.normalize(simplified, path)
-    return import_to_tosa(simplified, context, path), simplified
+    return import_to_tosa(simplified, context, path, qdq_scales), simplified

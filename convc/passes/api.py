@@ -21,6 +21,8 @@ class Pass:
 
 
 ONNX_TYPES = "convc.onnx_types"  # module attribute: ONNX node name -> op type (set by the frontend)
+# module attribute of a pre-quantized (QDQ) model: producing node or input name -> [scale, zp]
+QDQ_SCALES = "convc.qdq_scales"
 
 
 @dataclass

@@ -19,7 +19,7 @@ from convc.ir.util import body_ops, defining_op, entry_func, op_name
 from convc.ir.locations import node_name
 from convc.ir.mlir import ir
 from convc.quant_math import ACTIVATION_PRECISIONS, BITS, SUBSAMPLE, activation_qparams, mse_optimal_range
-from convc.passes.api import Pass
+from convc.passes.api import QDQ_SCALES, Pass
 from convc.ir.attrs import f64, i64
 
 # Ops whose output keeps the input's quantization: they move or pick codes (a bilinear resize
@@ -74,6 +74,14 @@ def _input_range(ctx, arg, stats) -> tuple[float, float]:
     return stats.lo, stats.hi
 
 
+def _qdq_scales(module_op) -> dict:
+    """{node or input name: (scale, zp)} a pre-quantized model carries (frontend/qdq.py)."""
+    if QDQ_SCALES not in module_op.attributes:
+        return {}
+    return {a.name: (ir.FloatAttr(ir.ArrayAttr(a.attr)[0]).value, ir.IntegerAttr(ir.ArrayAttr(a.attr)[1]).value)
+            for a in ir.DictAttr(module_op.attributes[QDQ_SCALES])}
+
+
 def narrow_activations(ctx) -> list[str]:
     """Activation precisions below int8 that some `precision` rule asks for."""
     wanted = {r.value("activations") for r in ctx.annotations.of_kind("precision")} if ctx.annotations else set()
@@ -97,7 +105,9 @@ def run(module_op, ctx) -> None:
                                record=lambda op, v: stats[index[op.results[0]]].add(v))
 
     returned = {v for op in ops if op_name(op) == "func.return" for v in op.operands}
-    input_params = [activation_qparams(*_input_range(ctx, arg, s)) for arg, s in zip(block.arguments, arg_stats)]
+    given = _qdq_scales(module_op)
+    input_params = [given.get(node_name(arg.location)) or activation_qparams(*_input_range(ctx, arg, s))
+                    for arg, s in zip(block.arguments, arg_stats)]
     names = {node_name(arg.location) for arg in block.arguments}
     for rule in ctx.annotations.of_kind("input_range") if ctx.annotations else []:
         if rule.value("input") not in names:
@@ -107,11 +117,17 @@ def run(module_op, ctx) -> None:
     func_op.attributes["convc.input_zps"] = ir.DenseI64ArrayAttr.get([z for _, z in input_params])
 
     narrow = narrow_activations(ctx)
+    # A QDQ model's scale of a node's output goes to the node's last op that sets its own.
+    owner = {node_name(op.location): i for i, op in enumerate(ops)
+             if op_name(op) not in TRANSPARENT and op_name(op) not in tosa_eval.STRUCTURAL and stats[i].parts}
+    from_model = {owner[name]: qp for name, qp in given.items() if name in owner}
     for i, op in enumerate(ops):
         if op_name(op) in tosa_eval.STRUCTURAL or op_name(op) == "func.return" or stats[i].parts == []:
             continue
         if op_name(op) in TRANSPARENT:
             scale, zp = qparams_of(op.operands[0])
+        elif i in from_model:
+            scale, zp = from_model[i]
         else:
             st = stats[i]
             is_output = op.results[0] in returned
