@@ -44,7 +44,8 @@ def _compile_parser():
     p.add_argument("--verify-inputs", metavar="X.npz",
                    help="inputs for --verify (default: up to 16 calibration samples)")
     p.add_argument("--dump-after", action="append", default=[], metavar="PASS",
-                   help="write the MLIR after PASS to OUT/ir/ (repeatable); see `convc passes`")
+                   help="write the MLIR after PASS to OUT/ir/ (repeatable; written also when a later pass "
+                        "fails); see `convc passes`")
     p.add_argument("--dump-all", action="store_true", help="write the MLIR after every pass")
     g = p.add_argument_group("gray box (docs/annotations.md)")
     g.add_argument("--annotations", metavar="MAP.cva",
@@ -63,15 +64,22 @@ def compile_main(argv) -> int:
     from convc.annotations import constraints
     from convc.driver import report as report_mod
     from convc.driver.pipeline import compile_model, input_shapes, load_calibration
+    from convc.errors import ConvcError
     from convc.targets import resolve
 
     args = _compile_parser().parse_args(argv)
     target_path = resolve(args.target)
-    compiled = compile_model(args.model, target_path, calib=args.calib, dump_after=args.dump_after,
-                             dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr),
-                             annotations=args.annotations, relax=args.relax, plugins=args.pass_plugin)
-    annotations = compiled.ctx.annotations
     out = Path(args.output)
+    try:
+        compiled = compile_model(args.model, target_path, calib=args.calib, dump_after=args.dump_after,
+                                 dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr),
+                                 annotations=args.annotations, relax=args.relax, plugins=args.pass_plugin)
+    except ConvcError as exc:
+        if getattr(exc, "dumps", None):  # a pass failed: the IR asked for before it is what to look at
+            out.mkdir(parents=True, exist_ok=True)
+            _write_dumps(exc, out)
+        raise
+    annotations = compiled.ctx.annotations
     out.mkdir(parents=True, exist_ok=True)
 
     verify_result = None
@@ -111,6 +119,7 @@ def compile_main(argv) -> int:
 
 
 def _write_dumps(compiled, out) -> None:
+    """out/ir/NN-PASS.mlir for each dump of `compiled` (or of a ConvcError that carries them)."""
     if not compiled.dumps:
         return
     ir_dir = out / "ir"

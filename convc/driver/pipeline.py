@@ -133,8 +133,12 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
 
     if dump_all:
         dump("frontend", module)
-    run_passes(module, passes, ctx,
-               after_each=lambda p, mod: dump(p.name, mod) if (dump_all or p.name in dump_after) else None)
+    try:
+        run_passes(module, passes, ctx,
+                   after_each=lambda p, mod: dump(p.name, mod) if (dump_all or p.name in dump_after) else None)
+    except ConvcError as exc:
+        exc.dumps, exc.pass_names = dumps, names  # the IR up to the failing pass, for the CLI to write
+        raise
     if ann is not None:
         with context:
             warn_unmatched(module, ctx)

@@ -13,13 +13,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from convc.errors import UnsupportedOpError
-
-
-def _shapes(model):
-    inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
-    g = inferred.graph
-    return {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
-            for v in list(g.input) + list(g.value_info) + list(g.output)}
+from convc.frontend.onnx_shapes import tensor_shapes
 
 
 def normalize(model: onnx.ModelProto, path) -> None:
@@ -28,7 +22,7 @@ def normalize(model: onnx.ModelProto, path) -> None:
     if not gathers:
         return
     inits = {t.name: t for t in model.graph.initializer}
-    shapes = _shapes(model)
+    shapes = tensor_shapes(model)
     nodes = []
     for node in model.graph.node:
         if node.op_type != "Gather":

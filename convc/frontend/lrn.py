@@ -18,15 +18,12 @@ import onnx
 from onnx import helper, numpy_helper
 
 from convc.errors import UnsupportedOpError
+from convc.frontend.onnx_shapes import tensor_shapes
 
 
 def _channels(model, name):
-    inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
-    for v in list(inferred.graph.input) + list(inferred.graph.value_info) + list(inferred.graph.output):
-        if v.name == name:
-            dims = [d.dim_value for d in v.type.tensor_type.shape.dim]
-            return dims[1] if len(dims) == 4 and dims[1] > 0 else None
-    return None
+    dims = tensor_shapes(model).get(name, [])
+    return dims[1] if len(dims) == 4 and dims[1] > 0 else None
 
 
 def normalize(model: onnx.ModelProto, path) -> None:

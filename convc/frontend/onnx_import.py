@@ -13,7 +13,7 @@ from pathlib import Path
 import onnx
 
 from convc.errors import FrontendError, UnsupportedOpError
-from convc.frontend import gather, lrn, qdq, resize
+from convc.frontend import depthwise, gather, lrn, qdq, resize
 from convc.ir.attrs import f64, i64
 from convc.ir.locations import node_name
 from convc.ir.mlir import PassManager, ir, onnx_importer, torch_dialect
@@ -172,4 +172,5 @@ def onnx_to_tosa(path: str | Path, context: ir.Context) -> tuple[ir.Module, onnx
     resize.normalize(simplified, path)
     gather.normalize(simplified, path)
     lrn.normalize(simplified, path)
+    depthwise.normalize(simplified, path)
     return import_to_tosa(simplified, context, path, qdq_scales), simplified

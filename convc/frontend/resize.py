@@ -20,6 +20,7 @@ import onnx
 from onnx import numpy_helper
 
 from convc.errors import UnsupportedOpError
+from convc.frontend.onnx_shapes import tensor_shapes
 from convc.ir.locations import node_name
 from convc.ir.mlir import ir
 from convc.ir.util import op_name
@@ -44,13 +45,6 @@ def _spelling(a) -> tuple:
     return a["mode"], a["coordinate_transformation_mode"]
 
 
-def _shapes(model):
-    inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
-    g = inferred.graph
-    return {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
-            for v in list(g.input) + list(g.value_info) + list(g.output)}
-
-
 def normalize(model: onnx.ModelProto, path) -> None:
     """Check every Resize node (after onnxsim, so its scales or sizes are constants) and
     rewrite constant `sizes` into the equivalent `scales`, the form torch-mlir lowers."""
@@ -58,7 +52,7 @@ def normalize(model: onnx.ModelProto, path) -> None:
     if not resizes:
         return
     inits = {t.name: t for t in model.graph.initializer}
-    shapes = _shapes(model)
+    shapes = tensor_shapes(model)
     for node in resizes:
         where = f"{path}: node '{node.name}' (Resize)"
         a = _attrs(node)

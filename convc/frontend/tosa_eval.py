@@ -14,6 +14,7 @@ from convc.ir.locations import describe
 from convc.dialects.integer import resize_nearest_index, resize_taps, window_patches
 from convc.ir.mlir import ir
 from convc.ir.schema import POOL_COUNTS_PAD
+from convc.ir.util import defining_op, is_constant
 
 
 def const_value(op) -> np.ndarray:
@@ -22,6 +23,14 @@ def const_value(op) -> np.ndarray:
     arr = np.array(attr)
     shape = ir.ShapedType(attr.type).shape
     return arr.reshape(shape) if arr.size == int(np.prod(shape)) else np.broadcast_to(arr, shape).copy()
+
+
+def scalar_constant(value):
+    """The float of a one-element constant value, or None (not a constant, or not a scalar)."""
+    if not is_constant(value):
+        return None
+    c = const_value(defining_op(value))
+    return float(c.reshape(-1)[0]) if c.size == 1 else None
 
 
 def int_array(op, name) -> list[int]:

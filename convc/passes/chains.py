@@ -38,3 +38,16 @@ def distinct_users(value) -> list:
             seen.add(u.operation)
             out.append(u)
     return out
+
+
+def find_chains(ops, first: str, match) -> dict:
+    """{output value: chain} of every chain `match(op)` finds starting at a `first` op, each op
+    in at most one chain."""
+    found, seen = {}, set()
+    for op in ops:
+        if op_name(op) == first and op.operation not in seen:
+            chain = match(op)
+            if chain is not None:
+                found[chain.output] = chain
+                seen.update(o.operation for o in chain.ops)  # OpViews hash by identity
+    return found

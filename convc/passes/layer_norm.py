@@ -29,7 +29,7 @@ import numpy as np
 
 from convc.engines.base import LAYER_NORM
 from convc.frontend import tosa_eval
-from convc.passes.chains import Chain, distinct_users, only_user
+from convc.passes.chains import Chain, find_chains, distinct_users, only_user
 from convc.ir.util import defining_op, is_constant, op_name
 
 # Bit budget of the int64 kernel: |c * G << m| and |B * r| stay below 2^62.
@@ -46,13 +46,6 @@ class LayerNorm(Chain):
     kind = LAYER_NORM
 
 
-def _scalar(value):
-    if not is_constant(value):
-        return None
-    c = tosa_eval.const_value(defining_op(value))
-    return float(c.reshape(-1)[0]) if c.size == 1 else None
-
-
 def _const_operand(op, value):
     """The constant operand of a binary op whose other operand is `value`, as an array."""
     other = op.operands[1] if op.operands[0] == value else op.operands[0]
@@ -64,7 +57,7 @@ def _mean(total, n):
     if total is None or tosa_eval.int_array(total, "axis")[0] != len(total.operands[0].type.shape) - 1:
         return None
     mul = only_user(total.results[0], "tosa.mul")
-    factor = _scalar(mul.operands[1]) if mul is not None else None
+    factor = tosa_eval.scalar_constant(mul.operands[1]) if mul is not None else None
     return mul if factor is not None and math.isclose(factor * n, 1.0, rel_tol=1e-6) else None
 
 
@@ -72,7 +65,7 @@ def _square(d, users_of_d):
     for u in users_of_d:
         if op_name(u) == "tosa.mul" and u.operands[0] == d and u.operands[1] == d:
             return u
-        if op_name(u) == "tosa.pow" and u.operands[0] == d and _scalar(u.operands[1]) == 2.0:
+        if op_name(u) == "tosa.pow" and u.operands[0] == d and tosa_eval.scalar_constant(u.operands[1]) == 2.0:
             return u
     return None
 
@@ -84,7 +77,7 @@ def _inverse_sqrt(value):
         return None
     if op_name(user) == "tosa.rsqrt":
         return [user]
-    if op_name(user) == "tosa.pow" and _scalar(user.operands[1]) == 0.5:
+    if op_name(user) == "tosa.pow" and tosa_eval.scalar_constant(user.operands[1]) == 0.5:
         recip = only_user(user.results[0], "tosa.reciprocal")
         return [user, recip] if recip is not None else None
     return None
@@ -109,7 +102,7 @@ def _match(first_sum):
     if var is None:
         return None
     add = only_user(var.results[0], "tosa.add")
-    eps = _scalar(add.operands[1]) if add is not None else None
+    eps = tosa_eval.scalar_constant(add.operands[1]) if add is not None else None
     inv = _inverse_sqrt(add.results[0]) if eps is not None and eps >= 0 else None
     if inv is None:
         return None
@@ -133,14 +126,7 @@ def _match(first_sum):
 
 def find_layer_norms(ops) -> dict:
     """{output value: LayerNorm} for every layer normalisation over the innermost axis."""
-    found, seen = {}, set()
-    for op in ops:
-        if op_name(op) == "tosa.reduce_sum" and op.operation not in seen:
-            ln = _match(op)
-            if ln is not None:
-                found[ln.output] = ln
-                seen.update(o.operation for o in ln.ops)  # OpViews hash by identity
-    return found
+    return find_chains(ops, "tosa.reduce_sum", _match)
 
 
 def integer_params(ln: LayerNorm, s_in: float, s_out: float):

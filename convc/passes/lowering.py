@@ -37,11 +37,7 @@ def shape_of(value):
     return list(ir.RankedTensorType(value.type).shape)
 
 
-def scalar_const(value):
-    if not is_constant(value):
-        return None
-    c = tosa_eval.const_value(defining_op(value))
-    return float(c.reshape(-1)[0]) if c.size == 1 else None
+scalar_const = tosa_eval.scalar_constant
 
 
 def other_operand(op, value):

@@ -18,7 +18,7 @@ import numpy as np
 
 from convc.engines.base import SOFTMAX
 from convc.frontend import tosa_eval
-from convc.passes.chains import Chain, only_user as _only_user
+from convc.passes.chains import Chain, find_chains, only_user as _only_user
 from convc.ir.util import op_name, users
 
 
@@ -52,13 +52,7 @@ def _match(reduce_max):
 
 def find_softmax(ops) -> dict:
     """{output value: Softmax} for every softmax chain among `ops`."""
-    found = {}
-    for op in ops:
-        if op_name(op) == "tosa.reduce_max":
-            sm = _match(op)
-            if sm is not None:
-                found[sm.output] = sm
-    return found
+    return find_chains(ops, "tosa.reduce_max", _match)
 
 
 def exp_table(s_in: float) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 
 from convc.engines.base import SPATIAL_MEAN
 from convc.frontend import tosa_eval
-from convc.passes.chains import Chain, only_user as _only_user
+from convc.passes.chains import Chain, find_chains, only_user as _only_user
 from convc.ir.util import defining_op, is_constant, op_name
 
 
@@ -45,11 +45,4 @@ def _match(first):
 
 def find_spatial_means(ops) -> dict:
     """{output value: SpatialMean} for every mean over H and W among `ops`."""
-    found, seen = {}, set()
-    for op in ops:
-        if op_name(op) == "tosa.reduce_sum" and op.operation not in seen:
-            mean = _match(op)
-            if mean is not None:
-                found[mean.output] = mean
-                seen.update(o.operation for o in mean.ops)  # OpViews hash by identity
-    return found
+    return find_chains(ops, "tosa.reduce_sum", _match)

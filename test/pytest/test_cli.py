@@ -57,7 +57,12 @@ def test_layer_too_big_for_memory(tmp_path, repo_root):
     target = tmp_path / "tiny_l1.toml"
     target.write_text(small)
     path = save(tiny_model("Relu", shape=(1, 256)), tmp_path / "m.onnx")
-    assert_one_line_error(convc(path, "--target", target, "-o", tmp_path / "o"), "'fc'", "bytes of L1")
+    proc = convc(path, "--target", target, "-o", tmp_path / "o", "--dump-after", "convc-lower-to-engines")
+    assert_one_line_error(proc, "'fc'", "bytes of L1")
+    # The IR asked for before the failing pass is written all the same: it is what to look at.
+    dumped = list((tmp_path / "o" / "ir").glob("*-convc-lower-to-engines.mlir"))
+    assert len(dumped) == 1 and "imc.matmul" in dumped[0].read_text()
+    assert not (tmp_path / "o" / "stream.bin").exists()
 
 
 def test_unknown_target(tmp_path):
