@@ -226,11 +226,11 @@ def layernorm(mem: Memory, f: dict, flags: int) -> None:
     b = params[8 + 4 * n:].view("<i4").astype(i64)
     q = _load(mem, f["in_addr"], rows * n).astype(i64).reshape(rows, n) - f["in_zp"]
     c = n * q - q.sum(axis=1, keepdims=True)
+    squares = (c * c).sum(axis=1, keepdims=True)  # |c| < 2^22 and len < 2^14: no int64 overflow
     # Python integers for the bounds, so an overflow is reported instead of wrapping.
-    v_max = int((c * c).sum(axis=1).max()) + eps
-    if eps < 0 or v_max << (2 * m) > 1 << 62:
+    if eps < 0 or (int(squares.max()) + eps) << (2 * m) > 1 << 62:
         raise StreamError(f"LAYERNORM at {f['in_addr']:#x}: eps {eps} or sum(c^2) << {2 * m} outside [0, 2^62]")
-    r = np.maximum(1, isqrt((((c * c).sum(axis=1, keepdims=True)) + eps) << i64(2 * m)))
+    r = np.maximum(1, isqrt((squares + eps) << i64(2 * m)))
     g_max, b_max, r_max = int(np.abs(g).max()), int(np.abs(b).max()), int(r.max())
     if (int(np.abs(c).max()) * g_max << m) >= 1 << 62 or b_max * r_max >= 1 << 62 or r_max << f["shift"] >= 1 << 62:
         raise StreamError(f"LAYERNORM params at {f['params_addr']:#x}: gains or offsets overflow int64")
