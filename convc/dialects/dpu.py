@@ -5,13 +5,12 @@ layout changes and rescaling. All ops take and produce int8 tensors; arithmetic 
 integer multipliers, shifts and zero points that make them bit-exact.
 """
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from convc.ir.mlir import ext, ir
-from convc.dialects.integer import (div_round, layer_norm, repeat_to, requantize, resize_nearest_index, resize_taps,
+from convc.dialects.integer import (div_round, layer_norm, log_softmax, repeat_to, requantize, resize_nearest_index, resize_taps,
                                     rshift_round, window_patches)
 from convc.ir.attrs import get_array, get_int, numel, tensor_shape
 from convc.dialects.verify import (
@@ -425,6 +424,42 @@ class SoftmaxOp(Dpu.Operation, name="softmax"):
         return report(self, msg)
 
 
+class LogSoftmaxOp(Dpu.Operation, name="log_softmax"):
+    """Log-softmax over the innermost axis (passes/softmax.py): integer.log_softmax gives y in
+    2^-16 units, out = clamp(out_zp + rshift_round(y * mult, shift)). table: the softmax's
+    exponential table (256 int32) then ln(1 + (f + 1/2) / 256) in 2^-16 units (256 int32)."""
+
+    input: Operand[Tensor]
+    table: Operand[Tensor]
+    step: ir.IntegerAttr
+    mult: ir.IntegerAttr
+    shift: ir.IntegerAttr
+    out_zp: ir.IntegerAttr
+    out_scale: ir.FloatAttr
+    clamp_min: ir.IntegerAttr
+    clamp_max: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def reference(self, x, table):
+        table = np.asarray(table, np.int64).reshape(-1)
+        y = log_softmax(x, table[:256], table[256:], get_int(self, "step"))
+        return _clamp(self, get_int(self, "out_zp") + rshift_round(y * get_int(self, "mult"), get_int(self, "shift")))
+
+    def verify_invariants(self) -> bool:
+        mult, step = get_int(self, "mult"), get_int(self, "step")
+        msg = first_error(
+            _int8_io(self, ("input", self.input), ("result", self.output)),
+            check_int_tensor(self.table, 32, "table"),
+            None if tensor_shape(self.table) == [512] else f"table has shape {tensor_shape(self.table)}, not [512]",
+            None if tensor_shape(self.input) == tensor_shape(self.output) else "log_softmax changes the shape",
+            check_multiplier(mult, get_int(self, "shift"), "log_softmax"),
+            None if mult > 0 and 0 <= step < 1 << 22 and tensor_shape(self.input)[-1] < 1 << 16 else
+            "log_softmax needs mult > 0, step in [0, 2^22) and rows shorter than 2^16 (products below 2^62)",
+            check_zero_point(self, "out_zp"), check_clamp(self),
+        )
+        return report(self, msg)
+
+
 class LayerNormOp(Dpu.Operation, name="layernorm"):
     """Layer normalisation over the innermost axis (passes/layer_norm.py): per row of N codes
     q = x - in_zp, c = N*q - sum(q), r = max(1, isqrt((sum(c^2) + eps_term) << 2*sqrt_shift)),
@@ -629,4 +664,4 @@ def _check_broadcast(lhs, rhs, out):
 
 
 __all__ = ["Dpu", "DwConv2dOp", "AddOp", "MulOp", "BatchMatmulOp", "MaxPoolOp", "AvgPoolOp", "ResizeOp", "RescaleOp",
-           "LutOp", "SoftmaxOp", "LayerNormOp", "TransposeOp", "ReshapeOp", "SliceOp", "ExtractOp", "ConcatOp", "concat", "slice_along", "check_requant"]
+           "LutOp", "SoftmaxOp", "LogSoftmaxOp", "LayerNormOp", "TransposeOp", "ReshapeOp", "SliceOp", "ExtractOp", "ConcatOp", "concat", "slice_along", "check_requant"]

@@ -90,3 +90,30 @@ def layer_norm(x, in_zp: int, eps_term: int, gains, offsets, shift: int, sqrt_sh
     r = np.maximum(1, isqrt(((c * c).sum(axis=1, keepdims=True) + eps_term) << (2 * sqrt_shift)))
     g, b = np.asarray(gains, np.int64).reshape(-1), np.asarray(offsets, np.int64).reshape(-1)
     return div_round(((c * g) << sqrt_shift) + b * r, r << shift).reshape(x.shape)
+
+
+LN2_Q16 = 45426  # round(2^16 * ln 2): the log-softmax's ln 2, an algorithm constant
+
+
+def floor_log2(v):
+    """floor(log2(v)) of int64 values in [1, 2^62], exact (float64's log2, corrected by one)."""
+    v = np.asarray(v, np.int64)
+    k = np.floor(np.log2(v.astype(np.float64))).astype(np.int64)
+    k = np.where((np.int64(1) << k) > v, k - 1, k)
+    return np.where((np.int64(1) << (k + 1)) <= v, k + 1, k)
+
+
+def log_softmax(x, exp_table, log_table, step: int):
+    """The integer log-softmax of passes/softmax.py over the last axis of int8 `x`, in 2^-16
+    units of the real result (before the output requantization): per row, d = max - x,
+    S = sum(exp_table[d]) (>= 2^16: entry 0 is 2^16), k = floor(log2 S),
+    ln S/2^16 ~ (k - 16) * LN2_Q16 + log_table[the 8 bits of S after its leading one],
+    result = -(d * step) - ln, with step = round(2^16 * s_in)."""
+    n = x.shape[-1]
+    rows = x.reshape(-1, n).astype(np.int64)
+    d = rows.max(axis=1, keepdims=True) - rows
+    total = np.asarray(exp_table, np.int64).reshape(-1)[d].sum(axis=1, keepdims=True)
+    k = floor_log2(total)
+    mantissa = (total >> (k - 8)) & 255
+    ln = (k - 16) * LN2_Q16 + np.asarray(log_table, np.int64).reshape(-1)[mantissa]
+    return (-(d * step) - ln).reshape(x.shape)

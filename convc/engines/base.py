@@ -32,7 +32,8 @@ ALIGN = 64  # bytes; every buffer starts on a cache-line-sized boundary
 # rather than of a TOSA op: the engine that takes it lowers the region as one op.
 UNARY_FUNCTION = "convc.unary_function"
 SOFTMAX = "convc.softmax"  # the output op of a softmax chain (passes/softmax.py)
-SPATIAL_MEAN = "convc.spatial_mean"  # the output op of a mean over H and W (passes/spatial_mean.py)
+LOG_SOFTMAX = "convc.log_softmax"  # the output op of a log-softmax chain (passes/softmax.py)
+REDUCTION = "convc.reduction"  # the output op of a sum, mean or max over adjacent axes (passes/reductions.py)
 ACTIVATION_MATMUL = "convc.activation_matmul"  # a tosa.matmul of two activations (attention)
 LAYER_NORM = "convc.layer_norm"  # the output op of a layer normalisation (passes/layer_norm.py)
 

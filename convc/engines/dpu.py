@@ -22,10 +22,13 @@ from convc.runtime.stream import COUNT_INCLUDE_PAD, RESIZE_BILINEAR, Op
 # The vector operation (the target's `dpu.ops` name) each op's commands use.
 KERNELS = {"dpu.dwconv2d": ("dwconv", "requant"), "dpu.add": ("add",), "dpu.mul": ("mul",),
            "dpu.maxpool": ("maxpool",), "dpu.avgpool": ("avgpool",), "dpu.rescale": ("rescale",), "dpu.lut": ("lut",),
-           "dpu.resize": ("resize",), "dpu.softmax": ("softmax",), "dpu.layernorm": ("layernorm",),
+           "dpu.resize": ("resize",), "dpu.softmax": ("softmax",), "dpu.log_softmax": ("log_softmax",), "dpu.layernorm": ("layernorm",),
            "dpu.batch_matmul": ("batch_matmul",),
            "dpu.transpose": ("transpose",), "dpu.reshape": (), "dpu.slice": (), "dpu.concat": (),
            "dpu.extract": ()}
+
+# Ops over rows that read an int32 table (the exponential; the log-softmax's logarithm after it).
+ROW_TABLE_OPS = ("dpu.softmax", "dpu.log_softmax")
 
 
 def _images(op):
@@ -101,7 +104,7 @@ class DpuEngine(Engine):
                     "params": requant_params(bias, get_array(op, "mult"), get_array(op, "shift"))}
         if name == "dpu.lut":
             return {"table": const_value(op.operands[1].owner).astype(np.int8).tobytes()}
-        if name == "dpu.softmax":
+        if name in ROW_TABLE_OPS:
             return {"table": const_value(op.operands[1].owner).astype("<i4").tobytes()}
         if name == "dpu.layernorm":
             return {"params": layernorm_params(op)}
@@ -144,8 +147,8 @@ class DpuEngine(Engine):
             bufs.append(("rhs", numel(op.operands[1])))
         if name == "dpu.lut":
             bufs.append(("table", 256))
-        if name == "dpu.softmax":
-            bufs.append(("table", 1024))
+        if name in ROW_TABLE_OPS:
+            bufs.append(("table", 4 * numel(op.operands[1])))
         if name == "dpu.layernorm":
             bufs.append(("params", 8 + 8 * tensor_shape(op.input)[-1]))
         if name == "dpu.batch_matmul":
@@ -359,11 +362,18 @@ class DpuEngine(Engine):
         self._flat_command(op, em, "lut", em.l1("input"), em.l1("output"), numel(op.output))
 
     def _softmax(self, op, em):
-        em.copy(em.const("table"), em.l1("table"), 1024)
+        self._row_table_command(op, em, "SOFTMAX")
+
+    def _log_softmax(self, op, em):
+        self._row_table_command(op, em, "LOG_SOFTMAX", step=get_int(op, "step"))
+
+    def _row_table_command(self, op, em, opcode, **fields):
+        table = 4 * numel(op.operands[1])
+        em.copy(em.const("table"), em.l1("table"), table)
         shape = tensor_shape(op.input)
-        em.cmd(self.opcode("SOFTMAX"), in_addr=em.l1("input"), table_addr=em.l1("table"), out_addr=em.l1("output"),
-               rows=numel(op.input) // shape[-1], len=shape[-1], mult=get_int(op, "mult"), shift=get_int(op, "shift"),
-               **_clamp(op))
+        em.cmd(self.opcode(opcode), in_addr=em.l1("input"), table_addr=em.l1("table"), out_addr=em.l1("output"),
+               rows=numel(op.input) // shape[-1], len=shape[-1], **fields, mult=get_int(op, "mult"),
+               shift=get_int(op, "shift"), **_clamp(op))
 
     def _batch_matmul(self, op, em):
         em.copy(em.addr(op.rhs), em.l1("rhs"), numel(op.rhs))

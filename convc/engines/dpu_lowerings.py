@@ -9,7 +9,7 @@ import numpy as np
 
 from convc import quant_math as qm
 from convc.dialects import dpu
-from convc.engines.base import ACTIVATION_MATMUL, LAYER_NORM, SOFTMAX, SPATIAL_MEAN, UNARY_FUNCTION
+from convc.engines.base import ACTIVATION_MATMUL, LAYER_NORM, LOG_SOFTMAX, REDUCTION, SOFTMAX, UNARY_FUNCTION
 from convc.errors import UnsupportedOpError
 from convc.frontend import tosa_eval
 from convc.ir.attrs import f64, i64, i64_array, numel, tensor_shape
@@ -110,13 +110,14 @@ def lower_unary_function(lw, op):
     lw.bind(*lw.layer(region.output, build, fusion=(region.output, -math.inf, math.inf)))
 
 
-def lower_softmax(lw, op):
-    """A softmax chain ending at `op` (passes/softmax.py): one dpu.softmax over its rows."""
+def _lower_rows(lw, op, what, make):
+    """A (log-)softmax chain ending at `op` (passes/softmax.py): one row op, built by
+    make(x, s_in, s_out, zp_out, cmin, cmax, output type), over the rows of its innermost axis."""
     sm = lw.chains[op.results[0]]
     shape = lw.shape(sm.root)
     axis = sm.axis % len(shape)
     if any(d != 1 for d in shape[axis + 1:]):
-        raise UnsupportedOpError(f"{describe(op)}: softmax over axis {axis} of a {shape} tensor is not supported "
+        raise UnsupportedOpError(f"{describe(op)}: {what} over axis {axis} of a {shape} tensor is not supported "
                                  f"(only the innermost axis, whose elements are contiguous rows)")
     s_in, _ = lw.q(sm.root)
     x = lw.vmap[sm.root]
@@ -125,17 +126,31 @@ def lower_softmax(lw, op):
 
     def build(p, out, lo, hi):
         s_out, zp_out = lw.q_out(out, p)
-        mult, shift = qm.multiplier(1.0 / s_out)
         cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
-        table = dense_constant(softmax.exp_table(s_in), loc=op.location)
-        y = dpu.SoftmaxOp(x, table, i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin), i64(cmax),
-                          output=lw.i8(lw.shape(sm.root)[:axis + 1]), loc=op.location)
-        return y
+        return make(x, s_in, s_out, zp_out, cmin, cmax, lw.i8(shape[:axis + 1]))
     new, out = lw.layer(sm.output, build)
     result = new.output
     if lw.shape(out) != tensor_shape(result):
         result = dpu.ReshapeOp(result, lw.i8(lw.shape(out)), loc=op.location).output
     lw.vmap[out] = result
+
+
+def lower_softmax(lw, op):
+    def make(x, s_in, s_out, zp_out, cmin, cmax, out_type):
+        mult, shift = qm.multiplier(1.0 / s_out)
+        table = dense_constant(softmax.exp_table(s_in), loc=op.location)
+        return dpu.SoftmaxOp(x, table, i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin), i64(cmax),
+                             output=out_type, loc=op.location)
+    _lower_rows(lw, op, "softmax", make)
+
+
+def lower_log_softmax(lw, op):
+    def make(x, s_in, s_out, zp_out, cmin, cmax, out_type):
+        mult, shift = qm.multiplier(1.0 / (65536.0 * s_out))
+        table = dense_constant(np.concatenate([softmax.exp_table(s_in), softmax.log_table()]), loc=op.location)
+        return dpu.LogSoftmaxOp(x, table, i64(round(65536.0 * s_in)), i64(mult), i64(shift), i64(zp_out), f64(s_out),
+                                i64(cmin), i64(cmax), output=out_type, loc=op.location)
+    _lower_rows(lw, op, "log-softmax", make)
 
 
 def lower_layer_norm(lw, op):
@@ -169,23 +184,28 @@ def lower_activation_matmul(lw, op):
     lw.bind(*lw.layer(op.results[0], build))
 
 
-def lower_spatial_mean(lw, op):
-    """A mean over H and W of an NCHW map (passes/spatial_mean.py): NHWC transpose, then one
-    average pool over the whole map, viewed back as [N, C, 1, 1] (or what the graph reshapes to)."""
-    mean = lw.chains[op.results[0]]
-    n, c, h, w = lw.shape(mean.root)
-    s_in, zp_in = lw.q(mean.root)
-    nhwc = dpu.TransposeOp(lw.vmap[mean.root], ir.DenseI64ArrayAttr.get([0, 2, 3, 1]), output=lw.i8([n, h, w, c]),
-                           loc=op.location).output
-
-    def build(p, out, lo, hi):
-        s_out, zp_out = lw.q_out(out, p)
-        mult, shift = qm.multiplier(s_in / s_out, max_shift=40)
-        cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
-        return dpu.AvgPoolOp(nhwc, i64_array([h, w]), i64_array([1, 1]), i64_array([0, 0, 0, 0]), i64(0),
-                             i64(zp_in), i64(mult), i64(shift), i64(zp_out), f64(s_out), i64(cmin), i64(cmax),
-                             output=lw.i8([n, 1, 1, c]), loc=op.location)
-    new, out = lw.layer(mean.output, build)
+def lower_reduction(lw, op):
+    """A sum, mean or max over adjacent axes (passes/reductions.py): the input viewed as the
+    NHWC map [1, outer*K, 1, inner] and pooled by a K x 1 window with stride K, one command."""
+    red = lw.chains[op.results[0]]
+    outer, k, inner = red.view()
+    s_in, zp_in = lw.q(red.root)
+    x = dpu.ReshapeOp(lw.vmap[red.root], lw.i8([1, outer * k, 1, inner]), loc=op.location).output
+    window, pooled = (i64_array([k, 1]), i64_array([k, 1])), lw.i8([1, outer, 1, inner])
+    if red.factor is None:  # the max keeps the input's codes and quantization
+        new = dpu.MaxPoolOp(x, *window, i64_array([0, 0, 0, 0]), i64(zp_in), f64(s_in), output=pooled,
+                            loc=op.location)
+        out = red.output
+    else:
+        def build(p, out, lo, hi):
+            s_out, zp_out = lw.q_out(out, p)
+            # The pool divides the window sum by K; the sum's factor (1/K for a mean) and the
+            # rescale make the multiplier.
+            mult, shift = qm.multiplier(red.factor * k * s_in / s_out, max_shift=40)
+            cmin, cmax = qm.clamp_codes(lo, hi, s_out, zp_out, p.act_bits)
+            return dpu.AvgPoolOp(x, *window, i64_array([0, 0, 0, 0]), i64(0), i64(zp_in), i64(mult), i64(shift),
+                                 i64(zp_out), f64(s_out), i64(cmin), i64(cmax), output=pooled, loc=op.location)
+        new, out = lw.layer(red.output, build)
     lw.vmap[out] = dpu.ReshapeOp(new.output, lw.i8(lw.shape(out)), loc=op.location).output
 
 
@@ -316,5 +336,5 @@ LOWERINGS = {"tosa.depthwise_conv2d": lower_depthwise_conv2d, "tosa.add": lower_
              "tosa.resize": lower_resize,
              "tosa.transpose": lower_transpose, "tosa.reshape": lower_reshape, "tosa.concat": lower_concat,
              "tosa.slice": lower_slice,
-             UNARY_FUNCTION: lower_unary_function, SOFTMAX: lower_softmax, LAYER_NORM: lower_layer_norm,
-             ACTIVATION_MATMUL: lower_activation_matmul, SPATIAL_MEAN: lower_spatial_mean}
+             UNARY_FUNCTION: lower_unary_function, SOFTMAX: lower_softmax, LOG_SOFTMAX: lower_log_softmax, LAYER_NORM: lower_layer_norm,
+             ACTIVATION_MATMUL: lower_activation_matmul, REDUCTION: lower_reduction}

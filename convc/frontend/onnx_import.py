@@ -27,7 +27,7 @@ SUPPORTED_OPS = {
     "Conv", "Gemm", "MatMul", "Relu", "Clip", "Add", "Mul", "MaxPool", "AveragePool",
     "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity", "Sub",
     "Dropout", "Transpose", "Squeeze", "Unsqueeze", "Constant", "Pad", "Resize", "Slice", "Split",
-    "Sum", "Div", "GlobalMaxPool", "ConvTranspose", "Softmax", "ReduceMean", "LayerNormalization", "Pow",
+    "Sum", "Div", "GlobalMaxPool", "ConvTranspose", "Softmax", "ReduceMean", "LogSoftmax", "ReduceMax", "ReduceSum", "LayerNormalization", "Pow",
     "Gather",  # with constant indices: rewritten into Slice (frontend/gather.py)
     "LRN",  # rewritten into a square, a band convolution, a table and a product (frontend/lrn.py)
     # Activations: each becomes one 256-entry table (passes/unary_functions.py).

@@ -6,7 +6,7 @@ engine kinds the target has in the order its file lists them (convc/engines/__in
 `lowering_for`). On thetis convolutions and matrix products become `imc` ops, everything else
 `dpu` ops. A function of one tensor spelled as several element-wise ops (SiLU, GELU, ...) is
 found first (convc/passes/unary_functions.py) and lowered as a whole, by the engine that takes
-`convc.unary_function`, as one table lookup; softmax, layer norm and spatial-mean chains
+`convc.unary_function`, as one table lookup; softmax, layer norm and reduction chains
 (convc/passes/chains.py) likewise, each under its own kind. The toolkit the lowerings share (quantization parameters, activation fusion,
 precision rules) is convc/passes/lowering.py. A new function with int8 arguments and results
 replaces the float one.
@@ -23,19 +23,15 @@ from convc.frontend import tosa_eval
 from convc.passes.api import Pass
 from convc.passes.lowering import Lowering, i8, shape_of
 from convc.passes.layer_norm import find_layer_norms
+from convc.passes.reductions import find_reductions
 from convc.passes.softmax import find_softmax
-from convc.passes.spatial_mean import find_spatial_means
 from convc.passes.unary_functions import ELEMENTWISE, find_regions
 
 PASS_THROUGH = ("tosa.identity", "tosa.cast")
 # Multi-op patterns one engine op computes (passes/chains.py), found in this order.
-CHAIN_FINDERS = (find_softmax, find_layer_norms, find_spatial_means)
+CHAIN_FINDERS = (find_softmax, find_layer_norms, find_reductions)
 # What to tell the user about a TOSA op that reaches lowering with no engine for it.
 NO_LOWERING_HINTS = {
-    "tosa.reduce_sum": "a reduction is supported only as a mean over H and W of an NCHW map (ReduceMean "
-                       "axes [2, 3]), or inside a softmax or a layer normalisation over the innermost axis",
-    "tosa.reduce_max": "a max reduction is supported only inside a softmax over the innermost axis "
-                       "(GlobalMaxPool is a max pool)",
     "tosa.pad": "padding is supported where it feeds a convolution or pooling (zero padding, or -inf "
                 "before a max pool), which takes it as its own padding (convc-fold-pad); this Pad "
                 "feeds another op, pads N or C, or pads with another value",
@@ -91,9 +87,13 @@ class _Driver(Lowering):
                 if lowering is None:
                     raise UnsupportedOpError(f"{describe(op)} has no lowering to the engines")
                 lowering(self, op)
-            for v in ret.operands:
+            for i, v in enumerate(ret.operands):
                 if v not in self.vmap:
                     src = defining_op(v)
+                    if src is not None and is_constant(v):
+                        raise UnsupportedOpError(
+                            f"output {i} of the model is a constant (the simplifier folded what computes it, "
+                            f"e.g. a softmax over an axis of size 1): every output must depend on an input")
                     raise UnsupportedOpError(f"{describe(src or ret)}: this result cannot be produced by the engines")
             func.ReturnOp([self.vmap[v] for v in ret.operands], loc=ret.location)
         self._carry_io_attrs(new_func, ret)

@@ -24,8 +24,8 @@ from convc.ir.attrs import f64, i64
 
 # Ops whose output keeps the input's quantization: they move or pick codes (a bilinear resize
 # mixes them, but its results lie between its inputs, so the input's range covers them).
-TRANSPARENT = {"tosa.transpose", "tosa.reshape", "tosa.slice", "tosa.max_pool2d", "tosa.identity", "tosa.cast",
-               "tosa.resize"}
+TRANSPARENT = {"tosa.transpose", "tosa.reshape", "tosa.slice", "tosa.max_pool2d", "tosa.reduce_max", "tosa.identity",
+               "tosa.cast", "tosa.resize"}
 
 
 class _Stats:

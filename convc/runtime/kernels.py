@@ -206,6 +206,32 @@ def softmax(mem: Memory, f: dict, flags: int) -> None:
     _store(mem, f["out_addr"], f, f["out_zp"] + q)
 
 
+LN2_Q16 = 45426  # round(2^16 * ln 2)
+
+
+def log_softmax(mem: Memory, f: dict, flags: int) -> None:
+    """Per row of `len` int8 codes: d = max - x, S = sum(exp[d]), k = floor(log2 S),
+    y = -(d * step) - ((k - 16) * LN2_Q16 + log[(S >> (k - 8)) & 255]) (2^-16 units),
+    out = clamp(out_zp + rshift_round(y * mult, shift)). table: exp (256 int32, entries in
+    [0, 2^16], the first 2^16) then log (256 int32, in [0, 2^16))."""
+    rows, n = f["rows"], f["len"]
+    if rows * n == 0:
+        return
+    table = mem.read(f["table_addr"], 2048).view("<i4").astype(i64)
+    exp, log = table[:256], table[256:]
+    if exp[0] != 1 << 16 or exp.min() < 0 or exp.max() > 1 << 16 or log.min() < 0 or log.max() >= 1 << 16:
+        raise StreamError(f"LOG_SOFTMAX table at {f['table_addr']:#x} is not an exponential (first entry 2^16, "
+                          f"entries in [0, 2^16]) followed by a logarithm (entries in [0, 2^16))")
+    x = _load(mem, f["in_addr"], rows * n).astype(i64).reshape(rows, n)
+    d = x.max(axis=1, keepdims=True) - x
+    total = exp[d].sum(axis=1, keepdims=True)  # >= 2^16: the maximum's entry is 2^16
+    k = np.floor(np.log2(total.astype(np.float64))).astype(i64)
+    k = np.where((i64(1) << k) > total, k - 1, k)
+    k = np.where((i64(1) << (k + 1)) <= total, k + 1, k)
+    y = -(d * f["step"]) - ((k - 16) * LN2_Q16 + log[(total >> (k - 8)) & 255])
+    _store(mem, f["out_addr"], f, f["out_zp"] + rshift_round(y * f["mult"], f["shift"]))
+
+
 def isqrt(v: np.ndarray) -> np.ndarray:
     """floor(sqrt(v)) for int64 v in [0, 2^62]: float64's root, corrected by one either way."""
     r = np.floor(np.sqrt(v.astype(np.float64))).astype(i64)

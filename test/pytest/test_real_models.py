@@ -2,7 +2,6 @@
 tools/make_models.py have the node patterns of real exports, compile on thetis into a stream
 the runtime's validator accepts, and verify bit-exactly and close to onnxruntime."""
 
-import numpy as np
 import onnx
 import pytest
 

@@ -72,6 +72,9 @@ def example(name: str, a: dict) -> dict:
         # 3 rows of 12 codes; eps, gains and offsets (LNP) are written by the test
         "layernorm": dict(in_addr=a["IN"], params_addr=a["LNP"], out_addr=a["OUT"], rows=3, len=12, in_zp=-3,
                           shift=12, sqrt_shift=8, **RESULT),
+        # 3 rows of 11 codes; the exponential and logarithm tables (TAB) are written by the test
+        "log_softmax": dict(in_addr=a["IN"], table_addr=a["TAB"], out_addr=a["OUT"], rows=3, len=11, step=3277,
+                            mult=1 << 30, shift=42, **RESULT),
         "batch_matmul": dict(a_addr=a["IN"], b_addr=a["IN2"], out_addr=a["OUT"], batch=2, m=3, k=7, n=5,
                              a_zp=-4, b_zp=6, mult=1 << 20, shift=30, **RESULT),
     }[name]
@@ -104,7 +107,9 @@ def test_every_host_vector_op_matches_the_dpu(name, flags):
             "IN2": rng.integers(-128, 128, 0x1000, dtype=np.int8),
             "PAR": requant_params(rng.integers(-1000, 1000, 5), rng.integers(1 << 10, 1 << 20, 5),
                                   [20, 25, 30, 35, 40]),
-            "TAB": np.rint(65536 * np.exp(-0.05 * np.arange(256))).astype("<i4"),
+            # softmax: the exponential; log-softmax: the exponential, then ln(1 + (f + 1/2) / 256)
+            "TAB": np.rint(65536 * np.concatenate([np.exp(-0.05 * np.arange(256)),
+                                                   np.log1p((np.arange(256) + 0.5) / 256)])).astype("<i4"),
             "LNP": np.frombuffer(np.int64(5000).astype("<i8").tobytes()
                                  + rng.integers(1 << 12, 1 << 16, 12).astype("<i4").tobytes()
                                  + rng.integers(-1 << 14, 1 << 14, 12).astype("<i4").tobytes(), np.uint8)}

@@ -145,6 +145,13 @@ def _softmax(f, flags):
     return _clamp(f, flags)
 
 
+def _log_softmax(f, flags):
+    if not (1 <= f["shift"] <= 62 and 0 < f["mult"] and f["step"] < 1 << 22 and f["len"] < 1 << 16):
+        return (f"has shift {f['shift']}, mult {f['mult']}, step {f['step']} or len {f['len']}: needs shift in "
+                f"[1, 62], mult > 0, step < 2^22 and len < 2^16")
+    return _clamp(f, flags)
+
+
 def _layernorm(f, flags):
     if not (0 <= f["shift"] <= 30 and 0 <= f["sqrt_shift"] <= 16 and f["len"] < 1 << 14):
         return (f"has shift {f['shift']}, sqrt_shift {f['sqrt_shift']} or len {f['len']}: needs shift in "
@@ -273,6 +280,13 @@ VECTOR_OPS = (
                         flat("b_addr", False, f["b_addr"], f["batch"] * f["k"] * f["n"] if f["m"] else 0),
                         flat("out_addr", True, f["out_addr"], f["batch"] * f["m"] * f["n"])],
              lambda f: f["batch"] * f["m"] * f["n"] * max(1, f["k"]), kernels.batch_matmul, since_minor=7),
+    # Log-softmax over rows: the softmax's exponential table, then a logarithm table; format 1.8.
+    VectorOp("log_softmax", 14, f"in_addr table_addr out_addr rows len step mult(i32) shift {RESULT}",
+             _log_softmax,
+             lambda f: [flat("in_addr", False, f["in_addr"], f["rows"] * f["len"]),
+                        flat("table_addr", False, f["table_addr"], 2048 if f["rows"] * f["len"] else 0),
+                        flat("out_addr", True, f["out_addr"], f["rows"] * f["len"])],
+             lambda f: 3 * f["rows"] * f["len"] + f["rows"], kernels.log_softmax, since_minor=8),
 )
 VECTOR_OP_NAMES = tuple(op.name for op in VECTOR_OPS)
 
