@@ -30,8 +30,15 @@ class Counters:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """What a run may vary without changing the stream: units read it when their per-core
+    state is created (units/base.py new_state)."""
+    analog_noise: object = None  # units.aimc.AnalogNoise, or None for the exact analog arrays
+
+
 def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = None,
-            name: str = "stream.bin") -> Counters:
+            name: str = "stream.bin", options: RunOptions | None = None) -> Counters:
     """Execute all queues. `plan` is the result of validate(stream, target); it is computed
     here when not given (callers running many samples should validate once)."""
     plan = plan or validate(stream, target, name)
@@ -66,7 +73,7 @@ def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = 
             unit = units.unit_of(cmd.op)
             key = (core, unit.kind)
             if key not in states:
-                states[key] = unit.new_state(target.engines(core).get(unit.kind))
+                states[key] = unit.new_state(target.engines(core).get(unit.kind), options)
             try:
                 unit.execute(cmd, memory, states[key])
             except StreamError as e:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .executor import Counters, execute
+from .executor import Counters, RunOptions, execute
 from .memory import Memory
 from .stream import IOTensor, Stream
 from .target import Target, load_target
+from .units.aimc import AnalogNoise
 from .validate import validate
 
 
@@ -70,8 +71,13 @@ def _dims(shape) -> str:
 class Program:
     """A validated stream bound to its target and a reusable simulated memory."""
 
-    def __init__(self, stream: Stream, target: Target, name: str = "stream.bin"):
+    def __init__(self, stream: Stream, target: Target, name: str = "stream.bin",
+                 analog_noise: tuple[float, int] | None = None):
+        """`analog_noise` (sigma, seed): every analog column sum gets Gaussian noise of sigma
+        ADC steps (units/aimc.py); run i of this program draws from seed (seed, i), so a
+        program's results are reproducible and differ from sample to sample."""
         self.stream, self.target, self.name = stream, target, name
+        self.analog_noise, self._runs = analog_noise, 0
         self.plan = validate(stream, target, name)
         self.memory = Memory(target)
         for seg in stream.data:
@@ -81,11 +87,11 @@ class Program:
         self.memory.checkpoint()
 
     @classmethod
-    def load(cls, out_dir: str | Path) -> "Program":
+    def load(cls, out_dir: str | Path, analog_noise: tuple[float, int] | None = None) -> "Program":
         out_dir = Path(out_dir)
         target = load_target(out_dir / "target.toml")
         path = out_dir / "stream.bin"
-        return cls(Stream.decode(path.read_bytes(), str(path)), target, str(path))
+        return cls(Stream.decode(path.read_bytes(), str(path)), target, str(path), analog_noise)
 
     @property
     def inputs(self) -> list[IOTensor]:
@@ -121,7 +127,12 @@ class Program:
         self.memory.rollback()
         for t in self.inputs:
             self.memory.write(t.addr, quantized[t.name])
-        counters = execute(self.stream, self.target, self.memory, self.plan, self.name)
+        options = None
+        if self.analog_noise is not None:
+            sigma, seed = self.analog_noise
+            options = RunOptions(AnalogNoise(sigma, np.random.default_rng([seed, self._runs])))
+        self._runs += 1
+        counters = execute(self.stream, self.target, self.memory, self.plan, self.name, options)
         ints = {t.name: self.memory.read(t.addr, t.nbytes).view(np.int8).reshape(t.shape)
                 for t in self.outputs}
         floats = {t.name: dequantize(t, ints[t.name]) for t in self.outputs}

@@ -49,7 +49,7 @@ class PopcountUnit(Unit):
     def price(self, cmd, spec, state, target):
         return math.ceil(cmd["n"] / spec.bytes_per_cycle), 0, cmd["n"] * spec.energy_pj_per_byte
 
-    def new_state(self, spec):
+    def new_state(self, spec, options=None):
         return {"runs": 0}
 
     def execute(self, cmd, memory, state):

@@ -6,6 +6,7 @@ from a test file, takes part exactly like the built-in ones.
 """
 from __future__ import annotations
 
+from .aimc import AimcUnit
 from .base import Opcode, Unit
 from .core import CoreUnit
 from .dpu import DpuUnit
@@ -83,3 +84,4 @@ register(CoreUnit())
 register(ImcUnit())
 register(DpuUnit())
 register(HostUnit())
+register(AimcUnit())

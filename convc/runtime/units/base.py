@@ -80,7 +80,8 @@ class Unit:
     The validator calls, per command: check -> accesses -> (memory-map checks) -> price ->
     advance; `new_static(spec, core)` gives each core's validation state, which is the only
     thing a command's meaning may depend on besides its fields (it must not depend on data).
-    The executor calls `execute` with a per-core execution state from `new_state(spec)`.
+    The executor calls `execute` with a per-core execution state from `new_state(spec, options)`
+    (options: the run's executor.RunOptions, e.g. analog noise; None for a plain run).
     """
 
     kind = "?"  # the engine key in a target file: [cores.engines.<kind>]
@@ -114,7 +115,7 @@ class Unit:
     def advance(self, cmd, state: Any) -> None:
         """Update the static state after the command (e.g. IMC_PROGRAM sets the shape)."""
 
-    def new_state(self, spec: Any) -> Any:
+    def new_state(self, spec: Any, options: Any = None) -> Any:
         """Per-core execution state (an IMC array's weights...); None if stateless."""
         return None
 

@@ -190,7 +190,7 @@ class ImcUnit(Unit):
             state.weight_bits = cmd.fields["weight_bits"]
             state.input_bits = cmd.fields["input_bits"]
 
-    def new_state(self, spec):
+    def new_state(self, spec, options=None):
         return ImcArray()
 
     def execute(self, cmd, memory, state):
