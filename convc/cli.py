@@ -13,6 +13,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from convc.runtime.cli import parse_analog_noise
+
 DESCRIPTION = """\
 Compile an ONNX model for a heterogeneous edge-AI SoC and emit a command stream.
 
@@ -43,6 +45,10 @@ def _compile_parser():
                         "(bit-exact) and onnxruntime on the float model; results go to report.json")
     p.add_argument("--verify-inputs", metavar="X.npz",
                    help="inputs for --verify (default: up to 16 calibration samples)")
+    p.add_argument("--analog-noise", metavar="SIGMA[,SEED]", type=parse_analog_noise,
+                   help="with --verify (implied): also run the stream with Gaussian noise of SIGMA ADC steps on "
+                        "every analog column sum, for 5 seeds from SEED (default 0); report.json gets the cosine "
+                        "and top-1 agreement per seed, their mean and spread (the exact run stays bit-exact)")
     p.add_argument("--dump-after", action="append", default=[], metavar="PASS",
                    help="write the MLIR after PASS to OUT/ir/ (repeatable; written also when a later pass "
                         "fails); see `convc passes`")
@@ -83,12 +89,12 @@ def compile_main(argv) -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     verify_result = None
-    if args.verify or (annotations is not None and annotations.of_kind("max_error")):
+    if args.verify or args.analog_noise or (annotations is not None and annotations.of_kind("max_error")):
         from convc.driver.verify import verify
         shapes = input_shapes(compiled.onnx_model)
         samples = (load_calibration(args.verify_inputs, shapes) if args.verify_inputs
                    else compiled.ctx.calibration[:16])
-        verify_result = verify(compiled, args.model, samples)
+        verify_result = verify(compiled, args.model, samples, args.analog_noise)
     rep = report_mod.build_report(compiled, args.model, verify_result)
     try:
         rep["constraints_checked"] = constraints.check(compiled, annotations, verify_result)
@@ -112,6 +118,11 @@ def compile_main(argv) -> int:
         v = verify_result
         print(f"verify: integer_exact={v['integer_exact']} cosine={v['cosine']:.5f} "
               f"max_abs_error={v['max_abs_error']:.4g} top1_agreement={v['top1_agreement']:.3f} ({v['samples']} samples)")
+        if "analog_noise" in v:
+            n = v["analog_noise"]
+            print(f"verify under analog noise sigma={n['sigma']:g} ({len(n['seeds'])} seeds): cosine "
+                  f"{n['cosine_mean']:.5f} +- {n['cosine_std']:.5f}, top1_agreement {n['top1_agreement_mean']:.3f} "
+                  f"+- {n['top1_agreement_std']:.3f}")
         if not v["integer_exact"]:
             print("error: the runtime's integers differ from the integer reference", file=sys.stderr)
             return 3

@@ -5,6 +5,13 @@ accumulating in 32 bits. Its results leave the core through the DPU's requantize
 here carry the requantization (bias, per-channel multiplier and shift, zero points, clamp) and
 produce int8 tensors directly. The tiling pass adds `tile_rows`, `tile_cols`, `m_block` and the
 array size; the verifier then checks that every tile fits the array.
+
+The analog flavour (an analog layer: ternary weights, inputs quantized into the DAC's range,
+`convc.dac_range` and `convc.adc_range` set by the lowering) computes like the digital one
+until convc-calibrate-engines gives it an ADC gain (`convc.adc_shift`). From then on its
+semantics are the analog array's on the tiles convc-tile chose: each row tile's column sums
+pass the gain and the ADC's clip before the tiles are added (integer.analog_tiles), so the
+reference models exactly the tiling that the stream executes.
 """
 
 from typing import Any
@@ -12,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from convc.ir.mlir import ext, ir
-from convc.dialects.integer import requantize, window_patches
+from convc.dialects.integer import analog_tiles, requantize, window_patches
 from convc.ir.attrs import get_array, get_int, tensor_shape
+from convc.ir.schema import ADC_RANGE, ADC_SHIFT, DAC_RANGE, TILE_ROWS
 from convc.dialects.verify import (
     check_int_tensor,
     check_requant,
@@ -29,6 +37,13 @@ Tensor = ir.RankedTensorType
 
 class Imc(ext.Dialect, name="imc"):
     pass
+
+
+def _products(op, x, w):
+    """x [M, K] @ w [K, N] as the array computes it: exact, or through the analog array's tiles."""
+    if not ADC_SHIFT.has(op):
+        return x @ w
+    return analog_tiles(x, w, TILE_ROWS.get(op, w.shape[0]), DAC_RANGE.get(op), ADC_RANGE.get(op), ADC_SHIFT.get(op))
 
 
 def _requantize(op, acc, bias):
@@ -60,12 +75,17 @@ class Conv2dOp(Imc.Operation, name="conv2d"):
     def kernel_shape(self):
         return tensor_shape(self.weights)[1:3]
 
-    def reference(self, x, w, bias):
-        """Integer semantics: windows of x (padding = in_zp) times w, requantized."""
-        patches = window_patches(x.astype(np.int64), w.shape[1:3], get_array(self, "stride"),
+    def matrix_rows(self, x):
+        """The input vectors the array multiplies: windows of x (padding = in_zp) as rows of
+        (ky, kx, cin), [N*Ho*Wo, K] int64."""
+        patches = window_patches(x.astype(np.int64), tensor_shape(self.weights)[1:3], get_array(self, "stride"),
                                  get_array(self, "pad"), get_array(self, "dilation"), fill=get_int(self, "in_zp"))
-        acc = np.tensordot(patches, w.astype(np.int64), axes=([3, 4, 5], [1, 2, 3]))
-        return _requantize(self, acc, bias)
+        return patches.reshape(-1, int(np.prod(patches.shape[3:])))
+
+    def reference(self, x, w, bias):
+        """Integer semantics: windows of x times w, requantized."""
+        acc = _products(self, self.matrix_rows(x), w.astype(np.int64).transpose(1, 2, 3, 0).reshape(-1, w.shape[0]))
+        return _requantize(self, acc.reshape(tensor_shape(self.output)), bias)
 
     def verify_invariants(self) -> bool:
         w_shape = tensor_shape(self.weights)
@@ -103,8 +123,12 @@ class MatmulOp(Imc.Operation, name="matmul"):
     clamp_max: ir.IntegerAttr
     output: Result[Tensor]
 
+    def matrix_rows(self, x):
+        return x.astype(np.int64).reshape(-1, x.shape[-1])
+
     def reference(self, x, w, bias):
-        return _requantize(self, x.astype(np.int64) @ w.astype(np.int64), bias)
+        acc = _products(self, self.matrix_rows(x), w.astype(np.int64))
+        return _requantize(self, acc.reshape(tensor_shape(self.output)), bias)
 
     def verify_invariants(self) -> bool:
         in_shape, w_shape = tensor_shape(self.input), tensor_shape(self.weights)

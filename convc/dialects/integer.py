@@ -117,3 +117,18 @@ def log_softmax(x, exp_table, log_table, step: int):
     mantissa = (total >> (k - 8)) & 255
     ln = (k - 16) * LN2_Q16 + np.asarray(log_table, np.int64).reshape(-1)[mantissa]
     return (-(d * step) - ln).reshape(x.shape)
+
+
+def analog_tiles(v, w, tile_rows: int, dac, adc, adc_shift: int):
+    """An analog array's accumulators (runtime units/aimc.py): int8 input codes v [M, K] times
+    ternary weights w [K, N], the K rows in tiles of `tile_rows`, each tile through the DACs
+    (clip to dac = [lo, hi]), exact column sums, a rounding right shift by adc_shift and the
+    ADC's clip to adc = [lo, hi], shifted back; the tiles' results added. int64 [M, N]."""
+    v = np.clip(np.asarray(v, np.int64), dac[0], dac[1])
+    w = np.asarray(w, np.int64)
+    acc = np.zeros((v.shape[0], w.shape[1]), np.int64)
+    for k0 in range(0, w.shape[0], tile_rows):
+        s = v[:, k0:k0 + tile_rows] @ w[k0:k0 + tile_rows]
+        q = (s + ((1 << adc_shift) >> 1)) >> adc_shift
+        acc += np.clip(q, adc[0], adc[1]) << adc_shift
+    return acc

@@ -14,19 +14,31 @@ from convc.ir.util import body_ops, entry_func, op_name
 
 def run(module, inputs: list[np.ndarray]) -> list[np.ndarray]:
     """Execute the engine-dialect function on int8 inputs; returns int8 outputs."""
+    return run_samples(module, [inputs])[0]
+
+
+def run_samples(module, samples: list[list[np.ndarray]], before=None) -> list[list[np.ndarray]]:
+    """Execute the function on several samples op by op: `before(op, [operand values per
+    sample])`, if given, runs before each engine op is evaluated, so a pass can choose
+    something on the op's real inputs (convc-calibrate-engines) that the evaluation then uses."""
     func_op = entry_func(module.operation if hasattr(module, "operation") else module)
     block = func_op.regions[0].blocks[0]
-    env = {arg: np.asarray(x, np.int8) for arg, x in zip(block.arguments, inputs)}
+    envs = [{arg: np.asarray(x, np.int8) for arg, x in zip(block.arguments, inputs)} for inputs in samples]
     for op in body_ops(func_op):
         name = op_name(op)
         if name == "func.return":
-            return [env[v] for v in op.operands]
+            return [[env[v] for v in op.operands] for env in envs]
         if name in ("arith.constant", "tosa.const"):
-            env[op.results[0]] = const_value(op)
+            value = const_value(op)
+            for env in envs:
+                env[op.results[0]] = value
             continue
         semantics = getattr(op, "reference", None)
         if semantics is None:
             raise NotImplementedError(f"integer reference: {name} defines no integer semantics")
-        y = semantics(*[env[v] for v in op.operands])
-        env[op.results[0]] = y.reshape(list(op.results[0].type.shape))
+        if before is not None:
+            before(op, [[env[v] for v in op.operands] for env in envs])
+        shape = list(op.results[0].type.shape)
+        for env in envs:
+            env[op.results[0]] = semantics(*[env[v] for v in op.operands]).reshape(shape)
     raise ValueError("function has no return")

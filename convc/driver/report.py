@@ -83,6 +83,18 @@ def layer_rows(module, target) -> list[dict]:
     return rows
 
 
+def macs_by_engine(rows) -> dict:
+    """{engine kind: (MACs, share of all MACs)} of the matrix products: how much of the network
+    each array computes (an analog array's share, on a target with one)."""
+    macs = {}
+    for row in rows:
+        if "mvm_shape" in row:
+            m, k, n = row["mvm_shape"]
+            macs[row["engine"]] = macs.get(row["engine"], 0) + m * k * n
+    total = sum(macs.values()) or 1
+    return {kind: {"macs": v, "share": round(v / total, 4)} for kind, v in sorted(macs.items())}
+
+
 def build_report(compiled, model_path, verify_result=None) -> dict:
     blob = compiled.stream.encode()
     queues = compiled.stream.queues
@@ -97,6 +109,7 @@ def build_report(compiled, model_path, verify_result=None) -> dict:
     }
     with compiled.module.context:
         report["layers"] = layer_rows(compiled.module, compiled.target)
+    report["macs_by_engine"] = macs_by_engine(report["layers"])
     if verify_result is not None:
         report["verify"] = verify_result
     return report
@@ -112,6 +125,13 @@ def to_text(report: dict) -> str:
         tiles = f"{row['row_tiles']}x{row['col_tiles']}" if "row_tiles" in row else "-"
         lines.append(f"{row['id']:>3}  {row['node'][:36]:<36} {row['op']:<14} {row['engine']:<4} {row['core']:>4} "
                      f"{tiles:<9} {row['estimated_cycles']:>10}  {row['addresses'].get('out_addr', '-')}")
+    if report.get("macs_by_engine"):
+        lines += ["", "MACs by engine: " + ", ".join(f"{kind} {v['macs']} ({100 * v['share']:.1f}%)"
+                                                   for kind, v in report["macs_by_engine"].items())]
+    split = report["passes"].get("analog_split")
+    if split:
+        lines += [f"analog split (convc-analog-split): analog layers {split['analog_layers'] or 'none'}; measured "
+                  f"error {split['measured_error']} within {split['budget']}; sensitivity {split['sensitivity']}"]
     if "verify" in report:
         v = report["verify"]
         lines += ["", f"verify on {v['samples']} samples: integer_exact={v['integer_exact']} "

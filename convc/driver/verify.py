@@ -4,6 +4,11 @@
    model (convc/driver/int_reference.py): must be identical (`integer_exact`).
 2. The dequantized outputs against onnxruntime on the original float model: cosine
    similarity (worst sample), max absolute error, top-1 agreement.
+
+With `analog_noise` (sigma, seed) the stream also runs under analog noise (runtime
+units/aimc.py: Gaussian column-sum noise of sigma ADC steps) for NOISE_SEEDS seeds (seed,
+seed + 1, ...), and the result adds the cosine and top-1 agreement against onnxruntime per
+seed, with their mean and spread. The exact run still decides `integer_exact`.
 """
 
 import numpy as np
@@ -15,7 +20,16 @@ from convc.quant_math import quantize
 from convc.runtime.host import Program
 
 
-def verify(compiled, model_path, samples: list[list[np.ndarray]]) -> dict:
+NOISE_SEEDS = 5
+
+
+def _compare(y, r) -> float:
+    y, r = y.reshape(-1).astype(np.float64), r.reshape(-1).astype(np.float64)
+    denom = np.linalg.norm(y) * np.linalg.norm(r)
+    return float(y @ r / denom) if denom > 0 else float(np.allclose(y, r))
+
+
+def verify(compiled, model_path, samples: list[list[np.ndarray]], analog_noise=None) -> dict:
     program = Program(compiled.stream, compiled.target)
     try:
         session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
@@ -24,6 +38,7 @@ def verify(compiled, model_path, samples: list[list[np.ndarray]]) -> dict:
         raise ConvcError(f"--verify: onnxruntime cannot load {model_path} to compare against: {first}") from None
     ins = program.inputs
     exact, cosines, max_err, top1 = True, [], 0.0, 0
+    floats = []
     for sample in samples:
         feeds = dict(zip(compiled.input_names, sample))
         run = program.run(feeds)
@@ -31,15 +46,37 @@ def verify(compiled, model_path, samples: list[list[np.ndarray]]) -> dict:
         with compiled.module.context:
             ref = int_reference.run(compiled.module, q_inputs)
         float_out = session.run(None, {k: np.asarray(v, np.float32) for k, v in feeds.items()})
+        floats.append(float_out)
         for i, name in enumerate(compiled.output_names):
             got_q = run.outputs_int8[name]
             exact &= bool(np.array_equal(got_q.reshape(-1), ref[i].reshape(-1)))
-            y = run.outputs[name].reshape(-1).astype(np.float64)
-            r = float_out[i].reshape(-1).astype(np.float64)
-            denom = np.linalg.norm(y) * np.linalg.norm(r)
-            cosines.append(float(y @ r / denom) if denom > 0 else float(np.allclose(y, r)))
-            max_err = max(max_err, float(np.abs(y - r).max()))
+            y, r = run.outputs[name], float_out[i]
+            cosines.append(_compare(y, r))
+            max_err = max(max_err, float(np.abs(y.reshape(-1) - r.reshape(-1)).max()))
             if i == 0:
-                top1 += int(y.argmax() == r.argmax())
-    return {"integer_exact": exact, "cosine": min(cosines), "cosine_mean": float(np.mean(cosines)),
-            "max_abs_error": max_err, "top1_agreement": top1 / len(samples), "samples": len(samples)}
+                top1 += int(y.reshape(-1).argmax() == r.reshape(-1).argmax())
+    result = {"integer_exact": exact, "cosine": min(cosines), "cosine_mean": float(np.mean(cosines)),
+              "max_abs_error": max_err, "top1_agreement": top1 / len(samples), "samples": len(samples)}
+    if analog_noise is not None:
+        result["analog_noise"] = _under_noise(compiled, samples, floats, *analog_noise)
+    return result
+
+
+def _under_noise(compiled, samples, floats, sigma: float, seed: int) -> dict:
+    """Cosine (mean over samples and outputs) and top-1 agreement against onnxruntime, per
+    noise seed, and their mean and standard deviation over the seeds."""
+    per_seed = []
+    for s in range(seed, seed + NOISE_SEEDS):
+        program = Program(compiled.stream, compiled.target, analog_noise=(sigma, s))
+        cos, top1 = [], 0
+        for sample, float_out in zip(samples, floats):
+            run = program.run(dict(zip(compiled.input_names, sample)))
+            for i, name in enumerate(compiled.output_names):
+                cos.append(_compare(run.outputs[name], float_out[i]))
+                if i == 0:
+                    top1 += int(run.outputs[name].reshape(-1).argmax() == float_out[i].reshape(-1).argmax())
+        per_seed.append({"seed": s, "cosine_mean": float(np.mean(cos)), "top1_agreement": top1 / len(samples)})
+    cos = [p["cosine_mean"] for p in per_seed]
+    agree = [p["top1_agreement"] for p in per_seed]
+    return {"sigma": sigma, "seeds": per_seed, "cosine_mean": float(np.mean(cos)), "cosine_std": float(np.std(cos)),
+            "top1_agreement_mean": float(np.mean(agree)), "top1_agreement_std": float(np.std(agree))}

@@ -9,6 +9,7 @@ engine of an op for its cost, working set, constants and commands.
 from convc.engines.dpu import DpuEngine
 from convc.engines.host import HostEngine
 from convc.engines.imc import ImcEngine
+from convc.engines.imc_analog import AnalogImcEngine
 from convc.ir.schema import ENGINE
 
 ENGINES: dict = {}  # kind -> Engine, in registration order
@@ -26,6 +27,7 @@ def unregister(kind: str) -> None:
 
 
 register(ImcEngine())
+register(AnalogImcEngine())
 register(DpuEngine())
 register(HostEngine())
 

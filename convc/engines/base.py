@@ -178,6 +178,14 @@ class Engine:
         """Why no engine of this kind on the target computes `op` at its precision, or None."""
         return None
 
+    def needs_calibration(self, op) -> bool:
+        """Whether `op` chooses something on its real integer inputs (convc-calibrate-engines)."""
+        return False
+
+    def calibrate(self, op, samples: list) -> None:
+        """Choose what depends on the data (an analog layer's ADC gain) from `samples`: per
+        calibration input, the op's operand values as the integer reference computes them."""
+
     def constants(self, op) -> dict[str, bytes]:
         """Named constant blobs the op reads (weights, requant parameters...)."""
         return {}

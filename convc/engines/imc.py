@@ -23,6 +23,7 @@ import numpy as np
 
 from convc import quant_math as qm
 from convc.dialects import dpu, imc
+from convc.engines import analog
 from convc.dialects.imc import dot_product_shape
 from convc.engines.base import Engine, l1_bytes, rows_read
 from convc.errors import TargetFitError, UnsupportedOpError
@@ -30,8 +31,8 @@ from convc.frontend import tosa_eval
 from convc.frontend.tosa_eval import const_value
 from convc.ir.attrs import get_array, get_int, i64_array, numel, tensor_shape
 from convc.ir.locations import describe
-from convc.ir.schema import (ARRAY_COLS, ARRAY_ROWS, BAND_ROWS, IN_BITS, M_BLOCK, SKIP_TILES, TILE_COLS,
-                             TILE_ROWS, WEIGHT_PRECISION)
+from convc.ir.schema import (ANALOG_SENSITIVITY, ARRAY_COLS, ARRAY_ROWS, BAND_ROWS, IN_BITS, M_BLOCK, PROPOSED_WEIGHTS,
+                             SKIP_TILES, TILE_COLS, TILE_ROWS, WEIGHT_PRECISION)
 from convc.ir.util import defining_op, dense_constant, is_constant, op_name, users
 from convc.quant_math import BITS
 from convc.runtime.builder import requant_params
@@ -90,9 +91,10 @@ def tile_grid(op, spec=None):
 
 
 def array_bits(target, key: str) -> list[int]:
-    """Bits the target's IMC arrays offer for `key` ("weight_bits" or "input_bits"): the union
-    over its IMC engines; [8] on a target without arrays (the host computes any int8 code)."""
-    specs = [g.engines["imc"] for g in target.groups if "imc" in g.engines]
+    """Bits the target's arrays offer for `key` ("weight_bits" or "input_bits"): the union
+    over its array engines (digital and analog: every spec with `supported_<key>`); [8] on a
+    target without arrays (the host computes any int8 code)."""
+    specs = [spec for g in target.groups for spec in g.engines.values() if hasattr(spec, f"supported_{key}")]
     bits = {b for spec in specs for b in getattr(spec, f"supported_{key}")}
     return sorted(bits) if specs else [8]
 
@@ -107,14 +109,27 @@ def lower_conv2d(lw, op):
     loc = op.location
 
     def build(p, out, lo, hi):
+        xin, s_x, zp_x, dac = _array_input(lw, lw.vmap[x], s_in, zp_in, p, loc)
         wq, s_w = qm.weight_qparams(w, axis=0, precision=p.weights)
-        return imc.Conv2dOp(
-            lw.vmap[x], dense_constant(wq, loc=loc),
-            lw.bias(b, wq.reshape(w.shape[0], -1), s_in, s_w, zp_in, loc),
+        new = imc.Conv2dOp(
+            xin, dense_constant(wq, loc=loc),
+            lw.bias(b, wq.reshape(w.shape[0], -1), s_x, s_w, zp_x, loc),
             i64_array(tosa_eval.int_array(op, "stride")), i64_array(pad),
             i64_array(tosa_eval.int_array(op, "dilation")),
-            **lw.requant_attrs(s_in, s_w, zp_in, out, lo, hi, p), output=lw.i8(lw.shape(out)), loc=loc)
-    lw.bind(*lw.layer(op.results[0], build, has_weights=True))
+            **lw.requant_attrs(s_x, s_w, zp_x, out, lo, hi, p), output=lw.i8(lw.shape(out)), loc=loc)
+        return analog.mark(new, lw.ctx.target, dac) if dac else new
+    new, out = lw.layer(op.results[0], build, has_weights=True, proposed=PROPOSED_WEIGHTS.get(op))
+    ANALOG_SENSITIVITY.copy(op, new)
+    lw.bind(new, out)
+
+
+def _array_input(lw, x, s_in, zp_in, precision, loc):
+    """(value, scale, zero point, DAC range or None) the array reads: the layer's input, or for
+    an analog layer (ternary weights on a target with an analog array) its DAC codes."""
+    if not analog.is_analog(lw.ctx.target, precision):
+        return x, s_in, zp_in, None
+    codes, s_dac, dac = analog.dac_input(lw, x, s_in, zp_in, loc)
+    return codes, s_dac, 0, dac
 
 
 def lower_matmul(lw, op):
@@ -142,12 +157,15 @@ def lower_matmul(lw, op):
     loc = op.location
 
     def build(p, final, lo, hi):
+        xin, s_x, zp_x, dac = _array_input(lw, lw.vmap[a], s_in, zp_in, p, loc)
         wq, s_w = qm.weight_qparams(w, axis=1, precision=p.weights)
-        return imc.MatmulOp(
-            lw.vmap[a], dense_constant(wq, loc=loc),
-            lw.bias(bias, wq.T, s_in, s_w, zp_in, loc),
-            **lw.requant_attrs(s_in, s_w, zp_in, final, lo, hi, p), output=lw.i8(lw.shape(out)), loc=loc)
-    new, final = lw.layer(chain[-1], build, has_weights=True)
+        new = imc.MatmulOp(
+            xin, dense_constant(wq, loc=loc),
+            lw.bias(bias, wq.T, s_x, s_w, zp_x, loc),
+            **lw.requant_attrs(s_x, s_w, zp_x, final, lo, hi, p), output=lw.i8(lw.shape(out)), loc=loc)
+        return analog.mark(new, lw.ctx.target, dac) if dac else new
+    new, final = lw.layer(chain[-1], build, has_weights=True, proposed=PROPOSED_WEIGHTS.get(op))
+    ANALOG_SENSITIVITY.copy(op, new)
     result = new.output
     if lw.shape(final) != lw.shape(out):
         result = dpu.ReshapeOp(result, lw.i8(lw.shape(final)), loc=loc).output
@@ -183,7 +201,7 @@ class ImcEngine(Engine):
         if missing:
             return f"the core's DPU lacks {', '.join(missing)}"
         weight_bits, input_bits = array_mode(op)
-        spec = engines["imc"]
+        spec = self.spec(target, core)
         if weight_bits not in spec.supported_weight_bits or input_bits not in spec.supported_input_bits:
             return (f"its arrays have no mode for {weight_bits}-bit weights with {input_bits}-bit inputs "
                     f"(weights {list(spec.supported_weight_bits)}, inputs {list(spec.supported_input_bits)})")
@@ -247,13 +265,23 @@ class ImcEngine(Engine):
 
 
     def emit_prefetch(self, op, em):
+        self.set_mode(op, em)
+        _, _, k0, k1, n0, n1 = tile_grid(op, self.spec(em.target, em.core))[0]
+        em.copy(em.const("weights"), em.l1("weights"), packed_size((k1 - k0) * (n1 - n0), array_mode(op)[0]))
+        self.program(op, em, k1 - k0, n1 - n0)
+
+    # The array's own commands; the analog flavour (engines/imc_analog.py) has its own.
+    def set_mode(self, op, em):
         mode = em.state("imc")
         if mode.get("bits", (8, 8)) != array_mode(op):  # an all-int8 stream has no IMC_MODE
             em.cmd(Op.IMC_MODE, weight_bits=array_mode(op)[0], input_bits=array_mode(op)[1])
             mode["bits"] = array_mode(op)
-        _, _, k0, k1, n0, n1 = tile_grid(op, self.spec(em.target, em.core))[0]
-        em.copy(em.const("weights"), em.l1("weights"), packed_size((k1 - k0) * (n1 - n0), array_mode(op)[0]))
-        em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)
+
+    def program(self, op, em, rows, cols):
+        em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=rows, cols=cols)
+
+    def mvm(self, op, em, accumulate, **fields):
+        em.cmd(Op.IMC_MVM, flags=ACCUMULATE if accumulate else 0, **fields)
 
     def emit(self, op, em):
         m, k, n = dot_product_shape(op)
@@ -317,7 +345,8 @@ class ImcEngine(Engine):
         return {"mvm_shape": [m, k, n], **({"skipped_zero_tiles": skipped} if skipped else {}),
                 "row_tiles": len({g[0] for g in full}),
                 "col_tiles": len({g[1] for g in full}), "tile": [TILE_ROWS.get(op), TILE_COLS.get(op)],
-                "m_block": M_BLOCK.get(op)}
+                "m_block": M_BLOCK.get(op),
+                **({"analog_sensitivity": round(ANALOG_SENSITIVITY.get(op), 6)} if ANALOG_SENSITIVITY.has(op) else {})}
 
 
 class _TileRunner:
@@ -325,7 +354,7 @@ class _TileRunner:
     the next tile differs from the one it holds (the prefetch programmed the first)."""
 
     def __init__(self, engine, op, em):
-        self.op, self.em = op, em
+        self.engine, self.op, self.em = engine, op, em
         self.k, self.n = dot_product_shape(op)[1:]
         self.grid = tile_grid(op, engine.spec(em.target, em.core))
         self.sizes = [packed_size((k1 - k0) * (n1 - n0), array_mode(op)[0]) for _, _, k0, k1, n0, n1 in self.grid]
@@ -337,10 +366,10 @@ class _TileRunner:
         for t, (_i, j, k0, k1, n0, n1) in enumerate(self.grid):
             if self.programmed != t:
                 em.copy(em.const("weights") + int(self.offsets[t]), em.l1("weights"), self.sizes[t])
-                em.cmd(Op.IMC_PROGRAM, src=em.l1("weights"), rows=k1 - k0, cols=n1 - n0)
+                self.engine.program(self.op, em, k1 - k0, n1 - n0)
                 self.programmed = t
-            em.cmd(Op.IMC_MVM, flags=ACCUMULATE if j in written else 0, in_addr=src + k0, in_stride=self.k,
-                   out_addr=em.l1("acc") + 4 * n0, out_stride=4 * self.n, m=rows)
+            self.engine.mvm(self.op, em, j in written, in_addr=src + k0, in_stride=self.k,
+                            out_addr=em.l1("acc") + 4 * n0, out_stride=4 * self.n, m=rows)
             written.add(j)
 
 

@@ -34,6 +34,8 @@ def _to_python(kind: str, attr):
         return list(ir.DenseI64ArrayAttr(attr))
     if kind == "str":
         return ir.StringAttr(attr).value
+    if kind == "float":
+        return ir.FloatAttr(attr).value
     return True  # unit
 
 
@@ -44,12 +46,14 @@ def _to_attr(kind: str, value):
         return ir.DenseI64ArrayAttr.get([int(v) for v in value])
     if kind == "str":
         return ir.StringAttr.get(str(value))
+    if kind == "float":
+        return ir.FloatAttr.get(ir.F64Type.get(), float(value))
     return ir.UnitAttr.get()
 
 
 @dataclass(frozen=True)
 class Attr:
-    """One discardable attribute: `convc.<name>` of kind int, ints (i64 array), str or unit."""
+    """One discardable attribute: `convc.<name>` of kind int, ints (i64 array), str, float (f64) or unit."""
 
     name: str
     kind: str
@@ -109,10 +113,17 @@ class Family:
 # -- set by convc-fold-pad (on TOSA) --------------------------------------------------------
 POOL_COUNTS_PAD = Attr("count_include_pad", "unit",
                          "a tosa.avg_pool2d whose padding came from a Pad: padded zeros count in the mean")
+# -- set by convc-analog-split (on TOSA; the lowering copies the sensitivity to the layer) ------
+PROPOSED_WEIGHTS = Attr("proposed_weights", "str", "weights' precision a heuristic chose for the layer (ternary: an "
+                        "analog layer); a `precision` rule overrides it")
+ANALOG_SENSITIVITY = Attr("analog_sensitivity", "float", "relative output error of the network, measured on the "
+                          "calibration samples, when only this layer runs analog (ternary weights, DAC inputs)")
 # -- set by convc-lower-to-engines ----------------------------------------------------------
 WEIGHT_PRECISION = Attr("weight_precision", "str", "weights' precision (int8, int4, int2, ternary, binary)")
 ACT_BITS = Attr("act_bits", "int", "bits of the codes of the op's result (8 unless a precision rule narrowed it)")
 NO_FUSE = Attr("no_fuse", "unit", "a no_fuse rule kept the activations after this op out of its clamp")
+DAC_RANGE = Attr("dac_range", "ints", "[lo, hi] of the DAC codes an analog IMC layer's input is quantized into")
+ADC_RANGE = Attr("adc_range", "ints", "[lo, hi] of the codes the analog array's ADCs output")
 # -- convc-check-precision ------------------------------------------------------------------
 ID = Attr("id", "int", "program-order number of an engine op (layer selectors, events)")
 IN_BITS = Attr("in_bits", "int", "bits of an IMC op's input codes: with WEIGHT_PRECISION, its array mode")
@@ -132,6 +143,9 @@ ELEMENTS = Attr("chunk", "int", "elements per L1-sized chunk of an element-wise 
 BAND_ROWS = Attr("band_rows", "int", "output rows per band when a conv streams its input and output through "
                  "L1 in row bands (spatial tiling), because the whole maps do not fit")
 SKIP_TILES = Attr("skip_tiles", "ints", "indices of all-zero weight tiles skipped (sparsity opportunity)")
+# -- convc-calibrate-engines ----------------------------------------------------------------
+ADC_SHIFT = Attr("adc_shift", "int", "an analog layer's ADC gain: each tile's column sums are shifted right by it "
+                 "(rounding) before the ADC, chosen on the calibration inputs")
 # -- convc-plan-memory ----------------------------------------------------------------------
 CONST = Family("const", "int", "address of the op's constant blob <member> (DRAM, or L2 when resident)")
 OUT_ADDR = Attr("out_addr", "int", "address of the op's result")

@@ -19,12 +19,14 @@ from convc.frontend import tosa_eval
 from convc.ir.attrs import i32_array, i64, f64
 from convc.ir.locations import describe
 from convc.ir.mlir import ir
-from convc.ir.schema import ACT_BITS, ID, NO_FUSE, WEIGHT_PRECISION
+from convc.ir.schema import ACT_BITS, ID, NO_FUSE, SOURCE, WEIGHT_PRECISION
 from convc.ir.util import defining_op, dense_constant, is_constant, op_name, users
 from convc.passes.directives import layer_of, refuse, rule_for, set_source
-from convc.passes.precision import INT8, choose
+from convc.passes.precision import INT8, Precision, choose
 from convc.passes import unary_functions
 from convc.passes.quantize import TRANSPARENT, qparams_of
+
+PROPOSAL_SOURCE = "convc-analog-split"  # the source of a precision that pass proposed (no rule decided)
 
 ACTIVATIONS = ("tosa.clamp", "tosa.maximum", "tosa.minimum")
 
@@ -92,6 +94,7 @@ class Lowering:
         self.unary = {}      # float value -> the unary region (passes/unary_functions.py) it ends
         self.chains = {}     # float value -> the chain (softmax, layer norm, ...; passes/chains.py) it ends
         self.in_unary = set()  # every value computed inside a unary region, its output included
+        self.dac_inputs = {}  # int8 value -> (DAC codes, scale, range) for analog layers (engines/analog.py)
 
     # -- helpers -------------------------------------------------------------------------
     def q(self, value):
@@ -110,13 +113,14 @@ class Lowering:
         lo, hi = defining_op(value).attributes[f"convc.clip_{precision.activations}"]
         return qm.activation_qparams(lo, hi, precision.act_bits)
 
-    def layer(self, start, build, has_weights=False, fusion=None):
+    def layer(self, start, build, has_weights=False, fusion=None, proposed=None):
         """Build a layer at int8, then apply the annotations: its precision, and whether the
         activations after it fuse into its clamp. Rebuilds if either differs from the default.
 
         `start` is the layer's own result; `build(precision, out, lo, hi)` creates the op (and
         its constants) producing `out` with the real clamp [lo, hi]. `fusion` fixes
-        (out, lo, hi) for an op that is itself an activation. Returns (op, out).
+        (out, lo, hi) for an op that is itself an activation. `proposed` is a weights precision
+        a heuristic pass chose (convc-analog-split), used when no rule decides. Returns (op, out).
         """
         fused_here, may_fuse = [], fusion is None
         if may_fuse:
@@ -126,6 +130,9 @@ class Lowering:
         new = build(INT8, *fusion)
         ID.set(new, self._engine_op_count() - 1)  # for `layer N` selectors
         precision, rule = choose(self.ctx, new, has_weights)
+        proposal = rule is None and has_weights and proposed is not None and precision == INT8
+        if proposal:
+            precision = Precision(proposed)
         fuse_rule = rule_for(self.ctx, "fuse", new) if may_fuse else None
         ID.delete(new)  # convc-check-precision numbers the final ops
         unfuse = fuse_rule is not None and not fuse_rule.value("fuse") and fused_here
@@ -138,7 +145,7 @@ class Lowering:
             fusion = (start, -math.inf, math.inf)
         if fuse_rule is not None:
             set_source(new, "fusion", fuse_rule)
-        if rule is None and not unfuse:
+        if rule is None and not unfuse and not proposal:
             return new, fusion[0]  # int8 by heuristic; convc-check-precision records that
         self._discard(new)
         new = build(precision, *fusion)
@@ -152,6 +159,9 @@ class Lowering:
                 WEIGHT_PRECISION.set(new, precision.weights)
             ACT_BITS.set(new, precision.act_bits)
             set_source(new, "precision", rule)
+        elif proposal:
+            WEIGHT_PRECISION.set(new, precision.weights)
+            SOURCE.set(new, "precision", PROPOSAL_SOURCE)
         if precision.act_bits < 8:
             self.narrowed[fusion[0]] = (ir.FloatAttr(attrs["out_scale"]).value, ir.IntegerAttr(attrs["out_zp"]).value)
         return new, fusion[0]

@@ -83,6 +83,20 @@ def _user_errors(main):
     return wrapped
 
 
+def parse_analog_noise(text: str) -> tuple[float, int]:
+    """SIGMA[,SEED] -> (sigma, seed); argparse turns the ValueError into a usage error."""
+    parts = text.split(",")
+    try:
+        if len(parts) > 2:
+            raise ValueError
+        sigma, seed = float(parts[0]), int(parts[1]) if len(parts) == 2 else 0
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected SIGMA[,SEED] (e.g. 3 or 3,7), got {text!r}") from None
+    if not (sigma >= 0 and np.isfinite(sigma)) or seed < 0:
+        raise argparse.ArgumentTypeError(f"SIGMA must be >= 0 and SEED >= 0, got {text!r}")
+    return sigma, seed
+
+
 @_user_errors
 def run_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
@@ -98,9 +112,12 @@ def run_main(argv: list[str]) -> int:
     parser.add_argument("--counters", type=Path, metavar="JSON",
                         help="write cycle/MAC/byte/energy counters of one sample as JSON "
                              "(the cost model does not depend on the data)")
+    parser.add_argument("--analog-noise", metavar="SIGMA[,SEED]", type=parse_analog_noise,
+                        help="add Gaussian noise of SIGMA ADC steps to every analog column sum (AIMC_MVM), "
+                             "seeded by SEED (default 0) and the sample's index: reproducible per run")
     args = parser.parse_args(argv)
 
-    program = Program.load(args.out_dir)
+    program = Program.load(args.out_dir, args.analog_noise)
     inputs = _load_inputs(args.input, program)
     start = time.perf_counter()
     outputs, counters = program.run_batch(inputs)

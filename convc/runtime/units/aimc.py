@@ -46,6 +46,12 @@ class AimcSpec:
     energy_pj_per_conversion: float  # one ADC conversion (one column of one MVM)
     energy_pj_per_program_byte: float
 
+    # The array modes the compiler may ask of it, in the terms of the digital arrays' modes:
+    # 2-bit weight codes (of which only -1, 0, +1 are cells) and int8 input bytes (whose
+    # values the DACs clip to dac_bits).
+    supported_weight_bits = (2,)
+    supported_input_bits = (8,)
+
     def dac_range(self, signed: bool) -> tuple[int, int]:
         if signed:
             return -(1 << (self.dac_bits - 1)), (1 << (self.dac_bits - 1)) - 1
