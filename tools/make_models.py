@@ -203,21 +203,21 @@ def build_synthetic(name, make, shape, seed, out, n_calib=N_CALIB):
     return paths, proto
 
 
-def build_digits(out, seed=3):
+def _digits_data(seed):
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    seed_everything(seed)
     d = load_digits()
     x = (d.images / 16.0).astype(np.float32)[:, None]  # [N,1,8,8] in [0,1]
     y = d.target.astype(np.int64)
-    xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
+    return train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
 
-    model = digits_cnn()
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+
+def _train(model, xtr, ytr, epochs, seed, lr=3e-3):
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
     g = torch.Generator().manual_seed(seed)
     xt, yt = torch.from_numpy(xtr), torch.from_numpy(ytr)
-    for _ in range(12):
+    for _ in range(epochs):
         model.train()
         for idx in torch.randperm(len(xt), generator=g).split(32):
             opt.zero_grad()
@@ -225,8 +225,10 @@ def build_digits(out, seed=3):
             opt.step()
     model.eval()
 
-    paths = {"onnx": out / "digits_cnn.onnx", "calib": out / "digits_cnn.calib.npz",
-             "sample": out / "digits_cnn.sample.npz", "test": out / "digits_cnn.test.npz"}
+
+def _save_digits(out, name, model, xtr, xte, yte, seed):
+    paths = {"onnx": out / f"{name}.onnx", "calib": out / f"{name}.calib.npz",
+             "sample": out / f"{name}.sample.npz", "test": out / f"{name}.test.npz"}
     proto = export(model, (1, 1, 8, 8), paths["onnx"])
     # Calibration and samples come from the training split, disjoint from each other.
     pick = np.random.default_rng(seed).permutation(len(xtr))
@@ -236,11 +238,55 @@ def build_digits(out, seed=3):
     return paths, proto
 
 
+def build_digits(out, seed=3):
+    seed_everything(seed)
+    xtr, xte, ytr, yte = _digits_data(seed)
+    model = digits_cnn()
+    _train(model, xtr, ytr, 12, seed)
+    return _save_digits(out, "digits_cnn", model, xtr, xte, yte, seed)
+
+
+class TernarySTE(nn.Module):
+    """A weight parametrization for quantization-aware training: the forward pass sees the
+    per-output-channel ternary weights convc will program (quant_math.weight_qparams: threshold
+    0.7 * mean|w|, scale = mean |w| above it), the backward pass the identity (straight-through
+    estimator), so the float weights learn to work as ternary ones."""
+
+    def forward(self, w):
+        rows = w.reshape(w.shape[0], -1)
+        delta = 0.7 * rows.abs().mean(dim=1, keepdim=True)
+        keep = (rows.abs() > delta).to(w.dtype)
+        scale = (rows.abs() * keep).sum(dim=1, keepdim=True) / keep.sum(dim=1, keepdim=True).clamp(min=1)
+        return w + ((torch.sign(rows) * keep * scale).reshape(w.shape) - w).detach()
+
+
+DIGITS_TERNARY_LAYERS = (2, 6)  # the second conv and the hidden Linear; the first and last stay int8
+
+
+def build_digits_ternary(out, seed=3):
+    """digits_cnn trained for the analog array: the float model's training, then fine-tuning with
+    ternary weights (TernarySTE) on the layers meant for it. The exported weights are exactly
+    ternary per channel, so convc's ternarization leaves them unchanged."""
+    from torch.nn.utils import parametrize
+
+    seed_everything(seed)
+    xtr, xte, ytr, yte = _digits_data(seed)
+    model = digits_cnn()
+    _train(model, xtr, ytr, 12, seed)
+    for i in DIGITS_TERNARY_LAYERS:
+        parametrize.register_parametrization(model[i], "weight", TernarySTE())
+    _train(model, xtr, ytr, 12, seed + 1, lr=1e-3)
+    for i in DIGITS_TERNARY_LAYERS:
+        parametrize.remove_parametrizations(model[i], "weight", leave_parametrized=True)
+    return _save_digits(out, "digits_cnn_ternary", model, xtr, xte, yte, seed)
+
+
 BUILDERS = {
     "resnet_mini": lambda out: build_synthetic("resnet_mini", ResNetMini, (1, 3, 32, 32), 0, out),
     "mobilenetv2_mini": lambda out: build_synthetic("mobilenetv2_mini", MobileNetV2Mini, (1, 3, 32, 32), 1, out),
     "mlp": lambda out: build_synthetic("mlp", mlp, (1, 256), 2, out),
     "digits_cnn": build_digits,
+    "digits_cnn_ternary": build_digits_ternary,  # issue 10: ternary-aware training for the analog array
     # Real-size networks (issue 9): ImageNet shapes and exporters' node patterns.
     "resnet18": lambda out: build_synthetic("resnet18", ResNet18, (1, 3, 224, 224), 4, out, N_CALIB_224),
     "mobilenetv2": lambda out: build_synthetic("mobilenetv2", MobileNetV2, (1, 3, 224, 224), 5, out, N_CALIB_224),

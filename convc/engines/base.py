@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from convc.errors import TargetFitError
+from convc.ir.attrs import numel
 from convc.ir.locations import describe
 from convc.ir.mlir import ir
 from convc.ir.schema import CONST, OUT_ADDR, SOURCE
@@ -124,8 +125,8 @@ class Emitter:
 class PricingEmitter(Emitter):
     """Collects an op's commands for pricing. Addresses the memory plan has not decided yet are
     placeholders at the base of the right level: the core's L1 for working buffers, DRAM (or
-    L2 for resident constants) for constants, DRAM for network inputs and outputs, L2 for the
-    other activations."""
+    L2 for resident constants) for constants, DRAM for network inputs and outputs and for
+    activations bigger than L2, L2 for the other activations."""
 
     def __init__(self, target, outputs=frozenset()):
         super().__init__(target)
@@ -153,7 +154,9 @@ class PricingEmitter(Emitter):
             return self.target.dram.base
         if OUT_ADDR.has(owner):
             return OUT_ADDR.get(owner)
-        return self.target.dram.base if value in self.outputs else self.target.l2.base
+        # A tensor bigger than L2 spills to DRAM (convc-plan-memory does the same).
+        spills = numel(value) > self.target.l2.size
+        return self.target.dram.base if value in self.outputs or spills else self.target.l2.base
 
 
 class Engine:

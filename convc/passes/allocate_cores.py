@@ -140,11 +140,12 @@ def _placement_rule(ctx, op):
                           f"(layer '{layer_of(op).node}' runs on {home_engine(op).kind})", "the compiler's placement")
         return None
     cores = [core] if core is not None else range(target.cores)
-    able = [c for c in cores for e, why in options(op, target, c) if why is None and engine in (None, e.kind)]
-    if not able:
+    said = [(e.kind, why) for c in cores for e, why in options(op, target, c) if engine in (None, e.kind)]
+    if not any(why is None for _, why in said):
         where = f"core {core}" if core is not None else target.name
-        refuse(ctx, rule, f"{where} has no {engine or 'engine'} that can run layer '{layer_of(op).node}'",
-               "the compiler's placement")
+        reasons = "; ".join(dict.fromkeys(f"{kind}: {why}" for kind, why in said))  # one line per engine kind
+        refuse(ctx, rule, f"{where} has no {engine or 'engine'} that can run layer '{layer_of(op).node}'"
+                          + (f" ({reasons})" if reasons else ""), "the compiler's placement")
         return None
     return rule
 

@@ -388,7 +388,8 @@ EXAMPLES = {"latency_budget.cva": "resnet_mini", "layer_budget.cva": "resnet_min
             "never_in_dram.cva": "resnet_mini", "pin_cores.cva": "resnet_mini",
             "resnet_parallel.cva": "resnet_mini",
             "digits_input_range.cva": "digits_cnn",
-            "digits_mixed_precision.cva": "digits_cnn"}  # behaviour: test_mixed_precision.py
+            "digits_mixed_precision.cva": "digits_cnn",  # behaviour: test_mixed_precision.py
+            "diana_split.cva": "digits_cnn"}  # behaviour: test_analog.py
 
 
 def example_compile(models_dir, tmp_path, repo_root, name, text=None):

@@ -7,7 +7,7 @@ import pytest
 
 # Spelled out (not imported from the script) so that parametrization needs no torch
 # import at collection time; test_names_match keeps it in sync.
-NAMES = ["resnet_mini", "mobilenetv2_mini", "mlp", "digits_cnn"]
+NAMES = ["resnet_mini", "mobilenetv2_mini", "mlp", "digits_cnn", "digits_cnn_ternary"]
 REAL = ["resnet18", "mobilenetv2", "efficientnet_lite0", "yolo_head", "yolo_head_b2", "vit_tiny", "autoencoder", "alexnet_lrn", "resnet_mini_qdq"]  # test_real_models.py
 
 
