@@ -91,7 +91,8 @@ def main(argv=None):
             print(f"{r['model']:20s} n/a")
             continue
         print(f"{r['model']:20s} {r['compile_s']:9.2f} {r['wall_s']:7.1f} {str(r['integer_exact']):>5s} "
-              f"{r['cosine']:7.4f} {r['top1']:5.2f} {r['ort_int8_cosine']:12.4f} {r['ort_int8_top1']:5.2f}")
+              f"{r['cosine']:7.4f} {'n/a' if r['top1'] is None else format(r['top1'], '5.2f'):>5} "
+              f"{r['ort_int8_cosine']:12.4f} {r['ort_int8_top1']:5.2f}")
     args.json.write_text(json.dumps(rows, indent=1) + "\n")
     for f in failures:
         print(f"error: {f}", file=sys.stderr)

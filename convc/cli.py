@@ -44,7 +44,7 @@ def _compile_parser():
                    help="run the stream on the reference runtime and compare with the integer reference "
                         "(bit-exact) and onnxruntime on the float model; results go to report.json")
     p.add_argument("--verify-inputs", metavar="X.npz",
-                   help="inputs for --verify (default: up to 16 calibration samples)")
+                   help="inputs for --verify (implies it; default: up to 16 calibration samples)")
     p.add_argument("--analog-noise", metavar="SIGMA[,SEED]", type=parse_analog_noise,
                    help="with --verify (implied): also run the stream with Gaussian noise of SIGMA ADC steps on "
                         "every analog column sum, for 5 seeds from SEED (default 0); report.json gets the cosine "
@@ -89,7 +89,8 @@ def compile_main(argv) -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     verify_result = None
-    if args.verify or args.analog_noise or (annotations is not None and annotations.of_kind("max_error")):
+    if args.verify or args.verify_inputs or args.analog_noise or (annotations is not None
+                                                                 and annotations.of_kind("max_error")):
         from convc.driver.verify import verify
         shapes = input_shapes(compiled.onnx_model)
         samples = (load_calibration(args.verify_inputs, shapes) if args.verify_inputs
@@ -116,13 +117,16 @@ def compile_main(argv) -> int:
           f"{len(rep['layers'])} layers, {rep['compile_seconds']} s)")
     if verify_result:
         v = verify_result
+        top1 = (f"top1_agreement={v['top1_agreement']:.3f}" if v["top1_agreement"] is not None
+                else "top1_agreement=n/a (the output is not [batch, classes] scores)")
         print(f"verify: integer_exact={v['integer_exact']} cosine={v['cosine']:.5f} "
-              f"max_abs_error={v['max_abs_error']:.4g} top1_agreement={v['top1_agreement']:.3f} ({v['samples']} samples)")
+              f"max_abs_error={v['max_abs_error']:.4g} {top1} ({v['samples']} samples)")
         if "analog_noise" in v:
             n = v["analog_noise"]
+            agree = (f", top1_agreement {n['top1_agreement_mean']:.3f} +- {n['top1_agreement_std']:.3f}"
+                     if n["top1_agreement_mean"] is not None else "")
             print(f"verify under analog noise sigma={n['sigma']:g} ({len(n['seeds'])} seeds): cosine "
-                  f"{n['cosine_mean']:.5f} +- {n['cosine_std']:.5f}, top1_agreement {n['top1_agreement_mean']:.3f} "
-                  f"+- {n['top1_agreement_std']:.3f}")
+                  f"{n['cosine_mean']:.5f} +- {n['cosine_std']:.5f}{agree}")
         if not v["integer_exact"]:
             print("error: the runtime's integers differ from the integer reference", file=sys.stderr)
             return 3

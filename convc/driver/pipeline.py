@@ -61,6 +61,9 @@ def input_shapes(model) -> dict[str, list[int]]:
             for i in model.graph.input if i.name not in inits}
 
 
+IGNORED_NPZ_KEYS = ("y", "labels")  # a test split's labels may sit beside its inputs
+
+
 def load_calibration(path, shapes: dict[str, list[int]]) -> list[list[np.ndarray]]:
     """Samples from an .npz (one array per input, samples stacked on the batch axis) or .npy.
 
@@ -83,10 +86,18 @@ def load_calibration(path, shapes: dict[str, list[int]]) -> list[list[np.ndarray
             raise ConvcError(f"{path}: no array for input(s) {', '.join(missing)} (has {', '.join(data.files)})")
         else:
             arrays = {n: data[n] for n in shapes}
+            extra = [k for k in data.files if k not in shapes and k not in IGNORED_NPZ_KEYS]
+            if extra:
+                    raise ConvcError(f"{path}: array(s) {', '.join(extra)} match no model input "
+                                 f"(inputs: {', '.join(shapes)}; labels may be called {'/'.join(IGNORED_NPZ_KEYS)})")
     counts = set()
     batches = {name: max(shape[0], 1) for name, shape in shapes.items()}
     for name, shape in shapes.items():
         arr = np.asarray(arrays[name], np.float32)
+        if not np.isfinite(arr).all():
+            bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+            raise ConvcError(f"{path}: array '{name}' holds {bad} NaN or infinite value(s); calibration and "
+                             f"verification inputs must be finite")
         if list(arr.shape[1:]) != shape[1:]:
             raise ConvcError(f"{path}: array '{name}' has shape {list(arr.shape)}, expected [N, {', '.join(map(str, shape[1:]))}]")
         batch = batches[name]

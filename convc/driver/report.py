@@ -119,11 +119,12 @@ def to_text(report: dict) -> str:
     lines = [f"convc mapping report: {report['model']} on {report['target']}",
              f"compile time {report['compile_seconds']} s; estimated cycles {report['passes'].get('estimated_cycles')}",
              f"stream {report['stream']['bytes']} bytes, commands per core {report['stream']['commands_per_core']}",
-             "",
-             f"{'id':>3}  {'node':<36} {'op':<14} {'eng':<4} {'core':>4} {'tiles':<9} {'est.cycles':>10}  out_addr"]
+             ""]
+    width = max([len(row["node"]) for row in report["layers"]] + [4])  # whole names: selectors are pasted from here
+    lines.append(f"{'id':>3}  {'node':<{width}} {'op':<14} {'eng':<4} {'core':>4} {'tiles':<9} {'est.cycles':>10}  out_addr")
     for row in report["layers"]:
         tiles = f"{row['row_tiles']}x{row['col_tiles']}" if "row_tiles" in row else "-"
-        lines.append(f"{row['id']:>3}  {row['node'][:36]:<36} {row['op']:<14} {row['engine']:<4} {row['core']:>4} "
+        lines.append(f"{row['id']:>3}  {row['node']:<{width}} {row['op']:<14} {row['engine']:<4} {row['core']:>4} "
                      f"{tiles:<9} {row['estimated_cycles']:>10}  {row['addresses'].get('out_addr', '-')}")
     if report.get("macs_by_engine"):
         lines += ["", "MACs by engine: " + ", ".join(f"{kind} {v['macs']} ({100 * v['share']:.1f}%)"
@@ -136,7 +137,8 @@ def to_text(report: dict) -> str:
         v = report["verify"]
         lines += ["", f"verify on {v['samples']} samples: integer_exact={v['integer_exact']} "
                       f"cosine(min)={v['cosine']:.5f} max_abs_error={v['max_abs_error']:.5g} "
-                      f"top1_agreement={v['top1_agreement']:.3f}"]
+                      + (f"top1_agreement={v['top1_agreement']:.3f}" if v["top1_agreement"] is not None
+                         else v.get("top1_note", ""))]
     return "\n".join(lines) + "\n"
 
 

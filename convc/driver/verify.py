@@ -29,6 +29,17 @@ def _compare(y, r) -> float:
     return float(y @ r / denom) if denom > 0 else float(np.allclose(y, r))
 
 
+def is_class_scores(shape) -> bool:
+    """Whether an output is a [batch, classes] score tensor, where top-1 agreement means something."""
+    return len(shape) == 2 and shape[1] > 1
+
+
+def _top1(y, r) -> float:
+    """The share of rows (images of the batch) whose arg-max class agrees."""
+    y, r = np.asarray(y).reshape(-1, np.shape(r)[-1]), np.asarray(r).reshape(-1, np.shape(r)[-1])
+    return float((y.argmax(axis=1) == r.argmax(axis=1)).mean())
+
+
 def verify(compiled, model_path, samples: list[list[np.ndarray]], analog_noise=None) -> dict:
     program = Program(compiled.stream, compiled.target)
     try:
@@ -37,7 +48,9 @@ def verify(compiled, model_path, samples: list[list[np.ndarray]], analog_noise=N
         first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
         raise ConvcError(f"--verify: onnxruntime cannot load {model_path} to compare against: {first}") from None
     ins = program.inputs
-    exact, cosines, max_err, top1 = True, [], 0.0, 0
+    exact, cosines, max_err, top1 = True, [], 0.0, 0.0
+    shape = program.outputs[0].shape
+    scores = is_class_scores(shape)
     floats = []
     for sample in samples:
         feeds = dict(zip(compiled.input_names, sample))
@@ -53,10 +66,14 @@ def verify(compiled, model_path, samples: list[list[np.ndarray]], analog_noise=N
             y, r = run.outputs[name], float_out[i]
             cosines.append(_compare(y, r))
             max_err = max(max_err, float(np.abs(y.reshape(-1) - r.reshape(-1)).max()))
-            if i == 0:
-                top1 += int(y.reshape(-1).argmax() == r.reshape(-1).argmax())
+            if i == 0 and scores:
+                top1 += _top1(y, r)
     result = {"integer_exact": exact, "cosine": min(cosines), "cosine_mean": float(np.mean(cosines)),
-              "max_abs_error": max_err, "top1_agreement": top1 / len(samples), "samples": len(samples)}
+              "max_abs_error": max_err, "top1_agreement": top1 / len(samples) if scores else None,
+              "samples": len(samples)}
+    if not scores:
+        result["top1_note"] = (f"no top-1 agreement: output 0 has shape {list(shape)}, not class scores "
+                               f"[batch, classes]")
     if analog_noise is not None:
         result["analog_noise"] = _under_noise(compiled, samples, floats, *analog_noise)
     return result
@@ -68,15 +85,18 @@ def _under_noise(compiled, samples, floats, sigma: float, seed: int) -> dict:
     per_seed = []
     for s in range(seed, seed + NOISE_SEEDS):
         program = Program(compiled.stream, compiled.target, analog_noise=(sigma, s))
-        cos, top1 = [], 0
+        scores = is_class_scores(program.outputs[0].shape)
+        cos, top1 = [], 0.0
         for sample, float_out in zip(samples, floats):
             run = program.run(dict(zip(compiled.input_names, sample)))
             for i, name in enumerate(compiled.output_names):
                 cos.append(_compare(run.outputs[name], float_out[i]))
-                if i == 0:
-                    top1 += int(run.outputs[name].reshape(-1).argmax() == float_out[i].reshape(-1).argmax())
-        per_seed.append({"seed": s, "cosine_mean": float(np.mean(cos)), "top1_agreement": top1 / len(samples)})
+                if i == 0 and scores:
+                    top1 += _top1(run.outputs[name], float_out[i])
+        per_seed.append({"seed": s, "cosine_mean": float(np.mean(cos)),
+                         "top1_agreement": top1 / len(samples) if scores else None})
     cos = [p["cosine_mean"] for p in per_seed]
-    agree = [p["top1_agreement"] for p in per_seed]
+    agree = [p["top1_agreement"] for p in per_seed if p["top1_agreement"] is not None]
     return {"sigma": sigma, "seeds": per_seed, "cosine_mean": float(np.mean(cos)), "cosine_std": float(np.std(cos)),
-            "top1_agreement_mean": float(np.mean(agree)), "top1_agreement_std": float(np.std(agree))}
+            "top1_agreement_mean": float(np.mean(agree)) if agree else None,
+            "top1_agreement_std": float(np.std(agree)) if agree else None}

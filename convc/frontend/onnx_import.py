@@ -91,11 +91,30 @@ def simplify(model: onnx.ModelProto, path: Path) -> onnx.ModelProto:
 
 def check_supported(model: onnx.ModelProto, path: Path) -> None:
     inits = {t.name: t for t in model.graph.initializer}
-    for node in model.graph.node:
-        if node.op_type not in SUPPORTED_OPS or node.domain not in ("", "ai.onnx"):
+    unsupported = [n for n in model.graph.node if n.op_type not in SUPPORTED_OPS or n.domain not in ("", "ai.onnx")]
+    if unsupported:  # every one at once, grouped by op type: what a user fixing an export needs
+        groups = {}
+        for n in unsupported:
+            groups.setdefault(n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}.{n.op_type}", []).append(n)
+        first = unsupported[0]
+        listing = "; ".join(f"{op} x{len(ns)} ({', '.join(repr(n.name or '<unnamed>') for n in ns[:3])}"
+                            f"{', ...' if len(ns) > 3 else ''})" for op, ns in groups.items())
+        raise UnsupportedOpError(
+            f"{path}: node '{first.name or '<unnamed>'}' has op {first.op_type}, which convc cannot lower"
+            + (f"; unsupported nodes: {listing}" if len(unsupported) > 1 else "")
+            + f" (supported: {', '.join(sorted(SUPPORTED_OPS))})")
+    for inp in model.graph.input:
+        elem = inp.type.tensor_type.elem_type
+        if inp.name not in inits and elem != onnx.TensorProto.FLOAT:
             raise UnsupportedOpError(
-                f"{path}: node '{node.name or '<unnamed>'}' has op {node.op_type}, "
-                f"which convc cannot lower (supported: {', '.join(sorted(SUPPORTED_OPS))})")
+                f"{path}: input '{inp.name}' is {onnx.TensorProto.DataType.Name(elem).lower()}; convc compiles models "
+                f"with float inputs (it quantizes them itself): export the model with float32 inputs")
+    for node in model.graph.node:
+        if node.op_type in ("Conv", "ConvTranspose") and len(node.input) > 1 and node.input[1] not in inits:
+            raise UnsupportedOpError(
+                f"{path}: node '{node.name or '<unnamed>'}' ({node.op_type}): its weights '{node.input[1]}' are "
+                f"computed or fed at run time, not a constant; convc programs constant weights into the arrays "
+                f"(make them an initializer)")
         if node.op_type == "Slice" and len(node.input) > 4 and node.input[4]:
             steps = inits.get(node.input[4])
             if steps is None or any(int(v) != 1 for v in onnx.numpy_helper.to_array(steps).reshape(-1)):

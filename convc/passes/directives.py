@@ -5,6 +5,8 @@ Every decision a pass makes records its source on the op (`convc.source.<decisio
 "heuristic" or the rule's `file:line`, so the report can say where each decision came from.
 """
 
+import difflib
+
 from convc.annotations.parser import Layer
 from convc.errors import ConvcError
 from convc.ir.locations import node_name
@@ -50,7 +52,10 @@ def warn_unmatched(module, ctx) -> None:
     layers = [layer_of(op, ctx.onnx_types) for op in engine_ops(module.operation)]
     for rule in ctx.annotations.rules if ctx.annotations and layers else ():
         if rule.selector is not None and not any(rule.selector.matches(layer) for layer in layers):
-            ctx.warnings.append(f"{rule.where}: {rule.kind} rule matches no layer")
+            names = [v for kind, v in rule.selector.atoms if kind == "name"]
+            close = difflib.get_close_matches(names[0], sorted({layer.node for layer in layers}), n=3) if names else []
+            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+            ctx.warnings.append(f"{rule.where}: {rule.kind} rule matches no layer{hint}")
 
 
 def source(rule) -> str:

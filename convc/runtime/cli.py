@@ -116,6 +116,8 @@ def run_main(argv: list[str]) -> int:
                         help="add Gaussian noise of SIGMA ADC steps to every analog column sum (AIMC_MVM), "
                              "seeded by SEED (default 0) and the sample's index: reproducible per run")
     args = parser.parse_args(argv)
+    if args.output.suffix not in (".npy", ".npz"):  # refused before running anything
+        raise UserError(f"-o {args.output}: give a .npy (one output) or .npz path")
 
     program = Program.load(args.out_dir, args.analog_noise)
     inputs = _load_inputs(args.input, program)

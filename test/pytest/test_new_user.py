@@ -1,0 +1,113 @@
+"""What a new user hits (issue 16): one-line errors instead of tracebacks, errors in the model's
+terms, no silent mistakes. Each test is a regression test for one item of the issue."""
+
+import json
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from helpers import assert_one_line_error, convc, save, tiny_model as _tiny
+
+
+def tiny_model():
+    model = _tiny()
+    model.ir_version = 8  # what onnxruntime reads (onnx's newest IR is beyond it)
+    return model
+
+
+def conv_model(path, weight_as_input=False, name="conv"):
+    w = numpy_helper.from_array(np.random.default_rng(0).standard_normal((4, 3, 3, 3)).astype(np.float32), "w")
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 6, 6])]
+    if weight_as_input:
+        inputs.append(helper.make_tensor_value_info("w", TensorProto.FLOAT, [4, 3, 3, 3]))
+    graph = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"], name=name, pads=[1, 1, 1, 1])], "g", inputs,
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 6, 6])],
+                              [] if weight_as_input else [w])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+    return path
+
+
+def test_nan_in_calibration_is_refused_before_compiling(tmp_path):
+    model = save(tiny_model(), tmp_path / "m.onnx")
+    x = np.ones((8, 4), np.float32)
+    x[3, 1] = np.nan
+    np.savez(tmp_path / "c.npz", x=x)
+    proc = convc(model, "--calib", tmp_path / "c.npz", "-o", tmp_path / "out")
+    assert_one_line_error(proc, "c.npz: array 'x' holds 1 NaN or infinite value(s)")
+    assert not (tmp_path / "out" / "stream.bin").exists()
+
+
+def test_calibration_arrays_that_match_no_input_are_refused(tmp_path):
+    model = save(tiny_model(), tmp_path / "m.onnx")
+    np.savez(tmp_path / "c.npz", x=np.ones((8, 4), np.float32), z=np.ones((8, 4), np.float32))
+    proc = convc(model, "--calib", tmp_path / "c.npz", "-o", tmp_path / "out")
+    assert_one_line_error(proc, "c.npz: array(s) z match no model input (inputs: x")
+
+
+def test_integer_model_inputs_are_refused_in_the_models_terms(tmp_path):
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.INT8, [1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.INT8, [1, 4])])
+    model = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(model))
+    proc = convc(model, "--verify", "-o", tmp_path / "out")
+    assert_one_line_error(proc, "input 'x' is int8; convc compiles models with float inputs")
+
+
+def test_conv_weights_fed_at_run_time_are_refused(tmp_path):
+    proc = convc(conv_model(tmp_path / "m.onnx", weight_as_input=True), "-o", tmp_path / "out")
+    assert_one_line_error(proc, "node 'conv' (Conv): its weights 'w' are computed or fed at run time, not a constant")
+
+
+def test_every_unsupported_node_is_listed(tmp_path):
+    nodes = [helper.make_node("Gemm", ["x", "w"], ["h"], name="fc"),
+             helper.make_node("Cos", ["h"], ["a"], name="cos_1"), helper.make_node("Sin", ["a"], ["b"], name="sin_1"),
+             helper.make_node("Cos", ["b"], ["y"], name="cos_2")]
+    w = numpy_helper.from_array(np.eye(4, dtype=np.float32), "w")
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], [w])
+    model = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(model))
+    proc = convc(model, "-o", tmp_path / "out")
+    assert_one_line_error(proc, "node 'cos_1' has op Cos", "unsupported nodes: Cos x2 ('cos_1', 'cos_2'); Sin x1 ('sin_1')")
+
+
+def test_verify_inputs_imply_verify(tmp_path):
+    model = save(tiny_model(), tmp_path / "m.onnx")
+    np.savez(tmp_path / "v.npz", x=np.random.default_rng(1).standard_normal((4, 4)).astype(np.float32))
+    proc = convc(model, "--verify-inputs", tmp_path / "v.npz", "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["verify"]["samples"] == 4
+    np.savez(tmp_path / "bad.npz", x=np.ones((4, 5), np.float32))  # the wrong shape is no longer ignored
+    assert_one_line_error(convc(model, "--verify-inputs", tmp_path / "bad.npz", "-o", tmp_path / "out2"),
+                          "bad.npz: array 'x' has shape [4, 5], expected [N, 4]")
+
+
+def test_run_refuses_an_output_path_it_would_rename(tmp_path):
+    model = save(tiny_model(), tmp_path / "m.onnx")
+    assert convc(model, "-o", tmp_path / "out").returncode == 0
+    np.save(tmp_path / "x.npy", np.ones((2, 4), np.float32))
+    proc = convc("run", tmp_path / "out", "--input", tmp_path / "x.npy", "-o", tmp_path / "y.txt")
+    assert_one_line_error(proc, "-o ", "y.txt: give a .npy (one output) or .npz path")
+    assert not list(tmp_path.glob("y.txt*"))
+
+
+def test_top1_is_only_reported_for_class_scores(tmp_path):
+    model = conv_model(tmp_path / "m.onnx")
+    proc = convc(model, "--verify", "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    assert "top1_agreement=n/a (the output is not [batch, classes] scores)" in proc.stdout
+    v = json.loads((tmp_path / "out" / "report.json").read_text())["verify"]
+    assert v["top1_agreement"] is None and "shape [1, 4, 6, 6]" in v["top1_note"]
+
+
+def test_report_shows_whole_node_names_and_rules_suggest_them(tmp_path):
+    name = "/backbone/stage3/block2/conv_expand/Conv_with_a_long_name"
+    model = conv_model(tmp_path / "m.onnx", name=name)
+    cva = tmp_path / "map.cva"
+    cva.write_text(f'version 1\nplace "{name[:36]}" on core 0\n')  # pasted from a truncated column
+    proc = convc(model, "-o", tmp_path / "out", "--annotations", cva)
+    assert proc.returncode == 0, proc.stderr
+    assert name in (tmp_path / "out" / "report.txt").read_text()
+    assert f"place rule matches no layer (did you mean '{name}'?)" in proc.stderr
