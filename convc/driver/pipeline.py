@@ -111,6 +111,16 @@ def load_calibration(path, shapes: dict[str, list[int]]) -> list[list[np.ndarray
     return [[arrays[name][i * b: (i + 1) * b] for name, b in batches.items()] for i in range(n)]
 
 
+def check_input_sizes(shapes: dict[str, list[int]], target) -> None:
+    """Refuse inputs whose int8 codes alone exceed the target's DRAM, before anything is
+    allocated for them (calibration holds dozens of float32 copies)."""
+    for name, shape in shapes.items():
+        n = int(np.prod(shape, dtype=np.int64))
+        if n > target.dram.size:
+            raise ConvcError(f"input '{name}' of shape {shape} has {n} elements: its int8 codes alone exceed "
+                             f"{target.name}'s DRAM ({target.dram.size} bytes)")
+
+
 def synthetic_calibration(shapes: dict[str, list[int]]) -> list[list[np.ndarray]]:
     rng = np.random.default_rng(0)
     return [[rng.standard_normal(s).astype(np.float32) for s in shapes.values()] for _ in range(SYNTHETIC_SAMPLES)]
@@ -130,6 +140,7 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
     context = new_context()
     module, model = frontend.onnx_to_tosa(model_path, context)
     shapes = input_shapes(model)
+    check_input_sizes(shapes, target)
     notes = []
     if calib is not None:
         samples = load_calibration(calib, shapes)

@@ -56,7 +56,25 @@ def load_onnx(path: str | Path) -> onnx.ModelProto:
     except onnx.checker.ValidationError as exc:
         first = str(exc).strip().splitlines()[0]
         raise FrontendError(f"{path}: invalid ONNX model: {first}") from None
-    return model
+    return _upgrade_opset(model, path)
+
+
+MIN_OPSET = 13  # torch-mlir's ONNX importer lowers older spellings of several ops incompletely
+TARGET_OPSET = 17
+
+
+def _upgrade_opset(model: onnx.ModelProto, path: Path) -> onnx.ModelProto:
+    """A model exported at an old opset (6, 9, ...) converted with onnx's version converter."""
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), TARGET_OPSET)
+    if opset >= MIN_OPSET:
+        return model
+    from onnx import version_converter
+    try:
+        return version_converter.convert_version(model, TARGET_OPSET)
+    except Exception as exc:  # the converter raises its own C++ error types
+        first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+        raise FrontendError(f"{path}: opset {opset} is older than convc takes ({MIN_OPSET}+) and onnx's version "
+                            f"converter failed ({first}); export with opset_version={TARGET_OPSET}") from None
 
 
 def _static_input_shapes(model: onnx.ModelProto) -> dict[str, list[int]]:

@@ -111,3 +111,36 @@ def test_report_shows_whole_node_names_and_rules_suggest_them(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert name in (tmp_path / "out" / "report.txt").read_text()
     assert f"place rule matches no layer (did you mean '{name}'?)" in proc.stderr
+
+
+def test_an_old_opset_is_converted(tmp_path):
+    """Opset 9 (BatchNormalization with its old attributes): onnx's version converter brings it
+    to opset 17 before import, instead of a torch-mlir dump."""
+    rng = np.random.default_rng(2)
+    c = 4
+    inits = [numpy_helper.from_array(rng.standard_normal((c, 3, 3, 3)).astype(np.float32), "w")]
+    inits += [numpy_helper.from_array(v.astype(np.float32), n) for n, v in
+              (("s", rng.uniform(0.5, 1.5, c)), ("b", rng.standard_normal(c)), ("m", rng.standard_normal(c)),
+               ("v", rng.uniform(0.5, 2, c)))]
+    nodes = [helper.make_node("Conv", ["x", "w"], ["h"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["h", "s", "b", "m", "v"], ["n"], name="bn"),
+             helper.make_node("Relu", ["n"], ["y"], name="relu")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 6, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, c, 6, 6])], inits)
+    model = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)], ir_version=4), str(model))
+    proc = convc(model, "--verify", "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    v = json.loads((tmp_path / "out" / "report.json").read_text())["verify"]
+    assert v["integer_exact"] is True and v["cosine"] >= 0.99, v
+
+
+def test_an_input_bigger_than_the_targets_memory_is_refused_before_allocating(tmp_path):
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 1, 2 ** 31])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 1, 2 ** 31])])
+    model = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(model))
+    proc = convc(model, "-o", tmp_path / "out")
+    assert_one_line_error(proc, "input 'x' of shape [1, 1, 1, 2147483648] has 2147483648 elements",
+                          "exceed thetis's DRAM (268435456 bytes)")
