@@ -76,6 +76,11 @@ def main(argv=None) -> int:
     from convc.targets import resolve
 
     text = sys.stdin.read() if args.input == "-" else open(args.input).read()
+    if "__elided__" in text:  # printed with large constants elided: their values are gone
+        print(f"error: {args.input}: its large constants were elided when it was printed (dense_resource<__elided__>),"
+              f" so passes cannot read them; print it in full (convc --dump-after writes dumps in full, convc-opt "
+              f"without --elide)", file=sys.stderr)
+        return 1
     context = new_context()
     torch_dialect.register_dialect(context)
     try:

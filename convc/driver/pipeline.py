@@ -153,7 +153,8 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
     dumps = {}
 
     def dump(name, mod):
-        dumps[name] = mod.operation.get_asm(large_elements_limit=16, enable_debug_info=True)
+        # In full: a dump is a restart point that convc-opt replays (elided constants could not be read).
+        dumps[name] = mod.operation.get_asm(enable_debug_info=True)
 
     if dump_all:
         dump("frontend", module)

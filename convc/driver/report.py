@@ -117,7 +117,8 @@ def build_report(compiled, model_path, verify_result=None) -> dict:
 
 def to_text(report: dict) -> str:
     lines = [f"convc mapping report: {report['model']} on {report['target']}",
-             f"compile time {report['compile_seconds']} s; estimated cycles {report['passes'].get('estimated_cycles')}",
+             f"compile time {report['compile_seconds']} s; estimated cycles {report['passes'].get('estimated_cycles')} "
+             f"(the allocator's list schedule, before memory planning and tiling; `convc run` measures the stream)",
              f"stream {report['stream']['bytes']} bytes, commands per core {report['stream']['commands_per_core']}",
              ""]
     width = max([len(row["node"]) for row in report["layers"]] + [4])  # whole names: selectors are pasted from here

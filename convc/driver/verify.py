@@ -12,6 +12,7 @@ seed, with their mean and spread. The exact run still decides `integer_exact`.
 """
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 
 from convc.driver import int_reference
@@ -40,10 +41,26 @@ def _top1(y, r) -> float:
     return float((y.argmax(axis=1) == r.argmax(axis=1)).mean())
 
 
+def _session(model_path):
+    """onnxruntime on the model; a model saved by a newer onnx than onnxruntime reads (IR
+    version) is retried with the IR version onnxruntime takes, its opsets unchanged."""
+    try:
+        return ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        if "Unsupported model IR version" not in str(exc):
+            raise
+        model = onnx.load(str(model_path))
+        model.ir_version = ORT_IR_VERSION
+        return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+
+
+ORT_IR_VERSION = 10
+
+
 def verify(compiled, model_path, samples: list[list[np.ndarray]], analog_noise=None) -> dict:
     program = Program(compiled.stream, compiled.target)
     try:
-        session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+        session = _session(model_path)
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... classes
         first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
         raise ConvcError(f"--verify: onnxruntime cannot load {model_path} to compare against: {first}") from None

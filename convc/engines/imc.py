@@ -134,7 +134,12 @@ def _array_input(lw, x, s_in, zp_in, precision, loc):
 
 def lower_matmul(lw, op):
     a, b = op.operands[0], op.operands[1]
-    if not is_constant(b) or lw.shape(b)[0] != 1:
+    if is_constant(b) and lw.shape(b)[0] != 1:
+        raise UnsupportedOpError(
+            f"{describe(op)}: MatMul with a batch of {lw.shape(b)[0]} constant weight matrices "
+            f"({'x'.join(map(str, lw.shape(b)))}) is not supported: the IMC array holds one [K, N] matrix per layer "
+            f"(export a 2-D weight, or one MatMul per matrix)")
+    if not is_constant(b):
         raise UnsupportedOpError(f"{describe(op)}: only products with constant weights run on the IMC array")
     w = tosa_eval.const_value(defining_op(b))[0]  # [K, N]
     out = op.results[0]

@@ -144,3 +144,49 @@ def test_an_input_bigger_than_the_targets_memory_is_refused_before_allocating(tm
     proc = convc(model, "-o", tmp_path / "out")
     assert_one_line_error(proc, "input 'x' of shape [1, 1, 1, 2147483648] has 2147483648 elements",
                           "exceed thetis's DRAM (268435456 bytes)")
+
+
+def test_dumps_replay_in_convc_opt(models_dir, tmp_path):
+    import subprocess
+    import sys
+    out = tmp_path / "out"
+    proc = convc(models_dir / "digits_cnn.onnx", "--calib", models_dir / "digits_cnn.calib.npz", "-o", out,
+                 "--dump-after", "convc-quantize")
+    assert proc.returncode == 0, proc.stderr
+    dump = next((out / "ir").glob("*-convc-quantize.mlir"))
+    opt = [sys.executable, "-m", "convc.driver.opt"]
+    replay = subprocess.run([*opt, dump, "--pass", "convc-lower-to-engines"], capture_output=True, text=True)
+    assert replay.returncode == 0, replay.stderr
+    assert '"imc.conv2d"' in replay.stdout
+    elided = tmp_path / "elided.mlir"
+    printed = subprocess.run([*opt, dump, "--elide", "16"], capture_output=True, text=True).stdout
+    elided.write_text(printed)
+    again = subprocess.run([*opt, elided, "--pass", "convc-lower-to-engines"], capture_output=True, text=True)
+    assert_one_line_error(again, "elided.mlir: its large constants were elided")
+
+
+def test_asymmetric_conv_padding_compiles(tmp_path):
+    """TF-style "same" pads (end > begin), as issue 16 reported failing: they compile and verify."""
+    w = numpy_helper.from_array(np.random.default_rng(3).standard_normal((4, 3, 3, 3)).astype(np.float32), "w")
+    graph = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"], name="Conv_0", pads=[0, 0, 1, 1],
+                                                strides=[2, 2])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4, 4, 4])], [w])
+    model = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(model))
+    proc = convc(model, "--verify", "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    v = json.loads((tmp_path / "out" / "report.json").read_text())["verify"]
+    assert v["integer_exact"] is True and v["cosine"] >= 0.99, v
+
+
+def test_a_batch_of_constant_weight_matrices_is_named(tmp_path):
+    w = numpy_helper.from_array(np.random.default_rng(4).standard_normal((2, 4, 5)).astype(np.float32), "w")
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 5])], [w])
+    model = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(model))
+    assert_one_line_error(convc(model, "-o", tmp_path / "out"),
+                          "node 'mm' (tosa.matmul): MatMul with a batch of 2 constant weight matrices (2x4x5)")
+
