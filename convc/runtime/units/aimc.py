@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import StreamError
-from ..geometry import flat, strided
+from ..geometry import flat
 from ..kernels import ACCUMULATE, exact_matmul, wrap_int32
 from ..schema import Table
 from .base import Opcode, Unit
-from .imc import packed_size, unpack_weights
+from .imc import mvm_accesses, packed_size, unpack_weights
 
 __all__ = ["AIMC_MVM", "AIMC_PROGRAM", "AimcSpec", "AimcUnit", "AnalogNoise", "SIGNED_INPUT", "analog_mvm"]
 
@@ -158,10 +158,7 @@ class AimcUnit(Unit):
         f = cmd.fields
         if cmd.op is AIMC_PROGRAM:
             return [flat("src", False, f["src"], packed_size(f["rows"] * f["cols"], WEIGHT_BITS))]
-        rows, cols = state.shape
-        result = [strided("in_addr", False, f["in_addr"], f["m"], rows, f["in_stride"])]
-        writes = [False, True] if cmd.has(ACCUMULATE) else [True]
-        return result + [strided("out_addr", w, f["out_addr"], f["m"], 4 * cols, f["out_stride"]) for w in writes]
+        return mvm_accesses(f, state.shape, cmd.has(ACCUMULATE))
 
     def price(self, cmd, spec, state, target):
         f = cmd.fields

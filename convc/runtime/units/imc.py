@@ -82,6 +82,15 @@ def unpack_weights(blob: np.ndarray, n: int, bits: int) -> np.ndarray:
     return (raw ^ sign) - sign
 
 
+def mvm_accesses(f: dict, shape: tuple[int, int], accumulate: bool) -> list:
+    """What an array's MVM touches: m input vectors of `rows` int8, m result rows of `cols`
+    int32 (read back first when the results accumulate). Shared by the analog array."""
+    rows, cols = shape
+    result = [strided("in_addr", False, f["in_addr"], f["m"], rows, f["in_stride"])]
+    writes = [False, True] if accumulate else [True]  # partial sums read back
+    return result + [strided("out_addr", w, f["out_addr"], f["m"], 4 * cols, f["out_stride"]) for w in writes]
+
+
 class ImcArray:
     """One core's array during execution."""
 
@@ -163,11 +172,7 @@ class ImcUnit(Unit):
             return [flat("src", False, f["src"],
                          packed_size(f["rows"] * f["cols"], state.weight_bits))]
         if cmd.op is IMC_MVM:
-            rows, cols = state.shape
-            result = [strided("in_addr", False, f["in_addr"], f["m"], rows, f["in_stride"])]
-            writes = [False, True] if cmd.has(ACCUMULATE) else [True]  # partial sums read back
-            return result + [strided("out_addr", w, f["out_addr"], f["m"], 4 * cols,
-                                     f["out_stride"]) for w in writes]
+            return mvm_accesses(f, state.shape, cmd.has(ACCUMULATE))
         return []  # IMC_MODE
 
     def price(self, cmd, spec, state, target):
