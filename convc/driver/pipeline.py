@@ -111,6 +111,18 @@ def load_calibration(path, shapes: dict[str, list[int]]) -> list[list[np.ndarray
     return [[arrays[name][i * b: (i + 1) * b] for name, b in batches.items()] for i in range(n)]
 
 
+def renamed_array(path, shapes: dict[str, list[int]]) -> str | None:
+    """The note to give when a one-input model's .npz holds one array under another name
+    (accepted, but a wrong file should not pass without a word)."""
+    if len(shapes) != 1 or Path(path).suffix != ".npz":
+        return None
+    with np.load(path) as data:
+        name = next(iter(shapes))
+        if name in data.files or len(data.files) != 1:
+            return None
+        return f"{path}: using its only array '{data.files[0]}' as input '{name}'"
+
+
 def check_input_sizes(shapes: dict[str, list[int]], target) -> None:
     """Refuse inputs whose int8 codes alone exceed the target's DRAM, before anything is
     allocated for them (calibration holds dozens of float32 copies)."""
@@ -144,6 +156,9 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
     notes = []
     if calib is not None:
         samples = load_calibration(calib, shapes)
+        renamed = renamed_array(calib, shapes)
+        if renamed:
+            notes.append(renamed)
     else:
         notes.append("no --calib given: calibrating on synthetic standard-normal inputs; accuracy may suffer")
         samples = synthetic_calibration(shapes)

@@ -190,3 +190,11 @@ def test_a_batch_of_constant_weight_matrices_is_named(tmp_path):
     assert_one_line_error(convc(model, "-o", tmp_path / "out"),
                           "node 'mm' (tosa.matmul): MatMul with a batch of 2 constant weight matrices (2x4x5)")
 
+
+
+def test_a_renamed_calibration_array_is_said(tmp_path):
+    model = save(tiny_model(), tmp_path / "m.onnx")
+    np.savez(tmp_path / "c.npz", images=np.ones((8, 4), np.float32))
+    proc = convc(model, "--calib", tmp_path / "c.npz", "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    assert "c.npz: using its only array 'images' as input 'x'" in proc.stderr
