@@ -43,6 +43,12 @@ def digits_split(models_dir, work):
     return models / "digits_cnn.onnx", models / "digits_cnn.calib.npz", x, labels
 
 
+def ort_logits(model_path, x):
+    """FP32 onnxruntime outputs of a batch-1 model with input `x`, one sample per run."""
+    sess = ort_session(model_path)
+    return np.concatenate([sess.run(None, {"x": x[i:i + 1]})[0] for i in range(len(x))])
+
+
 def find_tool(name, override=None):
     """A console script: explicit path, else PATH, else beside this Python
     (the venv's bin/ may not be on PATH when the venv is not activated)."""

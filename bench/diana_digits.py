@@ -21,15 +21,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_util import DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, ensure_models, find_tool, ort_session, run_measured  # noqa: E402,E501
+from bench_util import DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, ensure_models, find_tool, ort_logits, run_measured  # noqa: E402,E501
 
 MODELS = ("digits_cnn", "digits_cnn_ternary")
 
 
 def ort_accuracy(model, x, labels):
-    sess = ort_session(model)
-    logits = np.concatenate([sess.run(None, {"x": x[i:i + 1]})[0] for i in range(len(x))])
-    return float((logits.argmax(1) == labels).mean())
+    return float((ort_logits(model, x).argmax(1) == labels).mean())
 
 
 _COMPILED = {}

@@ -17,12 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_util import (DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, digits_split,  # noqa: E402
-                        find_tool, ort_int8_model, ort_session, run_measured)
-
-
-def ort_logits(model_path, x):
-    sess = ort_session(model_path)  # batch-1 model: one sample per run
-    return np.concatenate([sess.run(None, {"x": x[i:i + 1]})[0] for i in range(len(x))])
+                        find_tool, ort_int8_model, ort_logits, run_measured)
 
 
 def convc_logits(convc, model, calib, x, work):

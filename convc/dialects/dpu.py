@@ -388,6 +388,16 @@ class LutOp(Dpu.Operation, name="lut"):
         return report(self, msg)
 
 
+def _row_table_checks(op, entries: int, what: str) -> tuple:
+    """What the ops over rows with an int32 table share: int8 in and out of one shape, and a
+    table of `entries` int32 values."""
+    shape = tensor_shape(op.table)
+    return (_int8_io(op, ("input", op.input), ("result", op.output)),
+            check_int_tensor(op.table, 32, "table"),
+            None if shape == [entries] else f"table has shape {shape}, not [{entries}]",
+            None if tensor_shape(op.input) == tensor_shape(op.output) else f"{what} changes the shape")
+
+
 class SoftmaxOp(Dpu.Operation, name="softmax"):
     """Softmax over the innermost axis (passes/softmax.py): per row, d = max - x, e = table[d]
     (int32, 2^16 * exp(-s_in * d)), out = clamp(out_zp + div_round(e * mult, sum(e) << shift))."""
@@ -412,10 +422,7 @@ class SoftmaxOp(Dpu.Operation, name="softmax"):
     def verify_invariants(self) -> bool:
         shift = get_int(self, "shift")
         msg = first_error(
-            _int8_io(self, ("input", self.input), ("result", self.output)),
-            check_int_tensor(self.table, 32, "table"),
-            None if tensor_shape(self.table) == [256] else f"table has shape {tensor_shape(self.table)}, not [256]",
-            None if tensor_shape(self.input) == tensor_shape(self.output) else "softmax changes the shape",
+            *_row_table_checks(self, 256, "softmax"),
             check_multiplier(get_int(self, "mult"), shift, "softmax"),
             None if shift <= 30 and tensor_shape(self.input)[-1] < 1 << 17 else
             "softmax needs shift <= 30 and rows shorter than 2^17 (sum << shift below 2^63)",
@@ -448,10 +455,7 @@ class LogSoftmaxOp(Dpu.Operation, name="log_softmax"):
     def verify_invariants(self) -> bool:
         mult, step = get_int(self, "mult"), get_int(self, "step")
         msg = first_error(
-            _int8_io(self, ("input", self.input), ("result", self.output)),
-            check_int_tensor(self.table, 32, "table"),
-            None if tensor_shape(self.table) == [512] else f"table has shape {tensor_shape(self.table)}, not [512]",
-            None if tensor_shape(self.input) == tensor_shape(self.output) else "log_softmax changes the shape",
+            *_row_table_checks(self, 512, "log_softmax"),
             check_multiplier(mult, get_int(self, "shift"), "log_softmax"),
             None if mult > 0 and 0 <= step < 1 << 22 and tensor_shape(self.input)[-1] < 1 << 16 else
             "log_softmax needs mult > 0, step in [0, 2^22) and rows shorter than 2^16 (products below 2^62)",

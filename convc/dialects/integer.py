@@ -119,16 +119,29 @@ def log_softmax(x, exp_table, log_table, step: int):
     return (-(d * step) - ln).reshape(x.shape)
 
 
+def tile_sums(v, w, tile_rows: int, dac) -> list:
+    """The column sums each row tile of an analog array sees before its ADC: int8 input codes
+    v [M, K] clipped to the DACs' dac = [lo, hi], times ternary weights w [K, N], the K rows in
+    tiles of `tile_rows`. int64 [M, N] per tile, computed in float64 (exact: with |v| <= 255
+    and |w| <= 1 every sum is far below 2^53, and BLAS makes calibration on big layers fast)."""
+    v = np.clip(np.asarray(v, np.int64), dac[0], dac[1]).astype(np.float64)
+    w = np.asarray(w, np.float64)
+    return [np.rint(v[:, k0:k0 + tile_rows] @ w[k0:k0 + tile_rows]).astype(np.int64)
+            for k0 in range(0, w.shape[0], tile_rows)]
+
+
 def analog_tiles(v, w, tile_rows: int, dac, adc, adc_shift: int):
-    """An analog array's accumulators (runtime units/aimc.py): int8 input codes v [M, K] times
-    ternary weights w [K, N], the K rows in tiles of `tile_rows`, each tile through the DACs
-    (clip to dac = [lo, hi]), exact column sums, a rounding right shift by adc_shift and the
-    ADC's clip to adc = [lo, hi], shifted back; the tiles' results added. int64 [M, N]."""
-    v = np.clip(np.asarray(v, np.int64), dac[0], dac[1])
-    w = np.asarray(w, np.int64)
-    acc = np.zeros((v.shape[0], w.shape[1]), np.int64)
-    for k0 in range(0, w.shape[0], tile_rows):
-        s = v[:, k0:k0 + tile_rows] @ w[k0:k0 + tile_rows]
-        q = (s + ((1 << adc_shift) >> 1)) >> adc_shift
-        acc += np.clip(q, adc[0], adc[1]) << adc_shift
+    """An analog array's accumulators (runtime units/aimc.py): each tile's column sums
+    (tile_sums) through a rounding right shift by adc_shift and the ADC's clip to adc = [lo, hi],
+    shifted back; the tiles' results added. int64 [M, N]."""
+    acc = np.zeros((np.shape(v)[0], np.shape(w)[1]), np.int64)
+    for s in tile_sums(v, w, tile_rows, dac):
+        acc += adc_convert(s, adc_shift, adc)
     return acc
+
+
+def adc_convert(s, adc_shift: int, adc):
+    """Column sums through the gain (a rounding right shift, ties up; none for shift 0) and the
+    ADC's clip to adc = [lo, hi], shifted back into the sums' units."""
+    s = np.asarray(s, np.int64)
+    return np.clip((s + ((1 << adc_shift) >> 1)) >> adc_shift, adc[0], adc[1]) << adc_shift

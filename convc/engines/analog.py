@@ -12,6 +12,7 @@ import numpy as np
 
 from convc import quant_math as qm
 from convc.dialects import dpu
+from convc.dialects.integer import adc_convert
 from convc.ir.attrs import f64, i64
 from convc.ir.schema import ADC_RANGE, DAC_RANGE
 
@@ -62,17 +63,7 @@ def best_adc_shift(sums: np.ndarray, adc) -> int:
         sums = sums[np.linspace(0, sums.size - 1, 1 << 20).astype(np.int64)]
     best, best_err = 0, None
     for shift in range(MAX_ADC_SHIFT + 1):
-        q = np.clip((sums + ((1 << shift) >> 1)) >> shift, adc[0], adc[1]) << shift
-        err = float(np.square((q - sums).astype(np.float64)).sum())
+        err = float(np.square((adc_convert(sums, shift, adc) - sums).astype(np.float64)).sum())
         if best_err is None or err < best_err:
             best, best_err = shift, err
     return best
-
-
-def tile_sums(rows: np.ndarray, w: np.ndarray, tile_rows: int, dac) -> np.ndarray:
-    """Every row tile's column sums of the input vectors `rows` [M, K] (DAC-clipped) with the
-    weight matrix w [K, N]: what the ADCs see, before their gain."""
-    v = np.clip(rows, dac[0], dac[1]).astype(np.float64)  # exact: sums stay far below 2^53
-    w = np.asarray(w, np.float64)
-    parts = [(v[:, k0:k0 + tile_rows] @ w[k0:k0 + tile_rows]).reshape(-1) for k0 in range(0, w.shape[0], tile_rows)]
-    return np.rint(np.concatenate(parts)).astype(np.int64)

@@ -11,7 +11,8 @@ the calibration inputs (`calibrate`, run by convc-calibrate-engines once the til
 
 import numpy as np
 
-from convc.engines.analog import ANALOG_WEIGHTS, best_adc_shift, tile_sums
+from convc.dialects.integer import tile_sums
+from convc.engines.analog import ANALOG_WEIGHTS, best_adc_shift
 from convc.engines.imc import ImcEngine, tile_shape, weight_matrix
 from convc.ir.schema import ADC_RANGE, ADC_SHIFT, DAC_RANGE, WEIGHT_PRECISION
 from convc.runtime.stream import ACCUMULATE, Op
@@ -60,7 +61,7 @@ class AnalogImcEngine(ImcEngine):
         the shift that changes the row tiles' column sums the least (engines/analog.py)."""
         rows = np.concatenate([op.matrix_rows(args[0]) for args in samples])
         tile_rows = tile_shape(op)[0]
-        sums = tile_sums(rows, weight_matrix(op), tile_rows, DAC_RANGE.get(op))
+        sums = np.concatenate([s.reshape(-1) for s in tile_sums(rows, weight_matrix(op), tile_rows, DAC_RANGE.get(op))])
         ADC_SHIFT.set(op, best_adc_shift(sums, ADC_RANGE.get(op)))
 
     def describe(self, op):

@@ -73,7 +73,14 @@ class _Network:
                 env[op.results[0]] = tosa_eval.evaluate_op(op, env)
             self.envs.append(env)
         self.outputs = [[env[v] for v in self.ops[-1].operands] for env in self.envs]
-        self.ranges = {}
+        self.ranges, self.weights = {}, {}
+
+    def ternary(self, op) -> np.ndarray:
+        """ternary(op), computed once per layer however often the greedy search asks."""
+        i = self.index[op.operation]
+        if i not in self.weights:
+            self.weights[i] = ternary(op)
+        return self.weights[i]
 
     def input_range(self, op) -> tuple[float, float]:
         if op.operation not in self.ranges:
@@ -85,7 +92,7 @@ class _Network:
     def outputs_with(self, analog: list) -> list:
         """The network's outputs per sample with the ops `analog` made analog: the baseline
         values up to the first of them, the rest evaluated again."""
-        changed = {op.operation: ternary(op) for op in analog}
+        changed = {op.operation: self.ternary(op) for op in analog}
         first = min(self.index[o] for o in changed)
         out = []
         for env in self.envs:
