@@ -130,6 +130,14 @@ def to_text(report: dict) -> str:
     if report.get("macs_by_engine"):
         lines += ["", "MACs by engine: " + ", ".join(f"{kind} {v['macs']} ({100 * v['share']:.1f}%)"
                                                    for kind, v in report["macs_by_engine"].items())]
+    kernels = [row for row in report["layers"] if "ii" in row]
+    if kernels:
+        lines += ["", "CGRA kernels (virtual core = core; MII = max(ResMII, RecMII); utilisation = share of unit slots):"]
+        for row in kernels:
+            util = " ".join(f"{t} {u:.2f}" for t, u in row["utilisation"].items())
+            lines.append(f"  {row['id']:>3} {row['kernel']:<8} core {row['core']}: {row['nodes']} ops, MII {row['mii']} "
+                         f"(ResMII {row['res_mii']}, RecMII {row['rec_mii']}), II {row['ii']}, {util}; "
+                         f"{row['trips']} trips, {row['kernel_cycles']} cycles")
     split = report["passes"].get("analog_split")
     if split:
         lines += [f"analog split (convc-analog-split): analog layers {split['analog_layers'] or 'none'}; measured "

@@ -6,6 +6,7 @@ engine lowers a TOSA op, which engines can run an engine op on a core, and the c
 engine of an op for its cost, working set, constants and commands.
 """
 
+from convc.engines.cgra import CgraEngine
 from convc.engines.dpu import DpuEngine
 from convc.engines.host import HostEngine
 from convc.engines.imc import ImcEngine
@@ -29,6 +30,7 @@ def unregister(kind: str) -> None:
 register(ImcEngine())
 register(AnalogImcEngine())
 register(DpuEngine())
+register(CgraEngine())
 register(HostEngine())
 
 

@@ -142,6 +142,8 @@ M_BLOCK = Attr("m_block", "int", "input vectors processed per L1-sized block")
 ELEMENTS = Attr("chunk", "int", "elements per L1-sized chunk of an element-wise DPU op too big for L1")
 BAND_ROWS = Attr("band_rows", "int", "output rows per band when a conv streams its input and output through "
                  "L1 in row bands (spatial tiling), because the whole maps do not fit")
+CGRA_SCHEDULE = Attr("cgra_schedule", "ints", "a CGRA kernel's modulo schedule on its virtual core: [ii, ResMII, "
+                     "RecMII, length, ALUs, MULs, LSUs], then per body node [cycle, unit, registers, latency]")
 SKIP_TILES = Attr("skip_tiles", "ints", "indices of all-zero weight tiles skipped (sparsity opportunity)")
 # -- convc-calibrate-engines ----------------------------------------------------------------
 ADC_SHIFT = Attr("adc_shift", "int", "an analog layer's ADC gain: each tile's column sums are shifted right by it "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .aimc import AimcUnit
 from .base import Opcode, Unit
+from .cgra import CgraUnit
 from .core import CoreUnit
 from .dpu import DpuUnit
 from .host import HostUnit
@@ -85,3 +86,4 @@ register(ImcUnit())
 register(DpuUnit())
 register(HostUnit())
 register(AimcUnit())
+register(CgraUnit())
