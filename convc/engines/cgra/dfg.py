@@ -5,7 +5,9 @@ The same graph is the body region of a `cgra.kernel` op (dialects/cgra.py builds
 other), the input of the modulo scheduler (scheduler.py) and, scheduled, the configuration the
 runtime executes (encode.py). `evaluate` is the compiler's definition of what a kernel computes,
 iteration by iteration with no schedule: the integer reference runs it, and the runtime's
-execution of the scheduled configuration must give the same bits.
+execution of the scheduled configuration must give the same bits. The runtime has its own table
+of the operations (runtime/units/cgra.py) on purpose: it imports nothing from the compiler, and
+two independent definitions that agree are the check.
 
 Operations (each is one functional-unit operation; `fu_type` says which kind of unit):
 - alu: mov, add, sub, and, or, xor, shl, shr (logical), sra, min, max, lt, ltu (0/1),

@@ -188,11 +188,12 @@ def _recurrence(config, members, values, windows, outer, inner):
     cycles come (i * ii + time), so every read finds the value the timing says it reads."""
     for m in members:
         values[m] = np.zeros((outer, inner), np.int64)
+    loads = {m: _affine_index(config.nodes[m], outer, inner) for m in members if config.nodes[m].name == "load"}
     events = sorted((i * config.ii + config.nodes[m].time, m, i) for i in range(inner) for m in members)
     for _, m, i in events:
         node = config.nodes[m]
         args = [_operand(config, node, s, values, outer, inner, column=i) for s in range(len(node.operands))]
-        index = _affine_index(node, outer, inner)[:, i:i + 1] if node.name == "load" else None
+        index = loads[m][:, i:i + 1] if m in loads else None
         values[m][:, i:i + 1] = _compute(config, node, args, windows, outer, inner, index)
 
 
