@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from convc.engines.cgra.dfg import Builder, evaluate  # noqa: E402
+from convc.dialects.cgra_dfg import Builder, evaluate  # noqa: E402
 from convc.engines.cgra.encode import config_words  # noqa: E402
 from convc.engines.cgra.scheduler import schedule  # noqa: E402
 from convc.errors import TargetFitError  # noqa: E402

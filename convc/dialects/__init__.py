@@ -4,6 +4,7 @@ The registry holds one line per dialect; an engine-kind plugin registers its own
 `register`, and every new MLIR context loads them all.
 """
 
+from convc.dialects.cgra import Cgra
 from convc.dialects.dpu import Dpu
 from convc.dialects.imc import Imc
 
@@ -22,6 +23,7 @@ def unregister(dialect) -> None:
 
 register(Imc)
 register(Dpu)
+register(Cgra)
 
 
 def is_view(op) -> bool:

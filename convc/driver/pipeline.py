@@ -21,14 +21,15 @@ from convc.passes.api import PassContext, make_context, run_passes
 from convc.driver.plugins import extend
 from convc.dialects import load_all
 from convc.passes import (allocate_cores, analog_split, calibrate_engines, check_precision, decompose_transpose_conv, fold_batchnorm,
-                          fold_constants, fold_pad, lower_to_engines, plan_memory, quantize, replicate, schedule, tile)
+                          fold_constants, fold_pad, lower_to_engines, materialize_kernels, plan_memory, quantize, replicate,
+                          schedule, tile)
 from convc.runtime.target import load_target
 from convc.passes.directives import warn_unmatched
 
 PIPELINE = [fold_constants.PASS, fold_pad.PASS, decompose_transpose_conv.PASS, fold_batchnorm.PASS, analog_split.PASS,
             quantize.PASS,
             lower_to_engines.PASS,
-            check_precision.PASS, replicate.PASS, allocate_cores.PASS, tile.PASS, calibrate_engines.PASS, plan_memory.PASS,
+            check_precision.PASS, replicate.PASS, allocate_cores.PASS, materialize_kernels.PASS, tile.PASS, calibrate_engines.PASS, plan_memory.PASS,
             schedule.PASS]
 PASS_NAMES = [p.name for p in PIPELINE]
 SYNTHETIC_SAMPLES = 32

@@ -208,6 +208,10 @@ class Engine:
         engine has no weight tiles)."""
         return None
 
+    def materialize(self, op) -> None:
+        """After allocation: replace `op`, which this engine won, by the engine's own program
+        op (convc-materialize-kernels). Engines that run ops as they are do nothing."""
+
     def emit_prefetch(self, op, em: Emitter) -> None:
         """Commands that only touch the op's own constants; issued before its waits."""
 

@@ -8,9 +8,10 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from convc.driver import int_reference
 from convc.driver.pipeline import compile_model
 from convc.driver.verify import verify
-from convc.engines.cgra.dfg import Builder, evaluate
+from convc.dialects.cgra_dfg import Builder, evaluate
 from convc.engines.cgra.encode import config_words
 from convc.engines.cgra.scheduler import rec_mii, res_mii, schedule
 from convc.errors import TargetFitError
@@ -207,3 +208,27 @@ def test_elementwise_layers_on_the_cgra_verify(tmp_path, shape):
     assert launches[3] >= 1 and sum(launches.values()) >= 3  # add, mul and the sigmoid's table
     # one configuration per kernel, however many chunks its launches stream through L1
     assert configures == 3 and (shape[2] < 96 or sum(launches.values()) > 3)
+
+
+def test_generated_kernels_compute_what_the_dpu_ops_define(tmp_path):
+    """The same layers as CGRA kernels and as DPU/host commands give the same integer outputs:
+    the kernels' 32-bit arithmetic reproduces the DPU's 64-bit definitions bit for bit."""
+    shape = [1, 8, 6, 5]
+    model = _elementwise_model(tmp_path / "m.onnx", shape)
+    rng = np.random.default_rng(2)
+    calib = tmp_path / "calib.npz"
+    np.savez(calib, x=rng.standard_normal((8, *shape[1:])).astype(np.float32),
+             skip=rng.standard_normal((8, *shape[1:])).astype(np.float32))
+    x = [rng.integers(-128, 128, shape).astype(np.int8) for _ in range(2)]
+    outputs = {}
+    for where in ("cgra", "dpu"):
+        rules = tmp_path / f"{where}.cva"
+        table = "cgra" if where == "cgra" else "host"  # convolve's DPUs have no tables
+        rules.write_text(f'version 1\nprecision "conv" weights int8\nplace "add" on {where}\n'
+                         f'place "mul" on {where}\nplace "sig" on {table}\n')
+        compiled = compile_model(model, resolve("convolve"), calib=calib, annotations=rules, warn=lambda m: None)
+        kernels = sum(c.op is Op.CGRA_LAUNCH for q in compiled.stream.queues.values() for c in q)
+        assert (kernels > 0) == (where == "cgra")
+        with compiled.module.context:
+            outputs[where] = int_reference.run(compiled.module, x)[0]
+    assert np.array_equal(outputs["cgra"], outputs["dpu"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convc.engines.cgra.dfg import IMM, Kernel
+from convc.dialects.cgra_dfg import IMM, Kernel
 from convc.engines.cgra.scheduler import Schedule
 from convc.runtime.units.cgra_config import FN_CODES, IMMEDIATE, MAGIC, NODE_FIELDS
 

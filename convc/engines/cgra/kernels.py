@@ -12,7 +12,7 @@ Ports: 0 is the input, 1 the second operand or the table, the last one the outpu
 """
 from __future__ import annotations
 
-from convc.engines.cgra.dfg import Builder, Kernel
+from convc.dialects.cgra_dfg import Builder, Kernel
 from convc.ir.attrs import get_int, numel
 
 MIN_SHIFT = 9  # results of rshift_round(acc < 2^40, s) fit 32 bits for s >= 9
@@ -69,18 +69,19 @@ def _rhs_period(op) -> int:
 
 
 def elementwise_kernel(op) -> Kernel:
-    """The body of one element per iteration for a DPU element-wise op; raises NoKernel."""
+    """One element per iteration over the op's output, for a DPU element-wise op (the kernel's
+    ports are the op's operands and result, in order); raises NoKernel."""
     name = op.operation.name
     b = Builder()
     if name == "dpu.lut":
         x = b.load(0)
         b.store(b.gather(b.op("add", x, imm=128), port=1), port=2)
-        return b.finish("lut", 1, 1, ["input", "table", "output"])
+        return b.finish("lut", 1, numel(op.output), ["input", "table", "output"])
     if name == "dpu.rescale":
         shift = _shift(op)
         x = b.op("sub", b.load(0), imm=get_int(op, "in_zp"))
         _requantized_store(b, _round_shift(b, _wide_product(b, x, get_int(op, "mult")), shift), op, 1)
-        return b.finish("rescale", 1, 1, ["input", "output"])
+        return b.finish("rescale", 1, numel(op.output), ["input", "output"])
     if name not in ("dpu.add", "dpu.mul"):
         raise NoKernel(f"no CGRA kernel is generated for {name}")
     shift = _shift(op)
@@ -91,4 +92,4 @@ def elementwise_kernel(op) -> Kernel:
     else:  # (a - za) * (b - zb) is below 2^16 in magnitude: one 32-bit product, then widened
         acc = _wide_product(b, b.op("mul", x, y), get_int(op, "mult"))
     _requantized_store(b, _round_shift(b, acc, shift), op, 2)
-    return b.finish(name.split(".")[1], 1, 1, ["lhs", "rhs", "output"])
+    return b.finish(name.split(".")[1], 1, numel(op.output), ["lhs", "rhs", "output"])

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from convc.engines.cgra.dfg import IMM, Kernel, dependences, fu_type
+from convc.dialects.cgra_dfg import IMM, Kernel, dependences, fu_type
 from convc.errors import TargetFitError
 
 BUDGET_PER_NODE = 6  # placement attempts per node before an II is given up
