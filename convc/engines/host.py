@@ -1,6 +1,6 @@
 """The host: the SoC's RISC-V core, the engine of last resort.
 
-It runs every engine op the compiler has (it has no dialect of its own) with the runtime's
+It runs every DPU and IMC op the compiler has (it has no dialect of its own) with the runtime's
 software kernels: the DPU's operations under HOST_* opcodes, and IMC matrix products as
 HOST_IM2COL + HOST_MATMUL (the whole int8 weight matrix in L1) + HOST_REQUANT. Results are
 bit-identical to the fixed engines; only the price differs (`cycles_per_element` per element
@@ -24,7 +24,9 @@ MATMULS = ("imc.conv2d", "imc.matmul")
 
 class HostEngine(DpuEngine):
     kind = "host"
-    ops = None  # every engine op
+    # Every op it has a software kernel for: the DPU's and the matrix products; not the
+    # programs of programmable engines (a cgra.kernel is configuration, not a host routine).
+    ops = (*DpuEngine.ops, *MATMULS)
     lowerings = {}  # it runs other engines' ops; it lowers nothing itself
     prefix = "HOST_"
 

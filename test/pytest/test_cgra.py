@@ -3,12 +3,16 @@ scheduled configuration against the compiler's definition of the kernel (dfg.eva
 wrong schedule giving wrong numbers, configurations the hardware could not hold refused, and
 element-wise layers on convolve's virtual cores verified bit-exactly end to end."""
 
+import json
+import re
+
 import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from convc.driver import int_reference
+from helpers import convc
 from convc.driver.pipeline import compile_model
 from convc.driver.verify import verify
 from convc.dialects.cgra_dfg import Builder, evaluate
@@ -232,3 +236,24 @@ def test_generated_kernels_compute_what_the_dpu_ops_define(tmp_path):
         with compiled.module.context:
             outputs[where] = int_reference.run(compiled.module, x)[0]
     assert np.array_equal(outputs["cgra"], outputs["dpu"])
+
+
+def test_cli_report_shows_the_kernels(tmp_path):
+    """`convc` on convolve: rc 0, and the report lists each CGRA kernel's MII and achieved II
+    (the report's alternatives price a cgra.kernel on CGRA cores only: the host has no
+    routine for another engine's program)."""
+    shape = [1, 8, 6, 5]
+    model = _elementwise_model(tmp_path / "m.onnx", shape)
+    rng = np.random.default_rng(1)
+    np.savez(tmp_path / "calib.npz", x=rng.standard_normal((8, *shape[1:])).astype(np.float32),
+             skip=rng.standard_normal((8, *shape[1:])).astype(np.float32))
+    (tmp_path / "r.cva").write_text('version 1\nprecision "conv" weights int8\nplace "add" on cgra core 4\n')
+    proc = convc(model, "--target", "convolve", "--calib", tmp_path / "calib.npz", "-o", tmp_path / "out",
+                 "--annotations", tmp_path / "r.cva", "--verify")
+    assert proc.returncode == 0, proc.stderr
+    text = (tmp_path / "out" / "report.txt").read_text()
+    assert "CGRA kernels" in text
+    assert re.search(r"add +core 4: 22 ops, MII 4 \(ResMII 4, RecMII 1\), II 4", text), text
+    layers = json.loads((tmp_path / "out" / "report.json").read_text())["layers"]
+    kernel = next(row for row in layers if row["op"] == "cgra.kernel" and row["kernel"] == "add")
+    assert {c["engine"] for c in kernel["candidates"]} == {"cgra"}
