@@ -66,7 +66,7 @@ _ATOM_TESTS = {
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str             # place, precision, tile, replicate, resident, fuse, latency, memory,
+    kind: str             # place, precision, tile, replicate, resident, fuse, cgra, latency, memory,
                           # never_in_dram, never_leaves_core, max_error, input_range,
                           # reduced_precision, sparsity, parallelism
     selector: Selector | None
@@ -196,6 +196,16 @@ class _Build(Transformer):
         if int(c[1]) < 1:
             raise AnnotationError(f"{self.path}:{meta.line}:{meta.column}: replicate needs at least 1 core, got {c[1]}")
         return self._rule(meta, "replicate", c[0], cores=int(c[1]))
+
+    def budget_part(self, meta, c):
+        return (str(c[0]), int(c[1]))
+
+    def cgra(self, meta, c):
+        parts = c[1:]
+        names = [k for k, _ in parts]
+        if len(set(names)) != len(names):
+            raise AnnotationError(f"{self.path}:{meta.line}:{meta.column}: cgra budget names a unit twice")
+        return self._rule(meta, "cgra", c[0], **dict(parts))
 
     def resident(self, meta, c):
         return self._rule(meta, "resident", c[0])

@@ -200,7 +200,8 @@ class Engine:
     def tile(self, op, target, core: int, room: int, wanted=None):
         """Fit the op to this engine on `core` (array tiles, L1-sized blocks within `room`
         bytes), recording the choice on the op; raise TargetFitError if it cannot fit. `wanted`
-        is a `tile` rule's (rows, cols); returns (why, fallback) if it cannot be honoured."""
+        is a `tile` rule's (rows, cols), or the values of a statement named after the engine's
+        kind (the CGRA's unit budget); returns (why, fallback) if it cannot be honoured."""
         return None
 
     def skip_zero_tiles(self, op) -> int | None:

@@ -34,6 +34,9 @@ def run(module_op, ctx) -> None:
                 continue
         rule = rule_for(ctx, "tile", op)
         wanted = (rule.value("rows"), rule.value("cols")) if rule is not None else None
+        if rule is None:  # a statement named after the engine kind (`cgra SEL alu 4`): its values
+            rule = rule_for(ctx, engine.kind, op)
+            wanted = dict(rule.values) if rule is not None else None
         refused = engine.tile(op, target, core, target.l1_size(core) - reserved[core], wanted)
         if refused:
             refuse(ctx, rule, *refused)

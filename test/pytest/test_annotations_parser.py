@@ -351,7 +351,7 @@ def test_no_rule_of_a_kind_matches():
     ("version 1\nplace where kernel == 3 on core 1\n",
      "f.cva:2:23: unexpected '3', expected kernel (e.g. 3x3)"),
     ("version 1\nversion 1\n",
-     "f.cva:2:1: unexpected 'version', expected constraint, end of file, fuse, no_fuse, opportunity, place, precision, replicate, resident, tile"),
+     "f.cva:2:1: unexpected 'version', expected cgra, constraint, end of file, fuse, no_fuse, opportunity, place, precision, replicate, resident, tile"),
 ])
 def test_syntax_error_messages(text, message):
     assert error_of(text) == message

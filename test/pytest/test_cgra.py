@@ -15,10 +15,13 @@ from convc.driver import int_reference
 from helpers import convc
 from convc.driver.pipeline import compile_model
 from convc.driver.verify import verify
+from convc.dialects.cgra import kernel_of
 from convc.dialects.cgra_dfg import Builder, evaluate
 from convc.engines.cgra.encode import config_words
 from convc.engines.cgra.scheduler import rec_mii, res_mii, schedule
 from convc.errors import TargetFitError
+from convc.ir.schema import CGRA_SCHEDULE
+from convc.passes.engine_ops import engine_ops
 from convc.runtime.errors import StreamError
 from convc.runtime.stream import Op
 from convc.runtime.units.cgra import CgraSpec, run_kernel
@@ -200,13 +203,18 @@ def test_elementwise_layers_on_the_cgra_verify(tmp_path, shape):
     np.savez(tmp_path / "calib.npz", x=rng.standard_normal((8, *shape[1:])).astype(np.float32),
              skip=rng.standard_normal((8, *shape[1:])).astype(np.float32))
     rules = tmp_path / "cgra.cva"
-    rules.write_text('version 1\nprecision "conv" weights int8\nplace "add" on cgra\nplace "mul" on cgra core 3\n')
+    rules.write_text('version 1\nprecision "conv" weights int8\nplace "add" on cgra\nplace "mul" on cgra core 3\n'
+                     'cgra "mul" alu 2 mul 1\n')  # a budget: the runtime runs the renumbered units
     compiled = compile_model(model, resolve("convolve"), calib=tmp_path / "calib.npz", annotations=rules,
                              warn=lambda m: None)
     validate(compiled.stream, compiled.target)
     samples = [[rng.standard_normal(shape).astype(np.float32) for _ in range(2)] for _ in range(2)]
     result = verify(compiled, model, samples)
     assert result["integer_exact"] is True and result["cosine"] >= 0.99, result
+    with compiled.module.context:
+        mul = next(op for op in engine_ops(compiled.module.operation) if CGRA_SCHEDULE.has(op)
+                   and kernel_of(op).name == "mul")
+        assert CGRA_SCHEDULE.get(mul)[:3] == [4, 4, 1]  # 7 ALU operations on 2 ALUs
     launches = {core: sum(c.op is Op.CGRA_LAUNCH for c in q) for core, q in compiled.stream.queues.items()}
     configures = sum(c.op is Op.CGRA_CONFIGURE for q in compiled.stream.queues.values() for c in q)
     assert launches[3] >= 1 and sum(launches.values()) >= 3  # add, mul and the sigmoid's table

@@ -49,3 +49,21 @@ def test_real_model_compiles_validates_and_verifies(models_dir, name):
         count = {op: sum(1 for q in compiled.stream.queues.values() for c in q if c.op is op)
                  for op in (Op.DPU_BATCH_MATMUL, Op.DPU_LAYERNORM, Op.DPU_SOFTMAX)}
         assert count == {Op.DPU_BATCH_MATMUL: 4, Op.DPU_LAYERNORM: 5, Op.DPU_SOFTMAX: 2}, count
+
+
+@pytest.mark.parametrize("name", ["vit_tiny", "yolo_head"])
+def test_real_model_on_convolve(models_dir, name, tmp_path):
+    """convolve (issue 11): the ViT's GELU tables and the YOLO head's sigmoids run as CGRA
+    kernels (its DPUs have no tables), everything verifies bit-exactly. The max_error
+    constraint keeps the analog split from trading accuracy for analog MACs."""
+    rules = tmp_path / "tight.cva"
+    rules.write_text("version 1\nconstraint max_error <= 0.1\n")
+    model = models_dir / f"{name}.onnx"
+    compiled = compile_model(model, resolve("convolve"), calib=models_dir / f"{name}.calib.npz",
+                             annotations=rules, warn=lambda m: None)
+    validate(compiled.stream, compiled.target)
+    samples = load_calibration(models_dir / f"{name}.sample.npz", input_shapes(compiled.onnx_model))[:2]
+    result = verify(compiled, model, samples)
+    assert result["integer_exact"] is True and result["cosine"] >= 0.99, result
+    launches = sum(1 for q in compiled.stream.queues.values() for c in q if c.op is Op.CGRA_LAUNCH)
+    assert launches >= 2

@@ -13,6 +13,7 @@ loop once per chunk.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 
@@ -124,10 +125,17 @@ class CgraEngine(Engine):
         return bufs
 
     def tile(self, op, target, core, room, wanted=None):
-        """Records the schedule on this virtual core and, when the op does not fit L1 whole,
-        the largest chunk of iterations that does (kernels of one loop level only)."""
+        """Records the schedule on this virtual core (within a `cgra` statement's budget of
+        its units, `wanted`) and, when the op does not fit L1 whole, the largest chunk of
+        iterations that does (kernels of one loop level only)."""
+        spec = target.engines(core)["cgra"]
+        refused = None
         try:
-            kernel, sched = self.scheduled(op, target.engines(core)["cgra"])
+            kernel, sched = self.scheduled(op, spec)
+            if wanted:
+                why, budgeted = self._within(op, spec, wanted)
+                sched = budgeted or sched
+                refused = (why, "the whole virtual core") if why else None
         except TargetFitError as e:
             raise TargetFitError(f"{describe(op)} on core {core}: {e}") from None
         CGRA_SCHEDULE.set(op, sched.to_ints())
@@ -138,7 +146,18 @@ class CgraEngine(Engine):
                 chunk = (chunk + 1) // 2
         if chunk < kernel.inner:
             ELEMENTS.set(op, chunk)
-        return None
+        return refused
+
+    def _within(self, op, spec, budget: dict):
+        """(why not, None) or (None, the schedule) of the op's kernel on `budget` units."""
+        over = [f"{k} {v} > {getattr(spec, k)}" for k, v in budget.items() if v > getattr(spec, k)]
+        if over:
+            return f"the budget exceeds the virtual core ({', '.join(over)})", None
+        try:
+            kernel, sched = self.scheduled(op, replace(spec, **budget))
+        except TargetFitError as e:
+            return str(e), None
+        return None, sched.on(spec)
 
     # -- commands --------------------------------------------------------------------------
     def emit(self, op, em):

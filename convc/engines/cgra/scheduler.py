@@ -15,7 +15,7 @@ derives from the same cycles (runtime/units/cgra_config.py).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 
@@ -44,6 +44,15 @@ class Schedule:
     def back(self, consumer: int, src: int, distance: int) -> int:
         """Which of the producer's registers the consumer reads (0 = the newest completed)."""
         return (self.times[consumer] - self.times[src] - self.latency[src]) // self.ii + distance
+
+    def on(self, spec) -> "Schedule":
+        """The schedule, made within a budget of units, numbered on the whole virtual core
+        `spec` (units are numbered ALUs, then multipliers, then LSUs)."""
+        alu, mul, _ = self.fus
+
+        def renumber(u):
+            return u if u < alu else u - alu + spec.alu if u < alu + mul else u - alu - mul + spec.alu + spec.mul
+        return replace(self, units=tuple(renumber(u) for u in self.units), fus=(spec.alu, spec.mul, spec.lsu))
 
     def to_ints(self) -> list[int]:
         """As the `convc.cgra_schedule` attribute holds it."""
