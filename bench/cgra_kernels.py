@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """CGRA benchmark-style kernels on convolve's two virtual cores: ResMII, RecMII, MII and the
-II the modulo scheduler achieves, the schedule length, the registers it needs, the scheduling
+II the modulo scheduler achieves, the schedule length, the registers it needs (MaxLive), the scheduling
 time, and whether the runtime's execution of the configuration equals the kernel's definition
 on random data.
 
@@ -28,7 +28,7 @@ from convc.engines.cgra.scheduler import schedule  # noqa: E402
 from convc.errors import TargetFitError  # noqa: E402
 from convc.runtime.target import parse_target  # noqa: E402
 from convc.runtime.units.cgra import run_kernel  # noqa: E402
-from convc.runtime.units.cgra_config import decode  # noqa: E402
+from convc.runtime.units.cgra_config import decode, lifetimes, max_live  # noqa: E402
 from convc.targets import resolve  # noqa: E402
 
 
@@ -158,11 +158,12 @@ def main(argv=None):
                 continue
             ms = 1000 * (time.perf_counter() - start)
             exact = np.array_equal(run_on_runtime(kernel, sched, spec, inputs, out_bytes), expected)
+            config = decode(config_words(kernel, sched), spec, sched.ii, sched.length)
             failed += not exact
             total += 1
             at_mii += sched.ii == sched.mii
             print(f"{kernel.name:<12} {name:<12} {len(kernel.nodes):>4} {sched.res_mii:>6} {sched.rec_mii:>6} "
-                  f"{sched.mii:>4} {sched.ii:>4} {sched.length:>6} {sum(sched.regs):>5} {ms:>8.1f}  {exact}")
+                  f"{sched.mii:>4} {sched.ii:>4} {sched.length:>6} {max_live(sched.ii, lifetimes(config)):>5} {ms:>8.1f}  {exact}")
     print(f"\nII = MII on {at_mii} of {total} schedules")
     return 1 if failed else 0
 

@@ -6,7 +6,8 @@ distance. From MII upward, each II is tried: operations are placed by height (lo
 path to the end of the body), each at the earliest cycle its scheduled producers allow, on a
 unit of its type whose slot (cycle mod II) is free; an operation that finds no slot within II
 cycles takes one anyway and evicts what conflicts, which is scheduled again later, within a
-budget. A schedule is kept when its values fit the virtual core's rotating registers.
+budget. A schedule is kept when the values it keeps live at once (MaxLive, counted by the
+runtime's own function) fit the virtual core's rotating registers.
 
 The result records, per node, its unit and cycle, and per value its registers: a value read
 `back` writes after the newest completed one when its consumer issues, which the runtime
@@ -21,6 +22,7 @@ import networkx as nx
 
 from convc.dialects.cgra_dfg import IMM, Kernel, dependences, fu_type
 from convc.errors import TargetFitError
+from convc.runtime.units.cgra_config import max_live
 
 BUDGET_PER_NODE = 6  # placement attempts per node before an II is given up
 
@@ -191,13 +193,16 @@ def schedule(kernel: Kernel, spec) -> Schedule:
             continue
         times, units = found
         regs = [0] * len(kernel.nodes)
+        last: dict[int, int] = {}
         for c, node in enumerate(kernel.nodes):
             for src, d in node.args:
                 if src is not IMM:
                     back = (times[c] - times[src] - lat[src]) // ii + d
                     regs[src] = max(regs[src], back + 1)
-        if sum(regs) > spec.registers:
-            why = f"needs {sum(regs)} registers at II {ii}; the virtual core has {spec.registers}"
+                    last[src] = max(last.get(src, 0), times[c] + d * ii)
+        need = max_live(ii, [(times[s] + lat[s], end) for s, end in last.items()])
+        if need > spec.registers:
+            why = f"keeps {need} values live at II {ii}; the virtual core has {spec.registers} registers"
             continue
         length = max(t + l for t, l in zip(times, lat))
         return Schedule(ii, r_mii, c_mii, tuple(times), tuple(units), tuple(regs), length, tuple(lat),

@@ -150,14 +150,38 @@ def _check_slots(config: Config) -> None:
         raise StreamError(f"the configuration's length is {config.length} cycles but its last result is ready at {end}")
 
 
+def max_live(ii: int, lifetimes) -> int:
+    """Registers a modulo schedule needs at once (Rau's MaxLive): a value written at cycle
+    `start` of iteration 0 and last read at `end` occupies a register in cycles [start, end)
+    (at least one) of every iteration, iterations ii cycles apart; the most values live in any
+    slot of the ii is what the rotating register files must hold."""
+    live = [0] * ii
+    for start, end in lifetimes:
+        for c in range(start, max(end, start + 1)):
+            live[c % ii] += 1
+    return max(live, default=0)
+
+
+def lifetimes(config: Config) -> list[tuple[int, int]]:
+    """(written, last read) per value that is read, in cycles of iteration 0's timeline."""
+    last: dict[int, int] = {}
+    for node in config.nodes:
+        for src, back in node.operands:
+            if src != IMMEDIATE:
+                read = config.operand_offset(node, src, back) * config.ii + node.time
+                last[src] = max(last.get(src, read), read)
+    return [(config.nodes[s].time + config.latency[s], end) for s, end in sorted(last.items())]
+
+
 def _check_registers(config: Config, spec) -> None:
     """Each value read `back` writes ago must still be in one of its rotating registers, and
-    the registers must exist in the virtual core's register files."""
+    the values live at once must fit the virtual core's register files."""
     for node in config.nodes:
         for src, back in node.operands:
             if src != IMMEDIATE and back >= config.nodes[src].regs:
                 raise StreamError(f"configuration node {node.index} reads node {src} back {back}, "
                                   f"which keeps {config.nodes[src].regs} registers")
-    total = sum(n.regs for n in config.nodes)
-    if total > spec.registers:
-        raise StreamError(f"the configuration uses {total} registers; the virtual core has {spec.registers}")
+    need = max_live(config.ii, lifetimes(config))
+    if need > spec.registers:
+        raise StreamError(f"the configuration keeps {need} values live at once; the virtual core has "
+                          f"{spec.registers} registers")
