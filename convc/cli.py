@@ -30,10 +30,26 @@ Other commands:
 """
 
 
+def version_text() -> str:
+    """convc's version, the command stream format it writes and the MLIR stack under it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from convc.runtime.stream import VERSION_MAJOR, VERSION_MINOR
+
+    def of(package):
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            return "not installed"
+    return (f"convc {of('convc')} (command stream format {VERSION_MAJOR}.{VERSION_MINOR}; "
+            f"torch-mlir {of('torch-mlir')}, onnx {of('onnx')}, onnxruntime {of('onnxruntime')})")
+
+
 def _compile_parser():
     p = argparse.ArgumentParser(prog="convc", description=DESCRIPTION,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", help="the ONNX model to compile")
+    p.add_argument("--version", action="version", version=version_text())
     p.add_argument("--target", "-t", default="thetis",
                    help="a shipped target name (default: thetis) or the path of a target .toml")
     p.add_argument("-o", "--output", default="out", help="output directory (default: out)")
@@ -53,6 +69,9 @@ def _compile_parser():
                    help="write the MLIR after PASS to OUT/ir/ (repeatable; written also when a later pass "
                         "fails); see `convc passes`")
     p.add_argument("--dump-all", action="store_true", help="write the MLIR after every pass")
+    p.add_argument("--compile-from", nargs=2, metavar=("PASS", "FILE"),
+                   help="continue from the IR in FILE (a --dump-after dump of PASS, perhaps edited by hand) "
+                        "with the passes after PASS; MODEL still gives the inputs and outputs")
     g = p.add_argument_group("gray box (docs/annotations.md)")
     g.add_argument("--annotations", metavar="MAP.cva",
                    help="an annotation file of directives, constraints and opportunities")
@@ -79,7 +98,8 @@ def compile_main(argv) -> int:
     try:
         compiled = compile_model(args.model, target_path, calib=args.calib, dump_after=args.dump_after,
                                  dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr),
-                                 annotations=args.annotations, relax=args.relax, plugins=args.pass_plugin)
+                                 annotations=args.annotations, relax=args.relax, plugins=args.pass_plugin,
+                                 restart=args.compile_from)
     except ConvcError as exc:
         if getattr(exc, "dumps", None):  # a pass failed: the IR asked for before it is what to look at
             out.mkdir(parents=True, exist_ok=True)

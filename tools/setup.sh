@@ -22,8 +22,16 @@ pip_install() {
     exit 1
   fi
 }
+# Say what is being installed: the first run takes a few minutes, and pip's own output goes to the log.
+say() { :; }
+if ! .venv/bin/python -c 'import convc, torch, torch_mlir' 2>/dev/null; then
+  say() { echo "setup: $*"; }
+  say "installing into .venv (the first run takes a few minutes; pip's log: $LOG)"
+fi
 pip_install --upgrade pip
 # torch first and exactly pinned: the CPU wheel, never the registry's CUDA build.
+say "torch 2.13.0 (CPU build, for the model generators)"
 pip_install "torch==2.13.0"
+say "convc and its pinned dependencies (torch-mlir, onnx, onnxruntime, ...; pyproject.toml)"
 pip_install -e ".[models,test]"
 echo "setup: .venv ready ($(.venv/bin/python -c 'import convc, torch_mlir; print("convc", "OK")'))"

@@ -15,8 +15,8 @@ from convc.frontend import onnx_import as frontend
 from convc.driver.emit import emit_stream
 from convc.annotations.parser import load as load_annotations
 from convc.annotations.constraints import contradictions
-from convc.errors import ConvcError
-from convc.ir.mlir import ir
+from convc.errors import ConvcError, mlir_error_lines
+from convc.ir.mlir import ir, torch_dialect
 from convc.passes.api import PassContext, make_context, run_passes
 from convc.driver.plugins import extend
 from convc.dialects import load_all
@@ -139,8 +139,33 @@ def synthetic_calibration(shapes: dict[str, list[int]]) -> list[list[np.ndarray]
     return [[rng.standard_normal(s).astype(np.float32) for s in shapes.values()] for _ in range(SYNTHETIC_SAMPLES)]
 
 
+def restart_module(restart, names: list[str], context):
+    """`--compile-from PASS FILE`: the IR in FILE (a dump written after PASS, perhaps edited) and
+    the number of passes it has been through; ConvcError in one line if either is wrong."""
+    pass_name, path = restart
+    if pass_name not in names:
+        raise ConvcError(f"--compile-from: unknown pass '{pass_name}' (passes: {', '.join(names)})")
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ConvcError(f"--compile-from: cannot read {path}: {exc.strerror}") from None
+    if "__elided__" in text:
+        raise ConvcError(f"--compile-from: {path} was printed with its large constants elided, so its values are "
+                         f"gone; use a dump written by --dump-after (in full)")
+    torch_dialect.register_dialect(context)
+    with context:
+        try:
+            module = ir.Module.parse(text)
+        except ir.MLIRError as exc:
+            raise ConvcError(f"--compile-from: {path}: {mlir_error_lines(exc)[0]}") from None
+    return module, names.index(pass_name) + 1
+
+
 def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=False,
-                  warn=warnings.warn, annotations=None, relax=False, plugins=()) -> Compiled:
+                  warn=warnings.warn, annotations=None, relax=False, plugins=(), restart=None) -> Compiled:
+    """Compile the ONNX model for the target. `restart` = (PASS, FILE) continues from the IR in
+    FILE as if PASS had just written it (the model still gives the inputs, outputs and
+    calibration shapes)."""
     start = time.perf_counter()
     target = load_target(target_path)
     passes = extend(PIPELINE, plugins)
@@ -152,6 +177,9 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
     contradictions(ann)
     context = new_context()
     module, model = frontend.onnx_to_tosa(model_path, context)
+    done = 0
+    if restart is not None:
+        module, done = restart_module(restart, names, context)
     shapes = input_shapes(model)
     check_input_sizes(shapes, target)
     notes = []
@@ -172,10 +200,10 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
         # In full: a dump is a restart point that convc-opt replays (elided constants could not be read).
         dumps[name] = mod.operation.get_asm(enable_debug_info=True)
 
-    if dump_all:
+    if dump_all and not done:
         dump("frontend", module)
     try:
-        run_passes(module, passes, ctx,
+        run_passes(module, passes[done:], ctx,
                    after_each=lambda p, mod: dump(p.name, mod) if (dump_all or p.name in dump_after) else None)
     except ConvcError as exc:
         exc.dumps, exc.pass_names = dumps, names  # the IR up to the failing pass, for the CLI to write

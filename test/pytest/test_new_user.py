@@ -198,3 +198,60 @@ def test_a_renamed_calibration_array_is_said(tmp_path):
     proc = convc(model, "--calib", tmp_path / "c.npz", "-o", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
     assert "c.npz: using its only array 'images' as input 'x'" in proc.stderr
+
+
+def test_compile_from_a_dump_restarts_the_pipeline(models_dir, tmp_path):
+    """--compile-from PASS FILE: a dump (here after convc-allocate-cores, with one layer moved
+    to another core by hand) continues through the later passes into a stream that verifies;
+    an unknown pass or a file that does not parse is one error line."""
+    model, calib = models_dir / "digits_cnn.onnx", models_dir / "digits_cnn.calib.npz"
+    first = tmp_path / "first"
+    proc = convc(model, "--calib", calib, "-o", first, "--dump-after", "convc-allocate-cores")
+    assert proc.returncode == 0, proc.stderr
+    dump = next((first / "ir").glob("*-convc-allocate-cores.mlir"))
+    text = dump.read_text()
+    placed = json.loads((first / "report.json").read_text())["layers"]
+    conv = next(row for row in placed if row["op"] == "imc.conv2d")
+    moved = (conv["core"] + 1) % 4
+    marker = f"convc.core = {conv['core']} : i64, convc.engine = \"imc\", convc.id = {conv['id']} : i64"
+    assert marker in text
+    edited = tmp_path / "edited.mlir"
+    edited.write_text(text.replace(marker, marker.replace(f"convc.core = {conv['core']}", f"convc.core = {moved}")))
+    again = tmp_path / "again"
+    proc = convc(model, "--calib", calib, "-o", again, "--compile-from", "convc-allocate-cores", edited, "--verify")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((again / "report.json").read_text())
+    assert report["verify"]["integer_exact"] is True
+    assert next(r for r in report["layers"] if r["id"] == conv["id"])["core"] == moved
+    bad = convc(model, "--calib", calib, "-o", tmp_path / "x", "--compile-from", "convc-tyle", edited)
+    assert_one_line_error(bad, "--compile-from: unknown pass 'convc-tyle'")
+    broken = tmp_path / "broken.mlir"
+    broken.write_text(text[: len(text) // 2])
+    bad = convc(model, "--calib", calib, "-o", tmp_path / "y", "--compile-from", "convc-allocate-cores", broken)
+    assert_one_line_error(bad, "--compile-from: ", "broken.mlir")
+
+
+def test_version_names_the_stream_format():
+    from convc.runtime.stream import VERSION_MAJOR, VERSION_MINOR
+    proc = convc("--version")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"convc 0.1.0 (command stream format {VERSION_MAJOR}.{VERSION_MINOR}; torch-mlir "), \
+        proc.stdout
+
+
+def test_setup_names_the_python_it_needs(tmp_path, repo_root):
+    """tools/setup.sh on a machine whose python3 is not 3.11 stops in one line that says how to
+    pick one, before pip spends minutes failing (run on a copy without .venv)."""
+    import shutil
+    import subprocess
+    (tmp_path / "tools").mkdir()
+    shutil.copy(repo_root / "tools" / "setup.sh", tmp_path / "tools" / "setup.sh")
+    fake = tmp_path / "python3.12"
+    fake.write_text('#!/bin/sh\ncase "$2" in *version_info*) exit 1;; *platform*) echo 3.12.1;; esac\n')
+    fake.chmod(0o755)
+    proc = subprocess.run(["bash", tmp_path / "tools" / "setup.sh"], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHON": str(fake)})
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f"setup: {fake} is Python 3.12.1; convc needs 3.11: run PYTHON=python3.11 bash tools/setup.sh"]
+    assert not (tmp_path / ".venv").exists()
