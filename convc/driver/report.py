@@ -6,7 +6,7 @@ report.json is for tools (and the tests); report.txt is the same content for peo
 import hashlib
 import json
 
-from convc.engines import engine_of
+from convc.engines import ENGINES, engine_of
 from convc.ir.locations import node_name
 from convc.passes.engine_ops import engine_ops
 from convc.ir.schema import ACT_BITS, CONST, CORE, ID, IN_BITS, L1, OUT_ADDR, REPLICA, SOURCE, WAITS, WEIGHT_PRECISION
@@ -130,14 +130,8 @@ def to_text(report: dict) -> str:
     if report.get("macs_by_engine"):
         lines += ["", "MACs by engine: " + ", ".join(f"{kind} {v['macs']} ({100 * v['share']:.1f}%)"
                                                    for kind, v in report["macs_by_engine"].items())]
-    kernels = [row for row in report["layers"] if "ii" in row]
-    if kernels:
-        lines += ["", "CGRA kernels (virtual core = core; MII = max(ResMII, RecMII); utilisation = share of unit slots):"]
-        for row in kernels:
-            util = " ".join(f"{t} {u:.2f}" for t, u in row["utilisation"].items())
-            lines.append(f"  {row['id']:>3} {row['kernel']:<8} core {row['core']}: {row['nodes']} ops, MII {row['mii']} "
-                         f"(ResMII {row['res_mii']}, RecMII {row['rec_mii']}), II {row['ii']}, {util}; "
-                         f"{row['trips']} trips, {row['kernel_cycles']} cycles")
+    for engine in ENGINES.values():  # what an engine says of its own layers (the CGRA's kernels)
+        lines += engine.report_lines([row for row in report["layers"] if row["engine"] == engine.kind])
     split = report["passes"].get("analog_split")
     if split:
         lines += [f"analog split (convc-analog-split): analog layers {split['analog_layers'] or 'none'}; measured "

@@ -253,3 +253,8 @@ class Engine:
     def describe(self, op) -> dict:
         """Facts for the mapping report (tiles, shapes)."""
         return {}
+
+    def report_lines(self, rows: list[dict]) -> list[str]:
+        """Lines report.txt adds for this engine's layers (`rows`: their report.json rows,
+        with `describe`'s facts), or none."""
+        return []

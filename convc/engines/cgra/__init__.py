@@ -192,6 +192,18 @@ class CgraEngine(Engine):
         if not streamed[out]:
             em.copy(em.l1(f"port{out}"), src[out], numel(ports[out]) * _width(ports[out]))
 
+    def report_lines(self, rows):
+        rows = [row for row in rows if "ii" in row]  # scheduled kernels (convc-tile ran)
+        if not rows:
+            return []
+        lines = ["", "CGRA kernels (virtual core = core; MII = max(ResMII, RecMII); utilisation = share of unit slots):"]
+        for row in rows:
+            util = " ".join(f"{t} {u:.2f}" for t, u in row["utilisation"].items())
+            lines.append(f"  {row['id']:>3} {row['kernel']:<8} core {row['core']}: {row['nodes']} ops, MII {row['mii']} "
+                         f"(ResMII {row['res_mii']}, RecMII {row['rec_mii']}), II {row['ii']}, {util}; "
+                         f"{row['trips']} trips, {row['kernel_cycles']} cycles")
+        return lines
+
     def describe(self, op):
         if not CGRA_SCHEDULE.has(op):
             return {}
