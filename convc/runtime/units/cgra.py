@@ -26,7 +26,7 @@ from ..errors import StreamError
 from ..geometry import flat
 from ..schema import Table
 from .base import Opcode, Unit
-from .cgra_config import HEADER_WORDS, IMMEDIATE, NODE_WORDS, PORTS, STORES, Config, decode
+from .cgra_config import FU_TYPES, HEADER_WORDS, IMMEDIATE, MAX_II, NODE_WORDS, PORTS, STORES, Config, decode
 
 __all__ = ["CGRA_CONFIGURE", "CGRA_LAUNCH", "CgraSpec", "CgraUnit", "run_kernel"]
 
@@ -220,13 +220,13 @@ class CgraUnit(Unit):
         spec = CgraSpec(
             alu=t.integer("alu"), mul=t.integer("mul", minimum=0), lsu=t.integer("lsu"),
             registers=t.integer("registers"),
-            latency={k: lat.integer(k, 1) for k in ("alu", "mul", "lsu")},
+            latency={k: lat.integer(k, 1) for k in FU_TYPES},
             max_ii=t.integer("max_ii", 64), config_cycles_per_word=t.number("config_cycles_per_word", allow_zero=True),
             energy_pj_per_op=t.number("energy_pj_per_op", allow_zero=True),
             energy_pj_per_config_word=t.number("energy_pj_per_config_word", allow_zero=True))
         lat.finish()
-        if spec.max_ii > 1 << 12:
-            t.fail("max_ii", f"is {spec.max_ii}; at most {1 << 12}")
+        if spec.max_ii > MAX_II:
+            t.fail("max_ii", f"is {spec.max_ii}; at most {MAX_II}")
         t.finish()
         return spec
 

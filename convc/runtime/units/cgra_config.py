@@ -27,7 +27,7 @@ NODE_FIELDS = ("fn", "fu", "time", "regs", "init", "imm", "port", "width", "stri
                "period", "offset", "a_src", "a_back", "b_src", "b_back", "c_src", "c_back")
 NODE_WORDS = len(NODE_FIELDS)
 IMMEDIATE = -1  # an operand source: the node's `imm` (from the immediate unit)
-FU_TYPES = ("alu", "mul", "lsu")
+FU_TYPES = ("alu", "mul", "lsu")  # in the order units are numbered
 
 # fn code -> (name, functional-unit type, operand count). Codes are the ABI; never renumber.
 FUNCTIONS = {
@@ -42,7 +42,7 @@ FN_CODES = {name: code for code, (name, _, _) in FUNCTIONS.items()}
 MEMORY_FNS = ("load", "gather", "store", "store_last")
 STORES = ("store", "store_last")
 PORTS = 4  # memory windows a launch declares
-MAX_II = 1 << 12
+MAX_II = 1 << 12  # the largest `cgra.max_ii` a target may declare
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Config:
 
 def fu_types(spec) -> list[str]:
     """The virtual core's functional units by index: ALUs, then multipliers, then LSUs."""
-    return ["alu"] * spec.alu + ["mul"] * spec.mul + ["lsu"] * spec.lsu
+    return [t for t in FU_TYPES for _ in range(getattr(spec, t))]
 
 
 def decode(words: np.ndarray, spec, ii: int, length: int) -> Config:
