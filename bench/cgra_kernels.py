@@ -10,13 +10,17 @@ Kernels (each one loop body; dfg.Builder): gemm (a row of A times a column of B,
 multiply-accumulate recurrence), fir8 (8 taps), conv3x3 (one output pixel per iteration over a
 row-major image), relu, rowstats (a row's sum and max: two recurrences, histogram-like
 reductions), softmax_exp (the exponential-and-sum pass of a softmax: a table lookup and an
-accumulating recurrence). The kernels the compiler generates for layers are in the report of
-a compile (`CGRA kernels`). Exit status: 0, or 1 if a runtime result differs from the definition.
+accumulating recurrence); then the kernels the compiler generates for a softmax and a layer
+norm (engines/cgra/row_kernels.py: 3 and 4 loop nests, 4 rows of trips/4 codes, with a ViT's
+kind of parameters), each step fed the earlier steps' results. The kernels the compiler
+generates for a model's layers are in the report of a compile (`CGRA kernels`). Exit status:
+0, or 1 if a runtime result differs from the definition.
 """
 import argparse
 import sys
 import time
 import tomllib
+from types import SimpleNamespace
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from convc.dialects.cgra_dfg import Builder, evaluate  # noqa: E402
 from convc.engines.cgra.encode import config_words  # noqa: E402
 from convc.engines.cgra.scheduler import schedule  # noqa: E402
+from convc.engines.cgra.row_kernels import layernorm_chain, softmax_chain  # noqa: E402
+from convc.engines.cgra.steps import FromOperand, FromStep  # noqa: E402
 from convc.errors import TargetFitError  # noqa: E402
+from convc.passes.layer_norm import integer_params  # noqa: E402
+from convc.passes.softmax import exp_table  # noqa: E402
+from convc.quant_math import multiplier  # noqa: E402
 from convc.runtime.target import parse_target  # noqa: E402
 from convc.runtime.units.cgra import run_kernel  # noqa: E402
 from convc.runtime.units.cgra_config import decode, lifetimes, max_live  # noqa: E402
@@ -97,6 +106,28 @@ def softmax_exp(trips):
 KERNELS = [gemm, fir8, conv3x3, relu, rowstats, softmax_exp]
 
 
+def generated(trips, rng):
+    """(kernel, input port bytes, output bytes) for each step of a softmax and a layer norm
+    chain over 4 rows of trips // 4 codes; a step's inputs are its predecessors' results."""
+    rows, n = 4, max(2, trips // 4)
+    x = rng.integers(-128, 128, (rows, n)).astype(np.int8)
+    gamma, beta = rng.uniform(0.5, 2.0, n), rng.uniform(-0.5, 0.5, n)
+    e, gains, offsets, k, m = integer_params(SimpleNamespace(gamma=gamma, beta=beta, eps=1e-5), 0.05, 0.03)
+    chains = [(softmax_chain(rows, n, exp_table(0.08), *multiplier(256.0), (-128, -128, 127)), [x, exp_table(0.08)]),
+              (layernorm_chain(rows, n, 0, e, gains, offsets, k, m, (0, -128, 127)), [x, gains, offsets])]
+    found = []
+    for steps, operands in chains:
+        results = []
+        for step in steps:
+            ins = [operands[r.index] if isinstance(r, FromOperand) else results[r.index] if isinstance(r, FromStep)
+                   else r.values for r in step.reads]
+            raw = [np.ascontiguousarray(a).reshape(-1).view(np.uint8) for a in ins]
+            out_bytes = 4 * int(np.prod(step.shape)) if step.shape else x.size
+            found.append((step.kernel, raw, out_bytes))
+            results.append(evaluate(step.kernel, raw, [out_bytes])[0].view("<i4" if step.shape else np.int8))
+    return found
+
+
 def inputs_for(name, sizes, rng):
     arrays = []
     for k, n in enumerate(sizes):
@@ -145,9 +176,11 @@ def main(argv=None):
     print(f"{'kernel':<12} {'core':<12} {'ops':>4} {'ResMII':>6} {'RecMII':>6} {'MII':>4} {'II':>4} "
           f"{'length':>6} {'regs':>5} {'sched ms':>8}  exact")
     failed = at_mii = total = 0
+    cases = []
     for make in KERNELS:
         kernel, sizes, out_bytes = make(args.trips)
-        inputs = inputs_for(kernel.name, sizes, rng)
+        cases.append((kernel, inputs_for(kernel.name, sizes, rng), out_bytes))
+    for kernel, inputs, out_bytes in cases + generated(args.trips, rng):
         expected = evaluate(kernel, inputs, [out_bytes])[0]
         for name, spec in cores:
             start = time.perf_counter()

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from convc.errors import TargetFitError
-from convc.ir.attrs import numel
+from convc.ir.attrs import nbytes
 from convc.ir.locations import describe
 from convc.ir.mlir import ir
 from convc.ir.schema import CONST, OUT_ADDR, SOURCE
@@ -155,7 +155,7 @@ class PricingEmitter(Emitter):
         if OUT_ADDR.has(owner):
             return OUT_ADDR.get(owner)
         # A tensor bigger than L2 spills to DRAM (convc-plan-memory does the same).
-        spills = numel(value) > self.target.l2.size
+        spills = nbytes(value) > self.target.l2.size
         return self.target.dram.base if value in self.outputs or spills else self.target.l2.base
 
 

@@ -72,3 +72,9 @@ def element_width(value) -> int:
     """Bit width of a tensor value's integer element type (0 if not an integer)."""
     elem = ir.RankedTensorType(value.type).element_type
     return elem.width if isinstance(elem, ir.IntegerType) else 0
+
+
+def nbytes(value) -> int:
+    """Bytes of a tensor value in memory: int8 activations, or the int32 records that the
+    steps of a CGRA chain pass to each other."""
+    return numel(value) * max(1, element_width(value) // 8)

@@ -25,7 +25,7 @@ from convc.ir.util import entry_func, op_name
 from convc.ir.locations import describe
 from convc.ir.mlir import ir
 from convc.passes.api import Pass
-from convc.ir.attrs import get_int, numel, tensor_shape
+from convc.ir.attrs import get_int, nbytes as value_bytes, numel, tensor_shape
 from convc.passes.directives import layer_of, refuse, rule_for, set_source
 from convc.passes.engine_ops import engine_ops, is_view, l1_reserved, readers
 from convc.ir.schema import AFTER, CONST, CORE, ID, KEEP_IN_CORE, L1, OUT_ADDR
@@ -133,7 +133,7 @@ def run(module_op, ctx) -> None:
         result = op.results[0]
         if is_view(op):
             continue
-        nbytes = numel(result)
+        nbytes = value_bytes(result)
         core = KEEP_IN_CORE.get(op)
         if core is not None:  # stays in its core's L1, above every working set, never reused
             kept_top[core] -= align(nbytes)

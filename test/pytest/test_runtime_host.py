@@ -217,3 +217,21 @@ def test_only_cores_with_a_host_engine_run_host_commands():
     far = dict(offsets(HOST_CORE), OUT=TARGET.l1_base(HOST_CORE) + (256 << 10) - 10)
     rejected(HOST_CORE, Op.HOST_RESCALE, far, r"writes 0x1403fff6..0x14040028 \(out_addr\) "
                                               r"outside the memory map")
+
+
+def test_a_host_pays_for_its_software_divisions():
+    """host.cycles_per_division: each 64-bit division (one per softmax element; one per layer
+    norm element and one square root per row) costs that much beyond the element price."""
+    target = parse_target(tomllib.loads(THETIS_TOML.read_text() + HOST_GROUP.replace(
+        "cycles_per_element = 4", "cycles_per_element = 4\ncycles_per_division = 40")))
+    b = StreamBuilder(target.name, 5, "divisions")
+    a = offsets(HOST_CORE)
+    b.emit(HOST_CORE, Op.HOST_SOFTMAX, **example("softmax", a))
+    b.emit(HOST_CORE, Op.HOST_LAYERNORM, **example("layernorm", a))
+    b.emit(HOST_CORE, Op.HOST_ADD, **example("add", a))
+    softmax, layernorm, add = validate(b.build(), target).steps[HOST_CORE]
+    f, g = example("softmax", a), example("layernorm", a)
+    elements, ln_elements = f["rows"] * f["len"], g["rows"] * g["len"]
+    assert softmax.cycles == 3 * elements * 4 + elements * 40
+    assert layernorm.cycles == 4 * ln_elements * 4 + (ln_elements + g["rows"]) * 40
+    assert add.cycles == 40 * 4  # no divisions

@@ -3,7 +3,9 @@ HOST_* command per DPU operation, with the DPU's layouts, checks, byte ranges an
 (units/vector.py), so a layer can fall back to the host and stay bit-exact.
 
 It is slow by declaration: every element of work costs `cycles_per_element` cycles and
-`energy_pj_per_element` pJ (for HOST_MATMUL an element is one MAC, m*k*n of them).
+`energy_pj_per_element` pJ (for HOST_MATMUL an element is one MAC, m*k*n of them), and each
+64-bit division or square root in it (softmax, layer norm) `cycles_per_division` more: a
+32-bit core divides 64-bit numbers in software.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ HOST_VECTOR_OPS = vector_opcodes(0x41, "HOST_", "host", HOST_FORMAT_MINOR)  # HO
 class HostSpec:
     cycles_per_element: float  # per element of work (a MAC for HOST_MATMUL)
     energy_pj_per_element: float
+    cycles_per_division: float = 0.0  # extra, per 64-bit division or square root in the work
 
 
 def matmul_accesses(f: dict, accumulate: bool):
@@ -45,7 +48,8 @@ class HostUnit(Unit):
     def parse_spec(self, table, path):
         t = Table(table, path)
         spec = HostSpec(cycles_per_element=t.number("cycles_per_element"),
-                        energy_pj_per_element=t.number("energy_pj_per_element", allow_zero=True))
+                        energy_pj_per_element=t.number("energy_pj_per_element", allow_zero=True),
+                        cycles_per_division=t.number("cycles_per_division", 0.0, allow_zero=True))
         t.finish()
         return spec
 
@@ -65,6 +69,9 @@ class HostUnit(Unit):
             work = macs = f["m"] * f["k"] * f["n"]
         else:
             work, macs = HOST_VECTOR_OPS[cmd.op].work(f), 0
+            divisions = HOST_VECTOR_OPS[cmd.op].divisions(f)
+            return (math.ceil(work * spec.cycles_per_element + divisions * spec.cycles_per_division), macs,
+                    work * spec.energy_pj_per_element)
         return math.ceil(work * spec.cycles_per_element), macs, work * spec.energy_pj_per_element
 
     def execute(self, cmd, memory, state):

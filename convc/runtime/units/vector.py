@@ -32,6 +32,9 @@ class VectorOp:
     kernel: Callable  # kernels.<name>(memory, fields, flags)
     flag_names: dict[int, str] | None = None
     since_minor: int = 0  # format 1.x that added the operation (the unit's own minor if later)
+    # 64-bit divisions (and square roots) in the work: a DPU has a divider, a scalar host
+    # pays for each in software (host.cycles_per_division)
+    divisions: Callable[[dict], int] = lambda f: 0
 
     def opcode(self, first_code: int, prefix: str, unit: str, since_minor: int) -> Opcode:
         return Opcode.from_layout(first_code + self.offset, prefix + self.name.upper(),
@@ -265,14 +268,16 @@ VECTOR_OPS = (
              lambda f: [flat("in_addr", False, f["in_addr"], f["rows"] * f["len"]),
                         flat("table_addr", False, f["table_addr"], 1024 if f["rows"] * f["len"] else 0),
                         flat("out_addr", True, f["out_addr"], f["rows"] * f["len"])],
-             lambda f: 3 * f["rows"] * f["len"], kernels.softmax, since_minor=6),
+             lambda f: 3 * f["rows"] * f["len"], kernels.softmax, since_minor=6,
+             divisions=lambda f: f["rows"] * f["len"]),
     # Layer normalisation over rows with an integer square root; format 1.7.
     VectorOp("layernorm", 12,
              f"in_addr params_addr out_addr rows len in_zp(i32) shift sqrt_shift {RESULT}", _layernorm,
              lambda f: [flat("in_addr", False, f["in_addr"], f["rows"] * f["len"]),
                         flat("params_addr", False, f["params_addr"], 8 + 8 * f["len"] if f["rows"] else 0),
                         flat("out_addr", True, f["out_addr"], f["rows"] * f["len"])],
-             lambda f: 4 * f["rows"] * f["len"], kernels.layernorm, since_minor=7),
+             lambda f: 4 * f["rows"] * f["len"], kernels.layernorm, since_minor=7,
+             divisions=lambda f: f["rows"] * f["len"] + f["rows"]),
     # A product of two activations (attention); format 1.7.
     VectorOp("batch_matmul", 13,
              f"a_addr b_addr out_addr batch m k n a_zp(i32) b_zp(i32) mult(i32) shift {RESULT}", _batch_matmul,
