@@ -7,6 +7,7 @@ The registry holds one line per dialect; an engine-kind plugin registers its own
 from convc.dialects.cgra import Cgra
 from convc.dialects.dpu import Dpu
 from convc.dialects.imc import Imc
+from convc.dialects.snn import Snn
 
 DIALECTS: list = []
 
@@ -24,6 +25,7 @@ def unregister(dialect) -> None:
 register(Imc)
 register(Dpu)
 register(Cgra)
+register(Snn)
 
 
 def is_view(op) -> bool:

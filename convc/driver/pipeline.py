@@ -17,6 +17,7 @@ from convc.annotations.parser import load as load_annotations
 from convc.annotations.constraints import contradictions
 from convc.errors import ConvcError, mlir_error_lines
 from convc.ir.mlir import ir, torch_dialect
+from convc.ir.util import entry_func
 from convc.passes.api import PassContext, make_context, run_passes
 from convc.driver.plugins import extend
 from convc.dialects import load_all
@@ -32,6 +33,8 @@ PIPELINE = [fold_constants.PASS, fold_pad.PASS, decompose_transpose_conv.PASS, f
             check_precision.PASS, replicate.PASS, allocate_cores.PASS, materialize_kernels.PASS, tile.PASS, calibrate_engines.PASS, plan_memory.PASS,
             schedule.PASS]
 PASS_NAMES = [p.name for p in PIPELINE]
+# From the engine dialects on: what a frontend that builds engine ops itself (NIR) runs.
+BACK_END = PIPELINE[PIPELINE.index(check_precision.PASS):]
 SYNTHETIC_SAMPLES = 32
 
 
@@ -218,3 +221,24 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
         stream = emit_stream(module, target, Path(model_path).stem, output_names)
     return Compiled(module, stream, target, model, ctx, list(shapes), output_names,
                     time.perf_counter() - start, dumps, [p.name for p in passes])
+
+
+def compile_engine_module(module, target_path, name: str, output_names: list[str], annotations=None,
+                          warn=warnings.warn) -> Compiled:
+    """Compile a module already in the engine dialects, whose function carries its I/O
+    quantization (`convc.input_names/scales/zps`, `convc.output_scales/zps`): the back-end
+    passes (BACK_END), then emission. No calibration: nothing in it depends on float data."""
+    start = time.perf_counter()
+    target = load_target(target_path)
+    ann = load_annotations(annotations) if annotations else None
+    contradictions(ann)
+    ctx = make_context(module, target, [], annotations=ann)
+    run_passes(module, BACK_END, ctx)
+    for w in ctx.warnings:
+        warn(w)
+    with module.context:
+        func_op = entry_func(module.operation)
+        inputs = [ir.StringAttr(a).value for a in func_op.attributes["convc.input_names"]]
+        stream = emit_stream(module, target, name, output_names)
+    return Compiled(module, stream, target, None, ctx, inputs, output_names, time.perf_counter() - start,
+                    {}, [p.name for p in BACK_END])

@@ -11,6 +11,7 @@ from convc.engines.dpu import DpuEngine
 from convc.engines.host import HostEngine
 from convc.engines.imc import ImcEngine
 from convc.engines.imc_analog import AnalogImcEngine
+from convc.engines.snn import SnnEngine
 from convc.ir.schema import ENGINE
 
 ENGINES: dict = {}  # kind -> Engine, in registration order
@@ -31,6 +32,7 @@ register(ImcEngine())
 register(AnalogImcEngine())
 register(DpuEngine())
 register(CgraEngine())
+register(SnnEngine())
 register(HostEngine())
 
 

@@ -25,6 +25,9 @@ class Counters:
     bytes: dict[str, int] = field(default_factory=dict)  # per memory level: l1, l2, dram
     commands: int = 0
     energy_uj: float = 0.0
+    # commands whose cost depends on their data (units/base.py Unit.measured): one entry each,
+    # {"core", "command", "op"} and the unit's activity counts (a spiking layer's spikes)
+    activity: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -47,6 +50,7 @@ def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = 
     pc = dict.fromkeys(plan.steps, 0)
     events: dict[int, int] = {}  # event -> time of the signalling core
     macs, commands, energy = 0, 0, 0.0
+    activity: list[dict] = []
     moved = [0] * len(LEVELS)
 
     def awaited(core: int) -> int | None:
@@ -79,16 +83,23 @@ def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = 
             except StreamError as e:
                 raise StreamError(f"{plan.name}: command {step.index} of core {core} "
                                   f"({cmd.label}): {e}") from None
+            cycles, step_macs, step_energy = step.cycles, step.macs, step.energy_pj
+            got = unit.measured(cmd, states[key])
+            if got is not None:
+                cycles, step_macs = got.cycles, got.macs
+                step_energy = step.energy_pj - step.own_energy_pj + got.energy_pj
+                activity.append({"core": core, "command": step.index, "op": cmd.op.name, **got.activity})
             waited, signalled = unit.waits_for(cmd), unit.signals(cmd)
             if waited is not None:
                 clock[core] = max(clock[core], events[waited])
             if signalled is not None:
-                events[signalled] = clock[core] + step.cycles
-            clock[core] += step.cycles
-            macs += step.macs
-            energy += step.energy_pj
+                events[signalled] = clock[core] + cycles
+            clock[core] += cycles
+            macs += step_macs
+            energy += step_energy
             moved = [a + b for a, b in zip(moved, step.bytes)]
             commands += 1
             pc[core] += 1
     return Counters(cycles=clock, total_cycles=max(clock), macs=macs,
-                    bytes=dict(zip(LEVELS, moved)), commands=commands, energy_uj=energy * 1e-6)
+                    bytes=dict(zip(LEVELS, moved)), commands=commands, energy_uj=energy * 1e-6,
+                    activity=activity)

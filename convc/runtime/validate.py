@@ -29,6 +29,7 @@ class Step:
     macs: int
     bytes: tuple[int, int, int]  # l1, l2, dram
     energy_pj: float
+    own_energy_pj: float = 0.0  # the unit's share of energy_pj (the rest: bytes moved)
 
 
 @dataclass
@@ -77,12 +78,12 @@ class CoreQueue:
                                       f"touches 0x{a.addr:08x} ({a.field}), outside the memory "
                                       f"map: its bytes cannot be priced")
                 level_bytes[region.level.name] += a.nbytes
-        cycles, macs, energy = unit.price(cmd, spec, state, self.target)
-        energy = float(energy) + sum(n * self.target.level(name).energy_pj_per_byte
-                                     for name, n in level_bytes.items())
+        cycles, macs, own = unit.price(cmd, spec, state, self.target)
+        energy = float(own) + sum(n * self.target.level(name).energy_pj_per_byte
+                                  for name, n in level_bytes.items())
         unit.advance(cmd, state)
         return Step(self.core, index, cmd, cycles, macs,
-                    tuple(level_bytes[n] for n in LEVELS), energy)
+                    tuple(level_bytes[n] for n in LEVELS), energy, float(own))
 
     def _state(self, unit, spec):
         if unit.kind not in self.states:

@@ -64,7 +64,8 @@ def test_two_cores_pass_data_through_l2():
                  + 2 * 16 * 0.1)
     assert c.energy_uj == pytest.approx(energy_pj * 1e-6)
     assert set(c.to_dict()) == {"cycles", "total_cycles", "macs", "bytes", "commands",
-                                "energy_uj"}
+                                "energy_uj", "activity"}
+    assert c.activity == []  # no command here is priced on its data
 
 
 def test_imc_costs():

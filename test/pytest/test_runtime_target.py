@@ -180,7 +180,7 @@ def test_old_layout_points_at_the_docs(tmp_path):
     ("[memory.l2]\nbase = 0x10000\nsize = 0x1000", "[memory.l2]\nbase = 0x10000\nsize = 0",
      "memory.l2.size: expected a positive integer, got int 0"),
     ("[cores.engines.dpu]", "[cores.engines.foo]\n[cores.engines.dpu]",
-     "cores[0].engines.foo: unknown engine kind 'foo' (known: aimc, cgra, dpu, host, imc)"),
+     "cores[0].engines.foo: unknown engine kind 'foo' (known: aimc, cgra, dpu, host, imc, snn)"),
     ("[cores.engines.dpu]", "[cores.engines.core]\n[cores.engines.dpu]",
      "cores[0].engines.core: every core has the core unit (DMA, SIGNAL, WAIT); do not declare it"),
     ("rows = 16", "rows = 16\nrowz = 3", "cores[0].engines.imc.rowz: unknown key (known here: "),

@@ -13,6 +13,7 @@ from .core import CoreUnit
 from .dpu import DpuUnit
 from .host import HostUnit
 from .imc import ImcUnit
+from .snn import SnnUnit
 
 __all__ = ["Opcode", "Unit", "all_units", "engine_kinds", "opcode", "opcode_named", "opcodes",
            "register", "unit", "unit_of", "unregister"]
@@ -87,3 +88,4 @@ register(DpuUnit())
 register(HostUnit())
 register(AimcUnit())
 register(CgraUnit())
+register(SnnUnit())

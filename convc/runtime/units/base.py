@@ -74,6 +74,16 @@ class Opcode:
         return opcode, (self.code,)
 
 
+@dataclass(frozen=True)
+class Measured:
+    """A command's cost as executed: replaces its static cycles, MACs and own energy (the
+    energy of the bytes it moves stays), plus activity counts for the counters."""
+    cycles: int
+    macs: int
+    energy_pj: float
+    activity: dict
+
+
 class Unit:
     """An engine kind. Subclasses set `kind` and `opcodes` and override what applies.
 
@@ -122,6 +132,11 @@ class Unit:
     def execute(self, cmd, memory: Memory, state: Any) -> None:
         """Run the command; raise StreamError for data-dependent faults."""
         raise NotImplementedError(f"unit {self.kind} does not execute {cmd.op.name}")
+
+    def measured(self, cmd, state: Any) -> Measured | None:
+        """The cost of the command `execute` just ran, on its data, for engines whose cost
+        depends on it (a spiking engine's activity); None: the static price stands."""
+        return None
 
     # Synchronisation: the scheduler's only concern besides cycles. A command may mark an
     # event done, or block its core until one is.

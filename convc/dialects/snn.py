@@ -1,0 +1,126 @@
+"""The `snn` dialect: layers of spiking neurons stepped over time.
+
+A spiking layer runs for T time steps; its input and output are rasters with time as the first
+axis ([T, n] int8: spikes 0/1, or signed input currents for a layer fed directly, or membrane
+potentials when the layer records them). A feed-forward network runs layer by layer over the
+whole window: each layer's output at step t depends only on the inputs up to t, so the
+result equals stepping all layers together.
+
+    %s = "snn.lif"(%x, %w, %p) {shift = 2, reset = "subtract", leak = "linear",
+                                record = "spikes", weight_bits = 4, membrane_bits = 8}
+         : (tensor<16x784xi8>, tensor<784x128xi8>, tensor<128x4xi8>) -> tensor<16x128xi8>
+
+`weights` are integer codes of `weight_bits` bits, scaled by 2^shift into the membrane's
+units; `params` holds per neuron [threshold, leak, v_reset, refractory]. The arithmetic (the
+engine's, with its widths) is `lif_reference` below; the runtime's SNN unit implements it
+independently (runtime/units/snn.py) and the two must agree bit for bit. An integrate-and-fire
+neuron is a LIF with leak 0.
+"""
+
+from typing import Any
+
+import numpy as np
+
+from convc.dialects.verify import check_int_tensor, first_error, report
+from convc.frontend.tosa_eval import const_value
+from convc.ir.attrs import get_int, tensor_shape
+from convc.ir.util import is_constant
+from convc.ir.mlir import ext, ir
+
+Operand, Result = ext.Operand, ext.Result
+Tensor = ir.RankedTensorType
+
+RESETS = ("zero", "subtract")
+LEAKS = ("linear", "exponential")
+RECORDS = ("spikes", "membrane")
+
+
+class Snn(ext.Dialect, name="snn"):
+    pass
+
+
+def _string(op, name: str) -> str:
+    return ir.StringAttr(op.attributes[name]).value
+
+
+def lif_reference(x, w, params, shift: int, reset: str, leak: str, record: str, membrane_bits: int) -> np.ndarray:
+    """The layer over x [T, n_in] (int): per step, leak, integrate the weighted inputs scaled by
+    2^shift unless refractory, saturate to the membrane's width, fire at v >= threshold, reset
+    (to v_reset, or by subtracting the threshold), and record the spikes or the membrane."""
+    lo, hi = -(2 ** (membrane_bits - 1)), 2 ** (membrane_bits - 1) - 1
+    x, w, p = (np.asarray(a, np.int64) for a in (x, w, params))
+    steps, n_out = x.shape[0], w.shape[1]
+    v = np.zeros(n_out, np.int64)
+    quiet = np.zeros(n_out, np.int64)  # refractory steps left
+    recorded = np.zeros((steps, n_out), np.int64)
+    for t in range(steps):
+        if leak == "linear":
+            v = np.sign(v) * np.maximum(np.abs(v) - p[:, 1], 0)
+        else:
+            v = v - ((v * p[:, 1] + 128) >> 8)
+        drive = (x[t] @ w) * (1 << shift)
+        v = np.clip(np.where(quiet > 0, v, v + drive), lo, hi)
+        quiet = np.maximum(quiet - 1, 0)
+        fired = v >= p[:, 0]
+        v = np.where(fired, v - p[:, 0] if reset == "subtract" else p[:, 2], v)
+        quiet = np.where(fired, p[:, 3], quiet)
+        recorded[t] = v if record == "membrane" else fired
+    return recorded
+
+
+class LifOp(Snn.Operation, name="lif"):
+    """A dense layer of leaky integrate-and-fire neurons over T steps."""
+
+    input: Operand[Tensor]
+    weights: Operand[Tensor]
+    params: Operand[Tensor]
+    shift: ir.IntegerAttr
+    reset: ir.StringAttr
+    leak: ir.StringAttr
+    record: ir.StringAttr
+    weight_bits: ir.IntegerAttr
+    membrane_bits: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def reference(self, x, w, params):
+        return lif_reference(x, w, params, get_int(self, "shift"), _string(self, "reset"), _string(self, "leak"),
+                             _string(self, "record"), get_int(self, "membrane_bits")).astype(np.int8)
+
+    def verify_invariants(self) -> bool:
+        return report(self, _lif_problem(self))
+
+
+def _lif_problem(op) -> Any:
+    x, w, p, y = (tensor_shape(v) for v in (op.input, op.weights, op.params, op.output))
+    bits, vbits = get_int(op, "weight_bits"), get_int(op, "membrane_bits")
+    return first_error(
+        *(check_int_tensor(v, 8, n) for n, v in (("input", op.input), ("weights", op.weights),
+                                                 ("params", op.params), ("result", op.output))),
+        None if len(x) == 2 and len(w) == 2 and x[1] == w[0] else
+        f"input {x} and weights {w} must be [T, n_in] and [n_in, n_out]",
+        None if p == [w[-1], 4] else f"params must be [n_out, 4] (threshold, leak, v_reset, refractory), not {p}",
+        None if y == [x[0], w[-1]] else f"the result must be [T, n_out] = {[x[0], w[-1]]}, not {y}",
+        None if _string(op, "reset") in RESETS else f"reset must be one of {', '.join(RESETS)}",
+        None if _string(op, "leak") in LEAKS else f"leak must be one of {', '.join(LEAKS)}",
+        None if _string(op, "record") in RECORDS else f"record must be one of {', '.join(RECORDS)}",
+        None if 2 <= bits <= 8 and 2 <= vbits <= 8 else "weight_bits and membrane_bits must be in [2, 8]",
+        None if 0 <= get_int(op, "shift") <= 24 else "shift must be in [0, 24]",
+        _constant_problem(op, bits, vbits),
+    )
+
+
+def _constant_problem(op, bits: int, vbits: int):
+    """Weight codes and neuron parameters in range, where they are constants."""
+    if is_constant(op.weights):
+        w = const_value(op.weights.owner).astype(np.int64)
+        if w.size and (w.min() < -(1 << (bits - 1)) or w.max() >= 1 << (bits - 1)):
+            return f"weights span [{w.min()}, {w.max()}], beyond {bits}-bit codes"
+    if is_constant(op.params):
+        p = const_value(op.params.owner).astype(np.int64).reshape(-1, 4)
+        hi = (1 << (vbits - 1)) - 1
+        bad = (p[:, 0] < 1) | (p[:, 0] > hi) | (p[:, 1] < 0) | (p[:, 2] < -hi - 1) | (p[:, 2] > hi) | (p[:, 3] < 0)
+        if bad.any():
+            n = int(np.argmax(bad))
+            return (f"neuron {n}: threshold {p[n, 0]}, leak {p[n, 1]}, v_reset {p[n, 2]}, refractory {p[n, 3]} "
+                    f"(threshold in [1, {hi}], leak and refractory >= 0, v_reset within {vbits} bits)")
+    return None

@@ -1,0 +1,90 @@
+"""The spiking engine (Kraken's SNE): `snn.lif` layers on a core with a `[cores.engines.snn]`
+table.
+
+The engine runs a layer whose weights and membrane have exactly its widths (the layer was
+quantized for them: NIR import or ANN-to-SNN conversion choose the codes) and whose neurons fit
+it. Its commands: the packed weights and the neuron parameters into L1, the input raster, one
+SNN_LIF for all time steps, the output raster back. Its price is the runtime's static one,
+every input active at every step; the run measures the real activity (docs/snn.md).
+"""
+
+import numpy as np
+
+from convc.engines.base import Engine, l1_bytes
+from convc.errors import TargetFitError
+from convc.frontend.tosa_eval import const_value
+from convc.ir.attrs import get_int, numel, tensor_shape
+from convc.ir.locations import describe
+from convc.ir.mlir import ir
+from convc.ir.util import is_constant
+from convc.runtime.units.imc import pack_weights, packed_size
+from convc.runtime.units.snn import EXPONENTIAL_LEAK, MEMBRANE_OUT, SNN_LIF, SUBTRACT_RESET
+
+
+def _string(op, name: str) -> str:
+    return ir.StringAttr(op.attributes[name]).value
+
+
+def _flags(op) -> int:
+    return ((SUBTRACT_RESET if _string(op, "reset") == "subtract" else 0)
+            | (EXPONENTIAL_LEAK if _string(op, "leak") == "exponential" else 0)
+            | (MEMBRANE_OUT if _string(op, "record") == "membrane" else 0))
+
+
+class SnnEngine(Engine):
+    kind = "snn"
+    ops = ("snn.lif",)
+
+    def refusal(self, op, target, core):
+        spec = target.engines(core)["snn"]
+        n_out = tensor_shape(op.weights)[1]
+        refractory = const_value(op.params.owner)[:, 3] if is_constant(op.params) else np.zeros(1)
+        for why in (
+            get_int(op, "weight_bits") != spec.weight_bits
+            and f"its weights are {get_int(op, 'weight_bits')}-bit codes; the engine's are {spec.weight_bits}-bit",
+            get_int(op, "membrane_bits") != spec.membrane_bits
+            and f"its membrane is {get_int(op, 'membrane_bits')} bits; the engine's is {spec.membrane_bits}",
+            n_out > spec.max_neurons and f"it has {n_out} neurons; the engine holds {spec.max_neurons}",
+            get_int(op, "shift") > spec.max_shift and f"its weight shift {get_int(op, 'shift')} exceeds {spec.max_shift}",
+            _string(op, "leak") not in spec.leak_modes
+            and f"its leak is {_string(op, 'leak')}; the engine's is {' or '.join(spec.leak_modes)}",
+            not spec.refractory and np.any(refractory != 0) and "it has a refractory period; the engine has none",
+        ):
+            if why:
+                return why
+        return None
+
+    def constants(self, op):
+        return {"weights": pack_weights(const_value(op.weights.owner), self._bits(op)),
+                "params": const_value(op.params.owner).astype(np.int8).tobytes()}
+
+    @staticmethod
+    def _bits(op) -> int:
+        return get_int(op, "weight_bits")
+
+    def l1_buffers(self, op, target, core, m_block=None):
+        n_in, n_out = tensor_shape(op.weights)
+        return [("input", numel(op.input)), ("weights", packed_size(n_in * n_out, self._bits(op))),
+                ("params", 4 * n_out), ("output", numel(op.output))]
+
+    def tile(self, op, target, core, room, wanted=None):
+        need = l1_bytes(self.l1_buffers(op, target, core))
+        if need > room:  # no time or neuron tiling yet: the layer's window must fit L1
+            raise TargetFitError(f"{describe(op)} needs {need} bytes of L1 for its {tensor_shape(op.input)[0]} "
+                                 f"time steps, weights and rasters; core {core} has {room}")
+        return None
+
+    def emit(self, op, em):
+        n_in, n_out = tensor_shape(op.weights)
+        em.copy(em.const("weights"), em.l1("weights"), packed_size(n_in * n_out, self._bits(op)))
+        em.copy(em.const("params"), em.l1("params"), 4 * n_out)
+        em.copy(em.addr(op.input), em.l1("input"), numel(op.input))
+        em.cmd(SNN_LIF, _flags(op), in_addr=em.l1("input"), w_addr=em.l1("weights"), params_addr=em.l1("params"),
+               out_addr=em.l1("output"), steps=tensor_shape(op.input)[0], n_in=n_in, n_out=n_out,
+               shift=get_int(op, "shift"))
+        em.copy(em.l1("output"), em.addr(op.output), numel(op.output))
+
+    def describe(self, op):
+        steps, n_in = tensor_shape(op.input)
+        return {"neurons": tensor_shape(op.weights)[1], "fan_in": n_in, "steps": steps,
+                "reset": _string(op, "reset"), "leak": _string(op, "leak")}

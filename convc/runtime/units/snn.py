@@ -1,0 +1,179 @@
+"""A spiking neural engine (after Kraken's SNE): layers of integrate-and-fire neurons stepped
+over time, SNN_LIF (format 1.11).
+
+SNN_LIF runs one dense layer for `steps` time steps. Its input is a [steps, n_in] raster of
+int8 values (spikes 0/1, or signed currents for a layer fed directly), its weights a
+[n_in, n_out] matrix of `weight_bits`-bit two's-complement codes (packed as IMC weights are),
+its parameters one int8 record per neuron: [threshold, leak, v_reset, refractory]. The
+membrane v of every neuron starts at 0 and, each step t:
+
+    I      = sum_j input[t, j] * w[j, n]                        exact, int64
+    leak   linear:      v -= clamp(v, -leak, leak)              (towards 0 by at most leak)
+           exponential: v -= rshift_round(v * leak, 8)          (a decay of leak / 256)
+    if the neuron is refractory (r > 0): r -= 1, I is ignored
+    v      = saturate(v + (I << shift), membrane_bits)
+    spike  = v >= threshold
+    reset  zero: v = v_reset     subtract: v -= threshold        where it spiked; r = refractory
+    out[t, n] = spike (0/1), or v after the reset with MEMBRANE_OUT
+
+The static price assumes every input active at every step (the scheduler's bound); the unit
+measures the real cost of each execution — synaptic events (active inputs times fan-out),
+spikes, neuron updates — since an SNN's energy and time depend on its activity. The compiler's
+snn dialect defines the same arithmetic independently (convc/dialects/snn.py); the two agree
+bit for bit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import StreamError
+from ..geometry import flat
+from ..kernels import exact_matmul
+from ..schema import Table
+from .base import Measured, Opcode, Unit
+from .imc import packed_size, unpack_weights
+
+__all__ = ["EXPONENTIAL_LEAK", "MEMBRANE_OUT", "PARAMS", "SNN_LIF", "SUBTRACT_RESET", "SnnSpec", "SnnUnit",
+           "lif_steps"]
+
+SUBTRACT_RESET, EXPONENTIAL_LEAK, MEMBRANE_OUT = 1, 2, 4
+SNN_LIF = Opcode.from_layout(0x18, "SNN_LIF", "in_addr w_addr params_addr out_addr steps n_in n_out shift", "snn",
+                             {SUBTRACT_RESET: "sub", EXPONENTIAL_LEAK: "exp", MEMBRANE_OUT: "vmem"}, since_minor=11)
+PARAMS = 4  # int8 per neuron: threshold, leak, v_reset, refractory
+LEAK_MODES = ("linear", "exponential")
+
+
+@dataclass(frozen=True)
+class SnnSpec:
+    weight_bits: int
+    membrane_bits: int
+    max_shift: int
+    max_neurons: int
+    leak_modes: tuple[str, ...]
+    refractory: bool  # whether neurons may have a refractory period
+    cycles_per_event: float  # per synaptic event (one active input reaching one neuron)
+    cycles_per_update: float  # per neuron per time step (leak, fire, reset)
+    energy_pj_per_event: float
+    energy_pj_per_update: float
+    energy_pj_per_spike: float
+
+    def membrane_range(self) -> tuple[int, int]:
+        return -(1 << (self.membrane_bits - 1)), (1 << (self.membrane_bits - 1)) - 1
+
+
+def lif_steps(x, w, params, shift: int, flags: int, membrane_bits: int):
+    """The layer's output [steps, n_out] (int64) and its spike count, from the input raster
+    x [steps, n_in], weights w [n_in, n_out] and params [n_out, 4] (int64 arrays)."""
+    lo, hi = -(1 << (membrane_bits - 1)), (1 << (membrane_bits - 1)) - 1
+    threshold, leak, v_reset, refractory = (params[:, k] for k in range(PARAMS))
+    current = exact_matmul(x, w) << shift if x.size and w.size else np.zeros((x.shape[0], w.shape[1]), np.int64)
+    v = np.zeros(w.shape[1], np.int64)
+    wait = np.zeros(w.shape[1], np.int64)
+    out = np.zeros((x.shape[0], w.shape[1]), np.int64)
+    spikes = 0
+    for t in range(x.shape[0]):
+        if flags & EXPONENTIAL_LEAK:
+            v = v - ((v * leak + 128) >> 8)
+        else:
+            v = v - np.clip(v, -leak, leak)
+        active = wait == 0
+        wait = np.where(active, 0, wait - 1)
+        v = np.clip(v + np.where(active, current[t], 0), lo, hi)
+        fired = v >= threshold
+        spikes += int(fired.sum())
+        v = np.where(fired, v - threshold if flags & SUBTRACT_RESET else v_reset, v)
+        wait = np.where(fired, refractory, wait)
+        out[t] = v if flags & MEMBRANE_OUT else fired
+    return out, spikes
+
+
+class SnnUnit(Unit):
+    kind = "snn"
+    opcodes = (SNN_LIF,)
+
+    def parse_spec(self, table, path):
+        t = Table(table, path)
+        spec = SnnSpec(
+            weight_bits=t.integer("weight_bits"), membrane_bits=t.integer("membrane_bits"),
+            max_shift=t.integer("max_shift", 0, minimum=0), max_neurons=t.integer("max_neurons"),
+            leak_modes=t.choices("leak_modes", LEAK_MODES, ("linear",)),
+            refractory=bool(t.integer("refractory", 0, minimum=0)),
+            cycles_per_event=t.number("cycles_per_event", allow_zero=True),
+            cycles_per_update=t.number("cycles_per_update", allow_zero=True),
+            energy_pj_per_event=t.number("energy_pj_per_event", allow_zero=True),
+            energy_pj_per_update=t.number("energy_pj_per_update", allow_zero=True),
+            energy_pj_per_spike=t.number("energy_pj_per_spike", allow_zero=True))
+        if not 2 <= spec.weight_bits <= 8:
+            t.fail("weight_bits", f"is {spec.weight_bits}; weights are 2 to 8 bits")
+        if not 2 <= spec.membrane_bits <= 8:  # membranes travel as int8 with MEMBRANE_OUT
+            t.fail("membrane_bits", f"is {spec.membrane_bits}; membranes are 2 to 8 bits")
+        if spec.max_shift > 24:
+            t.fail("max_shift", f"is {spec.max_shift}; at most 24")
+        t.finish()
+        return spec
+
+    def check(self, cmd, spec, state, target):
+        f = cmd.fields
+        if f["n_out"] > spec.max_neurons:
+            return f"has {f['n_out']} neurons; the engine holds {spec.max_neurons}"
+        if f["shift"] > spec.max_shift:
+            return f"has shift {f['shift']}; at most {spec.max_shift}"
+        if cmd.flags & EXPONENTIAL_LEAK and "exponential" not in spec.leak_modes:
+            return "asks for an exponential leak; the engine's leak is " + " or ".join(spec.leak_modes)
+        if not cmd.flags & EXPONENTIAL_LEAK and "linear" not in spec.leak_modes:
+            return "asks for a linear leak; the engine's leak is " + " or ".join(spec.leak_modes)
+        return None
+
+    def new_static(self, spec, core):
+        return spec  # what accesses() needs: the weights' packing
+
+    def accesses(self, cmd, state):
+        f = cmd.fields
+        return [flat("in_addr", False, f["in_addr"], f["steps"] * f["n_in"]),
+                flat("w_addr", False, f["w_addr"], packed_size(f["n_in"] * f["n_out"], state.weight_bits)),
+                flat("params_addr", False, f["params_addr"], PARAMS * f["n_out"]),
+                flat("out_addr", True, f["out_addr"], f["steps"] * f["n_out"])]
+
+    def price(self, cmd, spec, state, target):
+        """Every input active at every step: the bound the schedule may rely on."""
+        f = cmd.fields
+        events, updates = f["steps"] * f["n_in"] * f["n_out"], f["steps"] * f["n_out"]
+        return self._cost(spec, events, updates, updates)
+
+    @staticmethod
+    def _cost(spec, events: int, updates: int, spikes: int):
+        cycles = int(np.ceil(events * spec.cycles_per_event + updates * spec.cycles_per_update))
+        energy = (events * spec.energy_pj_per_event + updates * spec.energy_pj_per_update
+                  + spikes * spec.energy_pj_per_spike)
+        return cycles, events, energy
+
+    def new_state(self, spec, options=None):
+        return {"spec": spec, "measured": None}
+
+    def execute(self, cmd, memory, state):
+        f, spec = cmd.fields, state["spec"]
+        steps, n_in, n_out = f["steps"], f["n_in"], f["n_out"]
+        x = memory.view(f["in_addr"], 1, steps * n_in, steps * n_in, np.int8).reshape(steps, n_in).astype(np.int64)
+        blob = memory.view(f["w_addr"], 1, packed_size(n_in * n_out, spec.weight_bits), 0, np.uint8).reshape(-1)
+        w = unpack_weights(blob, n_in * n_out, spec.weight_bits).reshape(n_in, n_out)
+        params = memory.view(f["params_addr"], 1, PARAMS * n_out, 0, np.int8).reshape(n_out, PARAMS).astype(np.int64)
+        lo, hi = spec.membrane_range()
+        threshold, leak, v_reset, refractory = params.T
+        bad = ((threshold < 1) | (threshold > hi) | (leak < 0) | (v_reset < lo) | (v_reset > hi) | (refractory < 0)
+               | ((refractory != 0) & (not spec.refractory)))
+        if bad.any():
+            n = int(np.argmax(bad))
+            raise StreamError(f"neuron {n} has parameters {params[n].tolist()} (threshold, leak, v_reset, "
+                              f"refractory) outside the engine's ranges ({spec.membrane_bits}-bit membrane"
+                              f"{'' if spec.refractory else ', no refractory period'})")
+        out, spikes = lif_steps(x, w, params, f["shift"], cmd.flags, spec.membrane_bits)
+        memory.write2d(f["out_addr"], out.reshape(1, -1).astype(np.int8), steps * n_out)
+        events = int((x != 0).sum()) * n_out
+        cycles, _, energy = self._cost(spec, events, steps * n_out, spikes)
+        state["measured"] = Measured(cycles, events, energy, {"events": events, "spikes": spikes,
+                                                              "neurons": n_out, "steps": steps})
+
+    def measured(self, cmd, state):
+        return state["measured"]

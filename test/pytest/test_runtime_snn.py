@@ -1,0 +1,190 @@
+"""The spiking engine's runtime unit (runtime/units/snn.py): SNN_LIF against membrane traces
+worked out by hand (leak, saturation at the membrane width, both reset modes, refractory
+periods), its checks, and its measured cost, which follows the activity."""
+import tomllib
+
+import numpy as np
+import pytest
+
+from convc.runtime import Program, Stream, StreamBuilder
+from convc.runtime.errors import StreamError
+from convc.runtime.stream import Op
+from convc.runtime.target import parse_target
+from convc.runtime.units.imc import pack_weights
+from convc.runtime.units.snn import EXPONENTIAL_LEAK, MEMBRANE_OUT, SUBTRACT_RESET
+from convc.runtime.validate import validate
+
+TOML = """
+name = "snn-test"
+clock_mhz = 100
+[[cores]]
+name = "sne"
+l1_size = 65536
+[cores.engines.snn]
+weight_bits = 4
+membrane_bits = 8
+max_shift = 15
+max_neurons = 64
+leak_modes = ["linear", "exponential"]
+refractory = 1
+cycles_per_event = 0.5
+cycles_per_update = 1
+energy_pj_per_event = 2.0
+energy_pj_per_update = 1.0
+energy_pj_per_spike = 10.0
+[memory.l1]
+base = 0x10000000
+stride = 0x01000000
+size = 65536
+bandwidth_bytes_per_cycle = 16
+energy_pj_per_byte = 0.0
+[memory.l2]
+base = 0x20000000
+size = 65536
+bandwidth_bytes_per_cycle = 16
+latency_cycles = 1
+energy_pj_per_byte = 0.0
+[memory.dram]
+base = 0x80000000
+size = 1048576
+bandwidth_bytes_per_cycle = 4
+latency_cycles = 10
+energy_pj_per_byte = 0.0
+"""
+TARGET = parse_target(tomllib.loads(TOML))
+L1 = TARGET.l1_base(0)
+IN, W, PAR, OUT = L1, L1 + 0x1000, L1 + 0x2000, L1 + 0x3000
+
+
+def run(x, w, params, shift=0, flags=0, target=TARGET):
+    """One SNN_LIF over x [steps, n_in]; returns (output [steps, n_out], counters)."""
+    x, w = np.asarray(x, np.int8), np.asarray(w)
+    steps, n_in = x.shape
+    n_out = w.shape[1]
+    b = StreamBuilder(target.name, 1, "snn-test")
+    b.data(IN, x.reshape(-1))
+    b.data(W, np.frombuffer(pack_weights(w, 4), np.uint8))
+    b.data(PAR, np.asarray(params, np.int8).reshape(-1))
+    b.emit(0, Op.SNN_LIF, flags, in_addr=IN, w_addr=W, params_addr=PAR, out_addr=OUT, steps=steps, n_in=n_in,
+           n_out=n_out, shift=shift)
+    prog = Program(Stream.decode(b.build().encode()), target)
+    counters = prog.run({}).counters
+    return prog.memory.read(OUT, steps * n_out).view(np.int8).reshape(steps, n_out).astype(int), counters
+
+
+def neuron(threshold, leak=0, v_reset=0, refractory=0):
+    return [[threshold, leak, v_reset, refractory]]
+
+
+def test_integrate_and_fire_with_reset_to_zero():
+    """One input of weight 3 << 1 = 6 every step, threshold 20: v = 6, 12, 18, 24 -> spike,
+    reset to 0; again 6, 12, 18, 24 -> spike."""
+    x = np.ones((8, 1))
+    vmem, _ = run(x, [[3]], neuron(20), shift=1, flags=MEMBRANE_OUT)
+    assert vmem[:, 0].tolist() == [6, 12, 18, 0, 6, 12, 18, 0]
+    spikes, _ = run(x, [[3]], neuron(20), shift=1)
+    assert spikes[:, 0].tolist() == [0, 0, 0, 1, 0, 0, 0, 1]
+
+
+def test_reset_by_subtraction_keeps_the_excess():
+    """Weight 7 each step, threshold 10, subtract: 7, 14 -> 4, 11 -> 1, 8, 15 -> 5."""
+    vmem, _ = run(np.ones((5, 1)), [[7]], neuron(10), flags=MEMBRANE_OUT | SUBTRACT_RESET)
+    assert vmem[:, 0].tolist() == [7, 4, 1, 8, 5]
+
+
+def test_linear_leak_moves_towards_zero_by_at_most_leak():
+    """Input 7 << 2 = 28 at step 0 only, leak 5: 28, 23, 18, ..., 3, 0, 0 (never past 0); a
+    negative membrane leaks upwards the same way."""
+    x = np.zeros((9, 1))
+    x[0] = 1
+    vmem, _ = run(x, [[7]], neuron(100, leak=5), shift=2, flags=MEMBRANE_OUT)
+    assert vmem[:, 0].tolist() == [28, 23, 18, 13, 8, 3, 0, 0, 0]
+    vmem, _ = run(x, [[-3]], neuron(100, leak=5), shift=2, flags=MEMBRANE_OUT)
+    assert vmem[:, 0].tolist() == [-12, -7, -2, 0, 0, 0, 0, 0, 0]
+
+
+def test_exponential_leak_decays_by_leak_over_256():
+    """leak 64: v -= rshift_round(v * 64, 8) = round(v / 4): 100, 75, 56, 42, 31, 23."""
+    x = np.zeros((6, 1))
+    x[0] = 100
+    vmem, _ = run(x, [[1]], neuron(127, leak=64), flags=MEMBRANE_OUT | EXPONENTIAL_LEAK)
+    assert vmem[:, 0].tolist() == [100, 75, 56, 42, 31, 23]
+
+
+def test_the_membrane_saturates_at_its_width():
+    """Input currents 90 * 7 each step on an 8-bit membrane: +127 at most, -128 at least."""
+    x = np.full((3, 1), 90)
+    up, _ = run(x, [[7]], neuron(127), flags=MEMBRANE_OUT)
+    down, _ = run(x, [[-7]], neuron(127), flags=MEMBRANE_OUT)
+    assert up[:, 0].tolist() == [0, 0, 0]  # 127 >= threshold 127: spikes and resets every step
+    assert down[:, 0].tolist() == [-128, -128, -128]
+    capped, _ = run(np.full((2, 1), 10), [[7]], neuron(127, v_reset=-5), flags=MEMBRANE_OUT)
+    assert capped[:, 0].tolist() == [70, -5]  # 140 saturates to 127, fires, resets to v_reset
+
+
+def test_a_refractory_neuron_ignores_its_input():
+    """Refractory 2: after a spike, two steps without integration."""
+    spikes, _ = run(np.ones((8, 1)), [[5]], neuron(10, refractory=2), shift=1)
+    assert spikes[:, 0].tolist() == [1, 0, 0, 1, 0, 0, 1, 0]
+
+
+def test_many_neurons_at_once_match_a_reference_loop():
+    rng = np.random.default_rng(3)
+    steps, n_in, n_out = 12, 20, 30
+    x = (rng.random((steps, n_in)) < 0.3).astype(np.int8)
+    w = rng.integers(-8, 8, (n_in, n_out))
+    params = np.stack([rng.integers(5, 60, n_out), rng.integers(0, 4, n_out), rng.integers(-10, 5, n_out),
+                       np.zeros(n_out, int)], 1)
+    got, _ = run(x, w, params, shift=2, flags=SUBTRACT_RESET)
+    v = np.zeros(n_out, int)
+    want = np.zeros((steps, n_out), int)
+    for t in range(steps):
+        for n in range(n_out):
+            v[n] -= max(-params[n, 1], min(params[n, 1], v[n]))
+            v[n] = max(-128, min(127, v[n] + (int(x[t] @ w[:, n]) << 2)))
+            if v[n] >= params[n, 0]:
+                want[t, n] = 1
+                v[n] -= params[n, 0]
+    assert np.array_equal(got, want)
+
+
+def test_the_measured_cost_follows_the_activity():
+    """Static price: every input active at every step. Measured: 3 active input-steps x 4
+    neurons = 12 synaptic events; cycles 12 * 0.5 + 5 * 4 * 1 updates; energy adds the spikes."""
+    x = np.zeros((5, 2))
+    x[0, 0] = x[1, 1] = x[3, 0] = 1
+    w = np.full((2, 4), 7)
+    out, counters = run(x, w, [[5, 0, 0, 0]] * 4)
+    spikes = int(out.sum())
+    (entry,) = counters.activity
+    assert entry["events"] == 12 and entry["spikes"] == spikes == 12 and entry["op"] == "SNN_LIF"
+    assert counters.macs == 12
+    assert counters.cycles[0] == 12 * 0.5 + 20
+    assert counters.energy_uj == pytest.approx((12 * 2.0 + 20 * 1.0 + spikes * 10.0) * 1e-6)
+    b = StreamBuilder(TARGET.name, 1, "p")
+    b.emit(0, Op.SNN_LIF, in_addr=IN, w_addr=W, params_addr=PAR, out_addr=OUT, steps=5, n_in=2, n_out=4, shift=0)
+    (step,) = validate(b.build(), TARGET).steps[0]
+    assert step.cycles == 5 * 2 * 4 * 0.5 + 20  # the bound: 40 events
+
+
+@pytest.mark.parametrize("fields,flags,match", [
+    (dict(n_out=65), 0, "has 65 neurons; the engine holds 64"),
+    (dict(shift=16), 0, "has shift 16; at most 15"),
+])
+def test_commands_the_engine_cannot_run_are_refused(fields, flags, match):
+    b = StreamBuilder(TARGET.name, 1, "bad")
+    b.emit(0, Op.SNN_LIF, flags, **{**dict(in_addr=IN, w_addr=W, params_addr=PAR, out_addr=OUT, steps=2, n_in=2,
+                                        n_out=4, shift=0), **fields})
+    with pytest.raises(StreamError, match=match):
+        validate(b.build(), TARGET)
+
+
+def test_a_linear_only_engine_refuses_an_exponential_leak_and_bad_parameters_fail_at_run_time():
+    linear = parse_target(tomllib.loads(TOML.replace('leak_modes = ["linear", "exponential"]', "")
+                                        .replace("refractory = 1", "")))
+    with pytest.raises(StreamError, match="asks for an exponential leak; the engine's leak is linear"):
+        run(np.ones((2, 1)), [[1]], neuron(10), flags=EXPONENTIAL_LEAK, target=linear)
+    with pytest.raises(StreamError, match=r"neuron 0 has parameters \[10, 0, 0, 3\].*no refractory period"):
+        run(np.ones((2, 1)), [[1]], neuron(10, refractory=3), target=linear)
+    with pytest.raises(StreamError, match=r"neuron 0 has parameters \[0, 0, 0, 0\]"):
+        run(np.ones((2, 1)), [[1]], neuron(0))
