@@ -1,6 +1,7 @@
 """The `convc` command line.
 
     convc MODEL.onnx --target thetis -o OUT [--calib samples.npz] [--verify] [--dump-after PASS]
+    convc NET.nir --target kraken -o OUT [--timesteps T] [--dt S] [--verify]
     convc run OUT --input x.npy -o y.npy
     convc dump OUT/stream.bin
     convc passes
@@ -16,7 +17,8 @@ from pathlib import Path
 from convc.runtime.cli import parse_analog_noise
 
 DESCRIPTION = """\
-Compile an ONNX model for a heterogeneous edge-AI SoC and emit a command stream.
+Compile an ONNX model (or a NIR graph of spiking neurons, NET.nir) for a heterogeneous edge-AI
+SoC and emit a command stream.
 
 Writes to OUT: stream.bin (the binary command stream, see docs/command-stream.md),
 stream.txt (readable dump), target.toml (the target it was compiled for), report.json and
@@ -48,7 +50,8 @@ def version_text() -> str:
 def _compile_parser():
     p = argparse.ArgumentParser(prog="convc", description=DESCRIPTION,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", help="the ONNX model to compile")
+    p.add_argument("model", help="the ONNX model to compile, or a NIR graph (.nir) for a target with a spiking "
+                                 "engine (docs/snn.md)")
     p.add_argument("--version", action="version", version=version_text())
     p.add_argument("--target", "-t", default="thetis",
                    help="a shipped target name (default: thetis) or the path of a target .toml")
@@ -72,6 +75,12 @@ def _compile_parser():
     p.add_argument("--compile-from", nargs=2, metavar=("PASS", "FILE"),
                    help="continue from the IR in FILE (a --dump-after dump of PASS, perhaps edited by hand) "
                         "with the passes after PASS; MODEL still gives the inputs and outputs")
+    s = p.add_argument_group("spiking networks (NET.nir; docs/snn.md)")
+    s.add_argument("--timesteps", type=int, default=16, metavar="T",
+                   help="time steps per inference (default 16): inputs are [T, n] rasters, `convc run` takes "
+                        "[N, T, n] and writes [N, T, n_out] spike trains")
+    s.add_argument("--dt", type=float, default=1e-4, metavar="S",
+                   help="the forward-Euler step NIR's continuous-time neurons are discretised with (default 1e-4 s)")
     g = p.add_argument_group("gray box (docs/annotations.md)")
     g.add_argument("--annotations", metavar="MAP.cva",
                    help="an annotation file of directives, constraints and opportunities")
@@ -95,6 +104,8 @@ def compile_main(argv) -> int:
     args = _compile_parser().parse_args(argv)
     target_path = resolve(args.target)
     out = Path(args.output)
+    if args.model.endswith(".nir"):
+        return nir_main(args, target_path, out)
     try:
         compiled = compile_model(args.model, target_path, calib=args.calib, dump_after=args.dump_after,
                                  dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr),
@@ -151,6 +162,62 @@ def compile_main(argv) -> int:
             print("error: the runtime's integers differ from the integer reference", file=sys.stderr)
             return 3
     return 0
+
+
+def nir_main(args, target_path, out) -> int:
+    from convc.driver import report as report_mod
+    from convc.driver.nir_compile import compile_nir, random_rasters, verify_nir
+    from convc.errors import ConvcError
+
+    unsupported = [flag for flag, given in (("--calib", args.calib), ("--analog-noise", args.analog_noise),
+                                            ("--compile-from", args.compile_from), ("--dump-after", args.dump_after),
+                                            ("--dump-all", args.dump_all), ("--pass-plugin", args.pass_plugin),
+                                            ("--save-annotations", args.save_annotations)) if given]
+    if unsupported:
+        raise ConvcError(f"{unsupported[0]} does not apply to a NIR graph yet")
+    result = compile_nir(args.model, target_path, args.timesteps, args.dt, annotations=args.annotations,
+                         warn=lambda m: print(f"warning: {m}", file=sys.stderr))
+    compiled = result.compiled
+    verify_result = None
+    if args.verify or args.verify_inputs:
+        size = compiled.stream.inputs[0].shape[-1]
+        rasters = (_load_rasters(args.verify_inputs, args.timesteps, size) if args.verify_inputs
+                   else random_rasters(size, args.timesteps))
+        verify_result = verify_nir(result, rasters)
+    out.mkdir(parents=True, exist_ok=True)
+    rep = report_mod.build_report(compiled, args.model, verify_result)
+    (out / "stream.bin").write_bytes(compiled.stream.encode())
+    (out / "stream.txt").write_text(compiled.stream.dump_text())
+    shutil.copyfile(target_path, out / "target.toml")
+    report_mod.write(rep, out)
+    print(f"convc: {args.model} -> {out}/stream.bin ({rep['stream']['bytes']} bytes, "
+          f"{len(rep['layers'])} layers, {args.timesteps} time steps, {rep['compile_seconds']} s)")
+    if verify_result:
+        v = verify_result
+        print(f"verify: integer_exact={v['integer_exact']} spike_count_agreement={v['spike_count_agreement']:.3f} "
+              f"mean_abs_count_diff={v['spike_count_mean_abs_diff']:.3f} argmax_agreement={v['argmax_agreement']:.3f} "
+              f"({v['samples']} rasters)")
+        if not v["integer_exact"]:
+            print("error: the runtime's integers differ from the integer reference", file=sys.stderr)
+            return 3
+    return 0
+
+
+def _load_rasters(path, timesteps: int, size: int):
+    """--verify-inputs for a spiking network: an .npy (or one-array .npz) of [N, T, n] rasters."""
+    import numpy as np
+    from convc.errors import ConvcError
+    try:
+        data = np.load(path)
+        array = data[list(data.keys())[0]] if hasattr(data, "keys") else data
+    except (OSError, ValueError) as exc:
+        raise ConvcError(f"--verify-inputs: cannot read {path}: {exc}") from None
+    if array.ndim != 3 or array.shape[1:] != (timesteps, size):
+        raise ConvcError(f"--verify-inputs: {path} holds shape {list(array.shape)}; a spiking network takes "
+                         f"[N, {timesteps}, {size}] rasters (--timesteps {timesteps})")
+    if not np.array_equal(array, np.rint(array)) or np.abs(array).max(initial=0) > 127:
+        raise ConvcError(f"--verify-inputs: {path}: raster values must be integers in [-128, 127] (spikes 0/1)")
+    return array.astype(np.int8)
 
 
 def _write_dumps(compiled, out) -> None:

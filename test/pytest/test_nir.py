@@ -1,0 +1,120 @@
+"""NIR import (frontend/nir_import.py, driver/nir_compile.py): a dense LIF graph built with the
+`nir` package compiles for kraken, runs bit-exactly against the integer reference and close to
+the float simulation of the discretised graph; bad NIR input gives one line."""
+import importlib.util
+import json
+from pathlib import Path
+
+import nir
+import numpy as np
+import pytest
+
+from convc.driver.nir_compile import compile_nir, random_rasters, verify_nir
+from convc.errors import ConvcError
+from convc.frontend.nir_import import float_simulation, load
+from convc.targets import resolve
+from helpers import assert_one_line_error, convc
+
+MAKE_NIR = Path(__file__).resolve().parents[2] / "tools" / "make_nir.py"
+
+
+def _make_nir():
+    spec = importlib.util.spec_from_file_location("make_nir", MAKE_NIR)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory):
+    out = tmp_path_factory.mktemp("nir")
+    _make_nir().main(["--out", str(out)])
+    return out
+
+
+def test_a_dense_lif_graph_compiles_runs_and_matches_the_float_simulation(dense, tmp_path):
+    proc = convc(dense / "dense_lif.nir", "--target", "kraken", "-o", tmp_path / "out", "--verify")
+    assert proc.returncode == 0, proc.stderr
+    v = json.loads((tmp_path / "out" / "report.json").read_text())["verify"]
+    assert v["integer_exact"] is True
+    # 4-bit weights and an 8-bit membrane against float64: measured 0.575 / 0.46 / 1.0
+    assert v["spike_count_agreement"] >= 0.45 and v["spike_count_mean_abs_diff"] <= 0.7
+    assert v["argmax_agreement"] >= 0.85
+    assert all(s > 0 for s in v["spikes_per_layer"])  # both layers fire: the comparison means something
+    assert "spikes per layer" in (tmp_path / "out" / "report.txt").read_text()
+    run = convc("run", tmp_path / "out", "-i", dense / "dense_lif.input.npy", "-o", tmp_path / "y.npy",
+                "--counters", tmp_path / "c.json")
+    assert run.returncode == 0, run.stderr
+    y = np.load(tmp_path / "y.npy")
+    assert y.shape == (8, 16, 10) and set(np.unique(y)) <= {0.0, 1.0}  # [N, T, n_out] spike trains
+    activity = json.loads((tmp_path / "c.json").read_text())["per_sample"]["activity"]
+    assert [a["neurons"] for a in activity] == [64, 10]
+
+
+def test_the_discretisation_is_forward_euler_at_dt(dense):
+    """A LIF with tau 1 ms at dt 0.1 ms loses 10% of its membrane per step, and an input spike
+    adds dt/tau * r * W; halving dt halves both."""
+    graph = nir.read(str(dense / "dense_lif.nir"))
+    _, layers = load(dense / "dense_lif.nir", 1e-4)
+    w = np.asarray(graph.nodes["fc1"].weight)
+    assert np.allclose(layers[0].decay, 0.1) and np.allclose(layers[0].drive, 0.1 * w.T)
+    _, half = load(dense / "dense_lif.nir", 5e-5)
+    assert np.allclose(half[0].decay, 0.05) and np.allclose(half[0].drive, 0.05 * w.T)
+    assert np.allclose(layers[1].decay, 0.05)  # the second layer's tau is 2 ms
+
+
+def test_more_steps_keep_the_mapping_exact(dense):
+    result = compile_nir(dense / "dense_lif.nir", resolve("kraken"), timesteps=32)
+    rasters = random_rasters(100, 32, count=4, seed=3)
+    v = verify_nir(result, rasters)
+    assert v["integer_exact"] and v["timesteps"] == 32 and v["argmax_agreement"] >= 0.75
+    spikes = float_simulation(result.layers, rasters[0]).sum()
+    assert spikes > 0
+
+
+def _graph(path, *middle, edges=None):
+    nodes = {"input": nir.Input(input_type=np.array([4])), **dict(middle),
+             "output": nir.Output(output_type=np.array([3]))}
+    names = list(nodes)
+    nir.write(str(path), nir.NIRGraph(nodes=nodes, edges=edges or list(zip(names, names[1:])), type_check=False))
+    return path
+
+
+def _lif(n=3, **kw):
+    return nir.LIF(tau=np.full(n, 1e-3), r=np.ones(n), v_leak=np.full(n, kw.get("v_leak", 0.0)),
+                   v_threshold=np.ones(n), v_reset=np.zeros(n))
+
+
+@pytest.mark.parametrize("middle,needle", [
+    ([("fc", nir.Linear(weight=np.ones((3, 4)))), ("cuba", nir.CubaLIF(
+        tau_syn=np.ones(3) * 1e-3, tau_mem=np.ones(3) * 1e-3, r=np.ones(3), v_leak=np.zeros(3),
+        v_threshold=np.ones(3)))], "NIR node 'cuba' (CubaLIF): its synaptic current"),
+    ([("fc", nir.Linear(weight=np.ones((3, 5)))), ("lif", _lif())],
+     "NIR node 'fc' (Linear): weight of shape [3, 5] does not take 4 inputs"),
+    ([("fc", nir.Affine(weight=np.ones((3, 4)), bias=np.ones(3))), ("lif", _lif())],
+     "NIR node 'fc' (Affine): a non-zero bias"),
+    ([("fc", nir.Linear(weight=np.ones((3, 4)))), ("lif", _lif(v_leak=0.5))],
+     "NIR node 'lif' (LIF): a non-zero v_leak"),
+    ([("lif", _lif(4))], "NIR node 'lif' (LIF) has no synapse"),
+])
+def test_bad_nir_graphs_fail_with_one_line_naming_the_node(tmp_path, middle, needle):
+    path = _graph(tmp_path / "g.nir", *middle)
+    assert_one_line_error(convc(path, "--target", "kraken", "-o", tmp_path / "out"), needle)
+
+
+def test_a_corrupt_file_and_a_target_without_a_spiking_engine_fail_with_one_line(tmp_path, dense):
+    (tmp_path / "bad.nir").write_bytes(b"\x89HDF\r\n garbage")
+    assert_one_line_error(convc(tmp_path / "bad.nir", "--target", "kraken", "-o", tmp_path / "o"),
+                          "not a readable NIR graph")
+    assert_one_line_error(convc(dense / "dense_lif.nir", "--target", "thetis", "-o", tmp_path / "o"),
+                          "target thetis has no spiking engine")
+
+
+def test_the_published_linear_leak_sne_refuses_lif_neurons(tmp_path, dense):
+    """kraken with leak_modes = ["linear"] (the SNE as published): a LIF's exponential decay has
+    no counterpart, and allocation says so, naming the layer."""
+    text = Path(resolve("kraken")).read_text()
+    target = tmp_path / "linear.toml"
+    target.write_text(text.replace('leak_modes = ["linear", "exponential"]', 'leak_modes = ["linear"]'))
+    with pytest.raises(ConvcError, match="fc1.*its leak is exponential; the engine's is linear"):
+        compile_nir(dense / "dense_lif.nir", target)
