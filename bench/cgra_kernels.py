@@ -30,7 +30,7 @@ from convc.dialects.cgra_dfg import Builder, evaluate  # noqa: E402
 from convc.engines.cgra.encode import config_words  # noqa: E402
 from convc.engines.cgra.scheduler import schedule  # noqa: E402
 from convc.engines.cgra.row_kernels import layernorm_chain, softmax_chain  # noqa: E402
-from convc.engines.cgra.steps import FromOperand, FromStep  # noqa: E402
+from convc.engines.cgra.steps import run_steps  # noqa: E402
 from convc.errors import TargetFitError  # noqa: E402
 from convc.passes.layer_norm import integer_params  # noqa: E402
 from convc.passes.softmax import exp_table  # noqa: E402
@@ -115,17 +115,8 @@ def generated(trips, rng):
     e, gains, offsets, k, m = integer_params(SimpleNamespace(gamma=gamma, beta=beta, eps=1e-5), 0.05, 0.03)
     chains = [(softmax_chain(rows, n, exp_table(0.08), *multiplier(256.0), (-128, -128, 127)), [x, exp_table(0.08)]),
               (layernorm_chain(rows, n, 0, e, gains, offsets, k, m, (0, -128, 127)), [x, gains, offsets])]
-    found = []
-    for steps, operands in chains:
-        results = []
-        for step in steps:
-            ins = [operands[r.index] if isinstance(r, FromOperand) else results[r.index] if isinstance(r, FromStep)
-                   else r.values for r in step.reads]
-            raw = [np.ascontiguousarray(a).reshape(-1).view(np.uint8) for a in ins]
-            out_bytes = 4 * int(np.prod(step.shape)) if step.shape else x.size
-            found.append((step.kernel, raw, out_bytes))
-            results.append(evaluate(step.kernel, raw, [out_bytes])[0].view("<i4" if step.shape else np.int8))
-    return found
+    return [(step.kernel, raw, out_bytes) for steps, operands in chains
+            for step, raw, out_bytes, _ in run_steps(steps, operands)]
 
 
 def inputs_for(name, sizes, rng):

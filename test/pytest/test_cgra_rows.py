@@ -20,7 +20,7 @@ from convc.engines.cgra.encode import config_words
 from convc.engines.cgra.kernels import NoKernel
 from convc.engines.cgra.row_kernels import layernorm_chain, softmax_chain
 from convc.engines.cgra.scheduler import schedule
-from convc.engines.cgra.steps import FromOperand, FromStep, evaluate_chain
+from convc.engines.cgra.steps import evaluate_chain, run_steps
 from convc.passes.layer_norm import integer_params
 from convc.passes.softmax import exp_table
 from convc.runtime.stream import Op
@@ -107,12 +107,7 @@ def test_runtime_runs_the_scheduled_chains_as_defined(core):
     for steps, operands in ((softmax_chain(rows, n, table, mult, shift, (-128, -128, 127)), [x, table]),
                             (layernorm_chain(rows, n, 0, e, gains, offsets, k, m, (0, -128, 127)),
                              [x, gains, offsets])):
-        results = []
-        for step in steps:
-            ins = [operands[r.index] if isinstance(r, FromOperand) else results[r.index] if isinstance(r, FromStep)
-                   else r.values for r in step.reads]
-            raw = [np.ascontiguousarray(a).reshape(-1).view(np.uint8) for a in ins]
-            out_bytes = 4 * int(np.prod(step.shape)) if step.shape else x.size
+        for step, raw, out_bytes, expected in run_steps(steps, operands):
             mem, ports = FlatMemory(1 << 17), []
             for i, data in enumerate(raw):
                 mem.write(i * 8192, data)
@@ -122,8 +117,7 @@ def test_runtime_runs_the_scheduled_chains_as_defined(core):
             run_kernel(decode(config_words(step.kernel, sched), vspec, sched.ii, sched.length), mem, ports,
                        step.kernel.outer, step.kernel.inner)
             got = mem.read(len(raw) * 8192, out_bytes)
-            assert np.array_equal(got, evaluate(step.kernel, raw, [out_bytes])[0]), step.kernel.name
-            results.append(got.view("<i4") if step.shape else got.view(np.int8))
+            assert np.array_equal(got, expected.view(np.uint8)), step.kernel.name
 
 
 def test_bounds_refuse_what_32_bit_words_cannot_hold():

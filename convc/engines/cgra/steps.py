@@ -43,9 +43,11 @@ def single(kernel: Kernel, n_operands: int) -> list[Step]:
     return [Step(kernel, [FromOperand(k) for k in range(n_operands)])]
 
 
-def evaluate_chain(steps: list[Step], operands: list[np.ndarray], out_dtype=np.int8) -> np.ndarray:
-    """The chain's result (flat, `out_dtype`) on the op's operand arrays, each step run by the
-    kernels' definition (cgra_dfg.evaluate): what the materialized kernels compute together."""
+def run_steps(steps: list[Step], operands: list[np.ndarray], out_dtype=np.int8):
+    """Each step with the bytes of its read ports and the size of its written port, its inputs
+    computed by the earlier steps' definitions (cgra_dfg.evaluate): yields (step, inputs,
+    out_bytes, result), result viewed as int32 for an intermediate step, `out_dtype` for the
+    last (which has operand 0's element count)."""
     results: list[np.ndarray] = []
     for step in steps:
         ins = [operands[r.index] if isinstance(r, FromOperand) else results[r.index] if isinstance(r, FromStep)
@@ -53,6 +55,13 @@ def evaluate_chain(steps: list[Step], operands: list[np.ndarray], out_dtype=np.i
         raw = [np.ascontiguousarray(a).reshape(-1).view(np.uint8) for a in ins]
         dtype = out_dtype if step.shape is None else np.dtype("<i4")
         count = int(np.prod(step.shape)) if step.shape is not None else int(np.asarray(operands[0]).size)
-        out = evaluate(step.kernel, raw, [count * np.dtype(dtype).itemsize])[0]
-        results.append(out.view(dtype))
-    return results[-1]
+        out_bytes = count * np.dtype(dtype).itemsize
+        results.append(evaluate(step.kernel, raw, [out_bytes])[0].view(dtype))
+        yield step, raw, out_bytes, results[-1]
+
+
+def evaluate_chain(steps: list[Step], operands: list[np.ndarray], out_dtype=np.int8) -> np.ndarray:
+    """The chain's result (flat, `out_dtype`) on the op's operand arrays: what the
+    materialized kernels compute together."""
+    *_, (_, _, _, result) = run_steps(steps, operands, out_dtype)
+    return result

@@ -89,6 +89,13 @@ def lif_steps(x, w, params, shift: int, flags: int, membrane_bits: int):
     return out, spikes
 
 
+@dataclass
+class SnnState:
+    """A core's engine during execution: its spec, and the cost of the command just run."""
+    spec: SnnSpec
+    measured: Measured | None = None
+
+
 class SnnUnit(Unit):
     kind = "snn"
     opcodes = (SNN_LIF,)
@@ -150,10 +157,10 @@ class SnnUnit(Unit):
         return cycles, events, energy
 
     def new_state(self, spec, options=None):
-        return {"spec": spec, "measured": None}
+        return SnnState(spec)
 
     def execute(self, cmd, memory, state):
-        f, spec = cmd.fields, state["spec"]
+        f, spec = cmd.fields, state.spec
         steps, n_in, n_out = f["steps"], f["n_in"], f["n_out"]
         x = memory.view(f["in_addr"], 1, steps * n_in, steps * n_in, np.int8).reshape(steps, n_in).astype(np.int64)
         blob = memory.view(f["w_addr"], 1, packed_size(n_in * n_out, spec.weight_bits), 0, np.uint8).reshape(-1)
@@ -172,8 +179,8 @@ class SnnUnit(Unit):
         memory.write2d(f["out_addr"], out.reshape(1, -1).astype(np.int8), steps * n_out)
         events = int((x != 0).sum()) * n_out
         cycles, _, energy = self._cost(spec, events, steps * n_out, spikes)
-        state["measured"] = Measured(cycles, events, energy, {"events": events, "spikes": spikes,
+        state.measured = Measured(cycles, events, energy, {"events": events, "spikes": spikes,
                                                               "neurons": n_out, "steps": steps})
 
     def measured(self, cmd, state):
-        return state["measured"]
+        return state.measured
