@@ -194,8 +194,10 @@ def nir_main(args, target_path, out) -> int:
           f"{len(rep['layers'])} layers, {args.timesteps} time steps, {rep['compile_seconds']} s)")
     if verify_result:
         v = verify_result
-        print(f"verify: integer_exact={v['integer_exact']} spike_count_agreement={v['spike_count_agreement']:.3f} "
-              f"mean_abs_count_diff={v['spike_count_mean_abs_diff']:.3f} argmax_agreement={v['argmax_agreement']:.3f} "
+        versus = (f"membrane_cosine={v['membrane_cosine']:.5f}" if v["readout"] == "membrane" else
+                  f"spike_count_agreement={v['spike_count_agreement']:.3f} "
+                  f"mean_abs_count_diff={v['spike_count_mean_abs_diff']:.3f}")
+        print(f"verify: integer_exact={v['integer_exact']} {versus} argmax_agreement={v['argmax_agreement']:.3f} "
               f"({v['samples']} rasters)")
         if not v["integer_exact"]:
             print("error: the runtime's integers differ from the integer reference", file=sys.stderr)

@@ -4,8 +4,9 @@
     python tools/make_nir.py --out build/nir
 
 Writes DIR/dense_lif.nir: Input(100) → Linear → LIF(64) → Affine (zero bias) → LIF(10) →
-Output, random weights from a fixed seed (tau 1 ms and 2 ms, threshold 1, reset to 0), and
-DIR/dense_lif.input.npy: 8 Bernoulli spike rasters [8, 16, 100] at rate 0.2. The weights are
+Output, random weights from a fixed seed (tau 1 ms and 2 ms, threshold 1, reset to 0);
+DIR/dense_li.nir: the same graph read out by leaky integrators (LI, tau 2 ms) instead of the
+last LIF layer; and DIR/dense_lif.input.npy: 8 Bernoulli spike rasters [8, 16, 100] at rate 0.2. The weights are
 drawn so that, at dt = 1e-4 s, both layers fire at moderate rates on such inputs (each input
 spike adds dt/tau * W to a membrane whose threshold is 1). Not yet: a convolutional graph (the
 SNE's convolutional layers are not supported yet).
@@ -37,6 +38,13 @@ def dense_lif(seed: int = 0) -> nir.NIRGraph:
     return nir.NIRGraph(nodes=nodes, edges=edges)
 
 
+def dense_li(seed: int = 0) -> nir.NIRGraph:
+    graph = dense_lif(seed)
+    n = SIZES[2]
+    graph.nodes["lif2"] = nir.LI(tau=np.full(n, 2e-3), r=np.ones(n), v_leak=np.zeros(n))
+    return nir.NIRGraph(nodes=graph.nodes, edges=graph.edges)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="build/nir")
@@ -44,9 +52,10 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     nir.write(str(out / "dense_lif.nir"), dense_lif())
+    nir.write(str(out / "dense_li.nir"), dense_li())
     rasters = (np.random.default_rng(1).random((8, TIMESTEPS, SIZES[0])) < 0.2).astype(np.float32)
     np.save(out / "dense_lif.input.npy", rasters)
-    print(f"make_nir: wrote {out}/dense_lif.nir and dense_lif.input.npy")
+    print(f"make_nir: wrote {out}/dense_lif.nir, dense_li.nir and dense_lif.input.npy")
     return 0
 
 

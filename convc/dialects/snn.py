@@ -30,7 +30,7 @@ from convc.ir.mlir import ext, ir
 Operand, Result = ext.Operand, ext.Result
 Tensor = ir.RankedTensorType
 
-RESETS = ("zero", "subtract")
+RESETS = ("zero", "subtract", "none")  # none: never fires (a leaky integrator)
 LEAKS = ("linear", "exponential")
 RECORDS = ("spikes", "membrane")
 
@@ -46,7 +46,8 @@ def _string(op, name: str) -> str:
 def lif_reference(x, w, params, shift: int, reset: str, leak: str, record: str, membrane_bits: int) -> np.ndarray:
     """The layer over x [T, n_in] (int): per step, leak, integrate the weighted inputs scaled by
     2^shift unless refractory, saturate to the membrane's width, fire at v >= threshold, reset
-    (to v_reset, or by subtracting the threshold), and record the spikes or the membrane."""
+    (to v_reset, or by subtracting the threshold; reset "none" never fires), and record the
+    spikes or the membrane."""
     lo, hi = -(2 ** (membrane_bits - 1)), 2 ** (membrane_bits - 1) - 1
     x, w, p = (np.asarray(a, np.int64) for a in (x, w, params))
     steps, n_out = x.shape[0], w.shape[1]
@@ -61,7 +62,7 @@ def lif_reference(x, w, params, shift: int, reset: str, leak: str, record: str, 
         drive = (x[t] @ w) * (1 << shift)
         v = np.clip(np.where(quiet > 0, v, v + drive), lo, hi)
         quiet = np.maximum(quiet - 1, 0)
-        fired = v >= p[:, 0]
+        fired = v >= p[:, 0] if reset != "none" else np.zeros(n_out, bool)
         v = np.where(fired, v - p[:, 0] if reset == "subtract" else p[:, 2], v)
         quiet = np.where(fired, p[:, 3], quiet)
         recorded[t] = v if record == "membrane" else fired

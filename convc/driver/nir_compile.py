@@ -67,15 +67,17 @@ def build_module(size: int, layers: list[SpikingLayer], quantized: list[Quantize
                 loc = ir.Location.name(layer.name)
                 w = dense_constant(q.codes.astype(np.int8), loc=loc)
                 p = dense_constant(q.params.astype(np.int8), loc=loc)
-                x = LifOp(x, w, p, shift=_i64(q.shift), reset=ir.StringAttr.get("zero"),
-                          leak=ir.StringAttr.get(q.leak), record=ir.StringAttr.get("spikes"),
+                x = LifOp(x, w, p, shift=_i64(q.shift), reset=ir.StringAttr.get("zero" if layer.fires else "none"),
+                          leak=ir.StringAttr.get(q.leak),
+                          record=ir.StringAttr.get("spikes" if layer.fires else "membrane"),
                           weight_bits=_i64(spec.weight_bits), membrane_bits=_i64(spec.membrane_bits),
                           output=raster(layer.drive.shape[1]), loc=loc).result
             func.ReturnOp([x])
         f.attributes["convc.input_names"] = ir.ArrayAttr.get([ir.StringAttr.get("input")])
         f.attributes["convc.input_scales"] = ir.ArrayAttr.get([f64(1.0)])
         f.attributes["convc.input_zps"] = ir.DenseI64ArrayAttr.get([0])
-        f.attributes["convc.output_scales"] = ir.ArrayAttr.get([f64(1.0)])
+        # a spike is 1; an LI read-out's membrane codes are in units of its scale
+        f.attributes["convc.output_scales"] = ir.ArrayAttr.get([f64(1.0 if layers[-1].fires else quantized[-1].scale)])
         f.attributes["convc.output_zps"] = ir.DenseI64ArrayAttr.get([0])
         if not module.operation.verify():
             raise ConvcError("the NIR graph's layers do not verify as snn ops")
@@ -91,7 +93,10 @@ def compile_nir(path, target_path, timesteps: int = DEFAULT_TIMESTEPS, dt: float
     target = load_target(target_path)
     spec = _spiking_spec(target, path)
     size, layers = load(path, dt)
-    quantized = [quantize(layer, spec.weight_bits, spec.membrane_bits, spec.max_shift) for layer in layers]
+    v_peak = None
+    if not layers[-1].fires:  # an LI read-out: its membrane's range, simulated on seeded rasters (not --verify's)
+        v_peak = max(float(np.abs(float_simulation(layers, r)).max()) for r in random_rasters(size, timesteps, seed=1))
+    quantized = [quantize(layer, spec.weight_bits, spec.membrane_bits, spec.max_shift, v_peak) for layer in layers]
     module = build_module(size, layers, quantized, timesteps, spec)
     compiled = compile_engine_module(module, target_path, str(path).rsplit("/", 1)[-1].removesuffix(".nir"),
                                      ["output"], annotations=annotations, warn=warn)
@@ -105,26 +110,38 @@ def random_rasters(size: int, timesteps: int, count: int = 8, rate: float = 0.2,
 
 def verify_nir(result: NirCompiled, rasters: np.ndarray) -> dict:
     """The stream on each raster [T, n_in] against the integer reference (bit for bit) and the
-    float simulation: per output neuron, how often the spike counts agree exactly, the mean
-    absolute count difference, and how often the argmax of the counts agrees."""
+    float simulation. Spiking outputs: per output neuron, how often the spike counts agree
+    exactly, the mean absolute count difference, and how often the counts' argmax agrees. An
+    LI read-out: the cosine between the dequantized membrane traces and the float ones, their
+    largest difference, and the agreement of the argmax of the mean membrane."""
     compiled = result.compiled
     program = Program(compiled.stream, compiled.target)
-    exact, same, diff, argmax, spikes = True, [], [], [], []
+    membrane = not result.layers[-1].fires
+    exact, same, diff, argmax, spikes, cosines = True, [], [], [], [], []
     for x in rasters:
         run = program.run({"input": x})
         got = run.outputs_int8["output"].astype(np.int64)
         with compiled.module.context:
             ref = int_reference.run(compiled.module, [x])[0]
         exact &= bool(np.array_equal(got, ref))
-        counts, want = got.sum(axis=0), float_simulation(result.layers, x).sum(axis=0)
-        same.append(counts == want)
-        diff.append(np.abs(counts - want))
-        argmax.append(int(np.argmax(counts)) == int(np.argmax(want)))
+        want = float_simulation(result.layers, x)
+        if membrane:
+            trace = run.outputs["output"].astype(np.float64)
+            cosines.append(float(trace.ravel() @ want.ravel() / max(np.linalg.norm(trace) * np.linalg.norm(want), 1e-30)))
+            diff.append(np.abs(trace - want).max())
+            argmax.append(int(np.argmax(trace.mean(axis=0))) == int(np.argmax(want.mean(axis=0))))
+        else:
+            counts, want_counts = got.sum(axis=0), want.sum(axis=0)
+            same.append(counts == want_counts)
+            diff.append(np.abs(counts - want_counts))
+            argmax.append(int(np.argmax(counts)) == int(np.argmax(want_counts)))
         spikes.append([a["spikes"] for a in run.counters.activity])
+    found = {"integer_exact": exact, "samples": len(rasters), "timesteps": result.timesteps, "dt": result.dt,
+             "readout": "membrane" if membrane else "spikes", "argmax_agreement": float(np.mean(argmax)),
+             "spikes_per_layer": [float(v) for v in np.mean(spikes, axis=0)],
+             "energy_uj": float(run.counters.energy_uj), "cycles": int(run.counters.total_cycles)}
+    if membrane:
+        return found | {"membrane_cosine": float(np.min(cosines)), "membrane_max_abs_error": float(np.max(diff))}
     same, diff = np.array(same), np.array(diff)
-    return {"integer_exact": exact, "samples": len(rasters), "timesteps": result.timesteps, "dt": result.dt,
-            "spike_count_agreement": float(same.mean()), "spike_count_mean_abs_diff": float(diff.mean()),
-            "spike_count_agreement_per_neuron": [round(float(v), 4) for v in same.mean(axis=0)],
-            "argmax_agreement": float(np.mean(argmax)),
-            "spikes_per_layer": [float(v) for v in np.mean(spikes, axis=0)],
-            "energy_uj": float(run.counters.energy_uj), "cycles": int(run.counters.total_cycles)}
+    return found | {"spike_count_agreement": float(same.mean()), "spike_count_mean_abs_diff": float(diff.mean()),
+                    "spike_count_agreement_per_neuron": [round(float(v), 4) for v in same.mean(axis=0)]}

@@ -136,12 +136,15 @@ def to_text(report: dict) -> str:
     if split:
         lines += [f"analog split (convc-analog-split): analog layers {split['analog_layers'] or 'none'}; measured "
                   f"error {split['measured_error']} within {split['budget']}; sensitivity {split['sensitivity']}"]
-    if "verify" in report and "spike_count_agreement" in report["verify"]:  # a spiking network
+    if "verify" in report and "timesteps" in report["verify"]:  # a spiking network
         v = report["verify"]
+        versus = (f"membrane cosine {v['membrane_cosine']:.5f} (max |difference| {v['membrane_max_abs_error']:.4g})"
+                  if v["readout"] == "membrane" else
+                  f"spike counts equal for {v['spike_count_agreement']:.3f} of output neurons (mean |difference| "
+                  f"{v['spike_count_mean_abs_diff']:.3f} spikes)")
         lines += ["", f"verify on {v['samples']} input rasters of {v['timesteps']} steps (dt {v['dt']:g} s): "
                       f"integer_exact={v['integer_exact']}; against the float simulation of the NIR graph: "
-                      f"spike counts equal for {v['spike_count_agreement']:.3f} of output neurons (mean |difference| "
-                      f"{v['spike_count_mean_abs_diff']:.3f} spikes), argmax agreement {v['argmax_agreement']:.3f}",
+                      f"{versus}, argmax agreement {v['argmax_agreement']:.3f}",
                   "spikes per layer (mean per inference): " + ", ".join(f"{s:g}" for s in v["spikes_per_layer"])
                   + f"; measured on the last raster: {v['cycles']} cycles, {v['energy_uj']:.4g} uJ"]
     elif "verify" in report:

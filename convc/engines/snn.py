@@ -18,7 +18,7 @@ from convc.ir.locations import describe
 from convc.ir.mlir import ir
 from convc.ir.util import is_constant
 from convc.runtime.units.imc import pack_weights, packed_size
-from convc.runtime.units.snn import EXPONENTIAL_LEAK, MEMBRANE_OUT, SNN_LIF, SUBTRACT_RESET
+from convc.runtime.units.snn import EXPONENTIAL_LEAK, MEMBRANE_OUT, NO_FIRE, SNN_LIF, SUBTRACT_RESET
 
 
 def _string(op, name: str) -> str:
@@ -27,6 +27,7 @@ def _string(op, name: str) -> str:
 
 def _flags(op) -> int:
     return ((SUBTRACT_RESET if _string(op, "reset") == "subtract" else 0)
+            | (NO_FIRE if _string(op, "reset") == "none" else 0)
             | (EXPONENTIAL_LEAK if _string(op, "leak") == "exponential" else 0)
             | (MEMBRANE_OUT if _string(op, "record") == "membrane" else 0))
 

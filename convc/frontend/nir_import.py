@@ -9,8 +9,8 @@ resets and the exponential leak round(256 dt/τ) as codes. `float_simulation` st
 discretised network in float64 — the independent reference `--verify` compares spike counts
 against.
 
-Supported: Input, Output, Affine (zero bias), Linear, IF, LIF (v_leak 0), Flatten of a 1-D
-input. Anything else fails with one line naming the node and its type.
+Supported: Input, Output, Affine (zero bias), Linear, IF, LIF (v_leak 0), LI (v_leak 0) as the
+read-out of the last layer (recorded by its membrane), Flatten of a 1-D input. Anything else fails with one line naming the node and its type.
 """
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ NOT_YET = {
     "AvgPool2d": "pooling is not supported yet",
     "CubaLIF": "its synaptic current is a second state per neuron, which the engine's neurons do not have",
     "CubaLI": "its synaptic current is a second state per neuron, which the engine's neurons do not have",
-    "LI": "a leaky integrator never fires; reading a layer out by its membrane is not supported yet",
     "I": "an integrator never fires; reading a layer out by its membrane is not supported yet",
     "Scale": "a scale between layers is not supported yet",
     "Threshold": "a bare threshold is not supported yet",
@@ -45,8 +44,9 @@ class SpikingLayer:
     neuron: str  # the neuron node
     drive: np.ndarray  # [n_in, n_out]: what one input spike adds to the membrane in one step
     decay: np.ndarray  # [n_out]: the fraction of v lost per step, dt / tau (0 for IF)
-    threshold: np.ndarray  # [n_out]
+    threshold: np.ndarray  # [n_out] (inf for a leaky integrator, which never fires)
     v_reset: np.ndarray  # [n_out]
+    fires: bool = True  # False: an LI read-out layer, recorded by its membrane
 
 
 def read_graph(path):
@@ -80,7 +80,7 @@ def spiking_layers(graph, dt: float) -> tuple[int, list[SpikingLayer]]:
         kind = _kind(node)
         if kind in NOT_YET:
             raise ConvcError(f"NIR node '{name}' ({kind}): {NOT_YET[kind]}")
-        if kind not in ("Input", "Output", "Affine", "Linear", "IF", "LIF", "Flatten"):
+        if kind not in ("Input", "Output", "Affine", "Linear", "IF", "LIF", "LI", "Flatten"):
             raise ConvcError(f"NIR node '{name}' ({kind}): not a node type convc supports")
     after: dict[str, list[str]] = {}
     for src, dst in graph.edges:
@@ -123,28 +123,36 @@ def spiking_layers(graph, dt: float) -> tuple[int, list[SpikingLayer]]:
                                  f"engine's neurons have no input for")
             pending = (name, weight)
             continue
-        if kind in ("IF", "LIF"):
+        if kind in ("IF", "LIF", "LI"):
+            if layers and not layers[-1].fires:
+                raise ConvcError(f"NIR node '{layers[-1].neuron}' (LI) feeds further layers; a leaky integrator "
+                                 f"only reads out the last layer")
             if pending is None:
                 raise ConvcError(f"NIR node '{name}' ({kind}) has no synapse (Affine or Linear) before it")
             syn, weight = pending
             n = weight.shape[0]
             r = _vector(node, name, "r", n)
-            if kind == "LIF":
+            if kind in ("LIF", "LI"):
                 tau = _vector(node, name, "tau", n)
                 if np.any(_vector(node, name, "v_leak", n) != 0):
-                    raise ConvcError(f"NIR node '{name}' (LIF): a non-zero v_leak is not supported (the engine's "
+                    raise ConvcError(f"NIR node '{name}' ({kind}): a non-zero v_leak is not supported (the engine's "
                                      f"neurons rest at 0)")
                 if np.any(tau <= 0):
-                    raise ConvcError(f"NIR node '{name}' (LIF): tau must be positive")
+                    raise ConvcError(f"NIR node '{name}' ({kind}): tau must be positive")
                 decay = dt / tau
             else:
                 decay = np.zeros(n)
-            scale = decay if kind == "LIF" else np.full(n, dt)  # forward Euler: dt/tau * r * I, or dt * r * I
+            scale = decay if kind != "IF" else np.full(n, dt)  # forward Euler: dt/tau * r * I, or dt * r * I
+            drive = (weight * (scale * r)[:, None]).T
+            if kind == "LI":
+                layers.append(SpikingLayer(syn, name, drive, decay, np.full(n, np.inf), np.zeros(n), fires=False))
+                n_in, pending = n, None
+                continue
             threshold = _vector(node, name, "v_threshold", n)
             if np.any(threshold <= 0):
                 raise ConvcError(f"NIR node '{name}' ({kind}): thresholds must be positive")
             v_reset = _vector(node, name, "v_reset", n) if node.v_reset is not None else np.zeros(n)
-            layers.append(SpikingLayer(syn, name, (weight * (scale * r)[:, None]).T, decay, threshold, v_reset))
+            layers.append(SpikingLayer(syn, name, drive, decay, threshold, v_reset))
             n_in, pending = n, None
             continue
         raise ConvcError(f"NIR node '{name}' ({kind}) cannot appear here")
@@ -164,9 +172,13 @@ class QuantizedLayer:
     scale: float  # Δ: one membrane code in the layer's real units
 
 
-def quantize(layer: SpikingLayer, weight_bits: int, membrane_bits: int, max_shift: int) -> QuantizedLayer:
+def quantize(layer: SpikingLayer, weight_bits: int, membrane_bits: int, max_shift: int,
+             v_peak: float | None = None) -> QuantizedLayer:
+    """The layer's codes. A firing layer's scale comes from its thresholds; a read-out layer's
+    from `v_peak`, the largest membrane magnitude seen in simulation, at the same 100 codes."""
     hi = (1 << (membrane_bits - 1)) - 1
-    scale = float(layer.threshold.max()) / min(MEMBRANE_CODES_PER_THRESHOLD, hi)
+    peak = float(layer.threshold.max()) if layer.fires else max(float(v_peak or 0.0), 1e-12)
+    scale = peak / min(MEMBRANE_CODES_PER_THRESHOLD, hi)
     wmax = (1 << (weight_bits - 1)) - 1
     units = layer.drive / scale
 
@@ -182,15 +194,17 @@ def quantize(layer: SpikingLayer, weight_bits: int, membrane_bits: int, max_shif
         n = int(np.argmax(leak_codes > 127))
         raise ConvcError(f"NIR node '{layer.neuron}' (LIF): neuron {n} loses {layer.decay[n]:.3g} of its membrane "
                          f"per step at this dt; the engine's leak holds at most 127/256 (use a smaller --dt)")
-    params = np.stack([np.clip(np.rint(layer.threshold / scale), 1, hi), leak_codes,
+    threshold = np.clip(np.rint(layer.threshold / scale), 1, hi) if layer.fires else np.full(len(leak_codes), hi)
+    params = np.stack([threshold, leak_codes,
                        np.clip(np.rint(layer.v_reset / scale), -hi - 1, hi), np.zeros(len(leak_codes))], 1)
     leak = "exponential" if np.any(leak_codes > 0) else "linear"
     return QuantizedLayer(codes, shift, params.astype(np.int64), leak, scale)
 
 
 def float_simulation(layers: list[SpikingLayer], x: np.ndarray) -> np.ndarray:
-    """Spikes [T, n_out] of the discretised network on the input raster x [T, n_in], in float64
-    with NIR's semantics: v += -decay * v + drive; a spike where v > threshold; v = v_reset."""
+    """Spikes [T, n_out] of the discretised network on the input raster x [T, n_in] (the
+    membrane trace for an LI read-out), in float64 with NIR's semantics: v += -decay * v +
+    drive; a spike where v > threshold; v = v_reset."""
     s = np.asarray(x, np.float64)
     for layer in layers:
         v = np.zeros(layer.drive.shape[1])
@@ -199,7 +213,7 @@ def float_simulation(layers: list[SpikingLayer], x: np.ndarray) -> np.ndarray:
             v = v - layer.decay * v + s[t] @ layer.drive
             fired = v > layer.threshold
             v = np.where(fired, layer.v_reset, v)
-            out[t] = fired
+            out[t] = fired if layer.fires else v
         s = out
     return s
 

@@ -51,6 +51,22 @@ def test_a_dense_lif_graph_compiles_runs_and_matches_the_float_simulation(dense,
     assert [a["neurons"] for a in activity] == [64, 10]
 
 
+def test_a_leaky_integrator_read_out_records_the_membrane(dense, tmp_path):
+    """LI output neurons never fire: the last layer records its membrane (reset "none"), in
+    units of the scale simulation chose, and convc run writes real-valued traces."""
+    proc = convc(dense / "dense_li.nir", "--target", "kraken", "-o", tmp_path / "out", "--verify")
+    assert proc.returncode == 0, proc.stderr
+    v = json.loads((tmp_path / "out" / "report.json").read_text())["verify"]
+    # measured: cosine 0.98 (the worst of 8 rasters), argmax 1.0
+    assert v["integer_exact"] and v["readout"] == "membrane" and v["membrane_cosine"] >= 0.95
+    assert v["argmax_agreement"] >= 0.85 and v["spikes_per_layer"][1] == 0
+    assert "SNN_LIF.exp.vmem.nofire" in (tmp_path / "out" / "stream.txt").read_text()
+    run = convc("run", tmp_path / "out", "-i", dense / "dense_lif.input.npy", "-o", tmp_path / "y.npy")
+    assert run.returncode == 0, run.stderr
+    y = np.load(tmp_path / "y.npy")
+    assert y.shape == (8, 16, 10) and len(np.unique(y)) > 2  # membrane potentials, not spikes
+
+
 def test_the_discretisation_is_forward_euler_at_dt(dense):
     """A LIF with tau 1 ms at dt 0.1 ms loses 10% of its membrane per step, and an input spike
     adds dt/tau * r * W; halving dt halves both."""
@@ -96,6 +112,10 @@ def _lif(n=3, **kw):
     ([("fc", nir.Linear(weight=np.ones((3, 4)))), ("lif", _lif(v_leak=0.5))],
      "NIR node 'lif' (LIF): a non-zero v_leak"),
     ([("lif", _lif(4))], "NIR node 'lif' (LIF) has no synapse"),
+    ([("fc", nir.Linear(weight=np.ones((3, 4)))), ("li", nir.LI(tau=np.ones(3) * 1e-3, r=np.ones(3),
+                                                               v_leak=np.zeros(3))),
+      ("fc2", nir.Linear(weight=np.ones((3, 3)))), ("lif", _lif())],
+     "NIR node 'li' (LI) feeds further layers"),
 ])
 def test_bad_nir_graphs_fail_with_one_line_naming_the_node(tmp_path, middle, needle):
     path = _graph(tmp_path / "g.nir", *middle)

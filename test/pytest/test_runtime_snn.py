@@ -188,3 +188,10 @@ def test_a_linear_only_engine_refuses_an_exponential_leak_and_bad_parameters_fai
         run(np.ones((2, 1)), [[1]], neuron(10, refractory=3), target=linear)
     with pytest.raises(StreamError, match=r"neuron 0 has parameters \[0, 0, 0, 0\]"):
         run(np.ones((2, 1)), [[1]], neuron(0))
+
+
+def test_a_leaky_integrator_never_fires():
+    """NO_FIRE: weight 7 every step passes threshold 10 without a spike or a reset."""
+    from convc.runtime.units.snn import NO_FIRE
+    vmem, counters = run(np.ones((4, 1)), [[7]], neuron(10), flags=MEMBRANE_OUT | NO_FIRE)
+    assert vmem[:, 0].tolist() == [7, 14, 21, 28] and counters.activity[0]["spikes"] == 0

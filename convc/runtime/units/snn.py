@@ -12,7 +12,7 @@ membrane v of every neuron starts at 0 and, each step t:
            exponential: v -= rshift_round(v * leak, 8)          (a decay of leak / 256)
     if the neuron is refractory (r > 0): r -= 1, I is ignored
     v      = saturate(v + (I << shift), membrane_bits)
-    spike  = v >= threshold
+    spike  = v >= threshold (never with NO_FIRE: a leaky integrator read out by its membrane)
     reset  zero: v = v_reset     subtract: v -= threshold        where it spiked; r = refractory
     out[t, n] = spike (0/1), or v after the reset with MEMBRANE_OUT
 
@@ -35,12 +35,12 @@ from ..schema import Table
 from .base import Measured, Opcode, Unit
 from .imc import packed_size, unpack_weights
 
-__all__ = ["EXPONENTIAL_LEAK", "MEMBRANE_OUT", "PARAMS", "SNN_LIF", "SUBTRACT_RESET", "SnnSpec", "SnnUnit",
+__all__ = ["EXPONENTIAL_LEAK", "MEMBRANE_OUT", "NO_FIRE", "PARAMS", "SNN_LIF", "SUBTRACT_RESET", "SnnSpec", "SnnUnit",
            "lif_steps"]
 
-SUBTRACT_RESET, EXPONENTIAL_LEAK, MEMBRANE_OUT = 1, 2, 4
+SUBTRACT_RESET, EXPONENTIAL_LEAK, MEMBRANE_OUT, NO_FIRE = 1, 2, 4, 8
 SNN_LIF = Opcode.from_layout(0x18, "SNN_LIF", "in_addr w_addr params_addr out_addr steps n_in n_out shift", "snn",
-                             {SUBTRACT_RESET: "sub", EXPONENTIAL_LEAK: "exp", MEMBRANE_OUT: "vmem"}, since_minor=11)
+                             {SUBTRACT_RESET: "sub", EXPONENTIAL_LEAK: "exp", MEMBRANE_OUT: "vmem", NO_FIRE: "nofire"}, since_minor=11)
 PARAMS = 4  # int8 per neuron: threshold, leak, v_reset, refractory
 LEAK_MODES = ("linear", "exponential")
 
@@ -81,7 +81,7 @@ def lif_steps(x, w, params, shift: int, flags: int, membrane_bits: int):
         active = wait == 0
         wait = np.where(active, 0, wait - 1)
         v = np.clip(v + np.where(active, current[t], 0), lo, hi)
-        fired = v >= threshold
+        fired = (v >= threshold) & (not flags & NO_FIRE)
         spikes += int(fired.sum())
         v = np.where(fired, v - threshold if flags & SUBTRACT_RESET else v_reset, v)
         wait = np.where(fired, refractory, wait)
