@@ -135,10 +135,7 @@ def compile_main(argv) -> int:
         report_mod.write(rep, out)  # the report shows the figures behind the violation
         raise
 
-    (out / "stream.bin").write_bytes(compiled.stream.encode())
-    (out / "stream.txt").write_text(compiled.stream.dump_text())
-    shutil.copyfile(target_path, out / "target.toml")
-    report_mod.write(rep, out)
+    _write_outputs(compiled, rep, target_path, out)
     _write_dumps(compiled, out)
     if args.save_annotations:
         from convc.annotations.starter import starter_text
@@ -186,10 +183,7 @@ def nir_main(args, target_path, out) -> int:
         verify_result = verify_nir(result, rasters)
     out.mkdir(parents=True, exist_ok=True)
     rep = report_mod.build_report(compiled, args.model, verify_result)
-    (out / "stream.bin").write_bytes(compiled.stream.encode())
-    (out / "stream.txt").write_text(compiled.stream.dump_text())
-    shutil.copyfile(target_path, out / "target.toml")
-    report_mod.write(rep, out)
+    _write_outputs(compiled, rep, target_path, out)
     print(f"convc: {args.model} -> {out}/stream.bin ({rep['stream']['bytes']} bytes, "
           f"{len(rep['layers'])} layers, {args.timesteps} time steps, {rep['compile_seconds']} s)")
     if verify_result:
@@ -220,6 +214,15 @@ def _load_rasters(path, timesteps: int, size: int):
     if not np.array_equal(array, np.rint(array)) or np.abs(array).max(initial=0) > 127:
         raise ConvcError(f"--verify-inputs: {path}: raster values must be integers in [-128, 127] (spikes 0/1)")
     return array.astype(np.int8)
+
+
+def _write_outputs(compiled, rep: dict, target_path, out) -> None:
+    """out/stream.bin, stream.txt, target.toml (the stream travels with its target) and the report."""
+    from convc.driver import report as report_mod
+    (out / "stream.bin").write_bytes(compiled.stream.encode())
+    (out / "stream.txt").write_text(compiled.stream.dump_text())
+    shutil.copyfile(target_path, out / "target.toml")
+    report_mod.write(rep, out)
 
 
 def _write_dumps(compiled, out) -> None:
