@@ -76,9 +76,10 @@ def _compile_parser():
                    help="continue from the IR in FILE (a --dump-after dump of PASS, perhaps edited by hand) "
                         "with the passes after PASS; MODEL still gives the inputs and outputs")
     s = p.add_argument_group("spiking networks (NET.nir; docs/snn.md)")
-    s.add_argument("--timesteps", type=int, default=16, metavar="T",
-                   help="time steps per inference (default 16): inputs are [T, n] rasters, `convc run` takes "
-                        "[N, T, n] and writes [N, T, n_out] spike trains")
+    s.add_argument("--timesteps", type=int, metavar="T",
+                   help="time steps per inference (default 16) of a NIR graph — its inputs are [T, n] rasters, "
+                        "`convc run` takes [N, T, n] and writes [N, T, n_out] spike trains — and of the ReLU layers "
+                        "of an ONNX model converted to spiking layers (`place SEL on snn`)")
     s.add_argument("--dt", type=float, default=1e-4, metavar="S",
                    help="the forward-Euler step NIR's continuous-time neurons are discretised with (default 1e-4 s)")
     g = p.add_argument_group("gray box (docs/annotations.md)")
@@ -110,7 +111,7 @@ def compile_main(argv) -> int:
         compiled = compile_model(args.model, target_path, calib=args.calib, dump_after=args.dump_after,
                                  dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr),
                                  annotations=args.annotations, relax=args.relax, plugins=args.pass_plugin,
-                                 restart=args.compile_from)
+                                 restart=args.compile_from, timesteps=args.timesteps)
     except ConvcError as exc:
         if getattr(exc, "dumps", None):  # a pass failed: the IR asked for before it is what to look at
             out.mkdir(parents=True, exist_ok=True)
@@ -163,8 +164,11 @@ def compile_main(argv) -> int:
 
 def nir_main(args, target_path, out) -> int:
     from convc.driver import report as report_mod
-    from convc.driver.nir_compile import compile_nir, random_rasters, verify_nir
+    from convc.driver.nir_compile import DEFAULT_TIMESTEPS, compile_nir, random_rasters, verify_nir
     from convc.errors import ConvcError
+
+    if args.timesteps is None:
+        args.timesteps = DEFAULT_TIMESTEPS
 
     unsupported = [flag for flag, given in (("--calib", args.calib), ("--analog-noise", args.analog_noise),
                                             ("--compile-from", args.compile_from), ("--dump-after", args.dump_after),

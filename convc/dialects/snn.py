@@ -45,7 +45,7 @@ def _string(op, name: str) -> str:
 
 def lif_reference(x, w, params, shift: int, reset: str, leak: str, record: str, membrane_bits: int) -> np.ndarray:
     """The layer over x [T, n_in] (int): per step, leak, integrate the weighted inputs scaled by
-    2^shift unless refractory, saturate to the membrane's width, fire at v >= threshold, reset
+    2^shift (a negative shift divides, rounding half up) unless refractory, saturate to the membrane's width, fire at v >= threshold, reset
     (to v_reset, or by subtracting the threshold; reset "none" never fires), and record the
     spikes or the membrane."""
     lo, hi = -(2 ** (membrane_bits - 1)), 2 ** (membrane_bits - 1) - 1
@@ -59,7 +59,7 @@ def lif_reference(x, w, params, shift: int, reset: str, leak: str, record: str, 
             v = np.sign(v) * np.maximum(np.abs(v) - p[:, 1], 0)
         else:
             v = v - ((v * p[:, 1] + 128) >> 8)
-        drive = (x[t] @ w) * (1 << shift)
+        drive = (x[t] @ w) * (1 << shift) if shift >= 0 else np.floor((x[t] @ w) / 2.0 ** -shift + 0.5).astype(np.int64)
         v = np.clip(np.where(quiet > 0, v, v + drive), lo, hi)
         quiet = np.maximum(quiet - 1, 0)
         fired = v >= p[:, 0] if reset != "none" else np.zeros(n_out, bool)
@@ -105,9 +105,45 @@ def _lif_problem(op) -> Any:
         None if _string(op, "leak") in LEAKS else f"leak must be one of {', '.join(LEAKS)}",
         None if _string(op, "record") in RECORDS else f"record must be one of {', '.join(RECORDS)}",
         None if 2 <= bits <= 8 and 2 <= vbits <= 8 else "weight_bits and membrane_bits must be in [2, 8]",
-        None if 0 <= get_int(op, "shift") <= 24 else "shift must be in [0, 24]",
+        None if -24 <= get_int(op, "shift") <= 24 else "shift must be in [-24, 24]",
         _constant_problem(op, bits, vbits),
     )
+
+
+class EncodeOp(Snn.Operation, name="encode"):
+    """The input raster of a spiking layer fed by int8 codes (ANN-to-SNN conversion).
+
+    `input` is a vector [1, n] of currents, repeated at each of `steps` steps (direct
+    encoding), or a raster [steps, n] passed through; either way `bias_inputs` always-on inputs
+    (1 at every step) follow the n columns, so a layer's bias rides on ordinary synapses:
+
+        %r = "snn.encode"(%x) {steps = 16, bias_inputs = 2} : (tensor<1x512xi8>) -> tensor<16x514xi8>
+    """
+
+    input: Operand[Tensor]
+    steps: ir.IntegerAttr
+    bias_inputs: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def reference(self, x):
+        return encode_reference(x, get_int(self, "steps"), get_int(self, "bias_inputs"))
+
+    def verify_invariants(self) -> bool:
+        x, y = tensor_shape(self.input), tensor_shape(self.output)
+        steps, extra = get_int(self, "steps"), get_int(self, "bias_inputs")
+        return report(self, first_error(
+            check_int_tensor(self.input, 8, "input"), check_int_tensor(self.output, 8, "result"),
+            None if steps >= 1 and extra >= 0 else "steps must be >= 1 and bias_inputs >= 0",
+            None if len(x) == 2 and x[0] in (1, steps) else f"input must be [1, n] or [{steps}, n], not {x}",
+            None if len(x) != 2 or y == [steps, x[-1] + extra] else
+            f"the result must be [steps, n + bias_inputs] = {[steps, x[-1] + extra]}, not {y}"))
+
+
+def encode_reference(x, steps: int, bias_inputs: int) -> np.ndarray:
+    """[steps, n + bias_inputs]: the input's rows (one repeated, or one per step), then ones."""
+    x = np.asarray(x, np.int8).reshape(-1, np.shape(x)[-1])
+    rows = np.broadcast_to(x, (steps, x.shape[1]))
+    return np.concatenate([rows, np.ones((steps, bias_inputs), np.int8)], axis=1)
 
 
 def _constant_problem(op, bits: int, vbits: int):

@@ -20,7 +20,9 @@ def run(module, inputs: list[np.ndarray]) -> list[np.ndarray]:
 def run_samples(module, samples: list[list[np.ndarray]], before=None) -> list[list[np.ndarray]]:
     """Execute the function on several samples op by op: `before(op, [operand values per
     sample])`, if given, runs before each engine op is evaluated, so a pass can choose
-    something on the op's real inputs (convc-calibrate-engines) that the evaluation then uses."""
+    something on the op's real inputs (convc-calibrate-engines) that the evaluation then uses.
+    If it replaces the op, it returns the new ops (constants included, in program order), which
+    are evaluated instead (convc-convert-to-snn)."""
     func_op = entry_func(module.operation if hasattr(module, "operation") else module)
     block = func_op.regions[0].blocks[0]
     envs = [{arg: np.asarray(x, np.int8) for arg, x in zip(block.arguments, inputs)} for inputs in samples]
@@ -28,17 +30,27 @@ def run_samples(module, samples: list[list[np.ndarray]], before=None) -> list[li
         name = op_name(op)
         if name == "func.return":
             return [[env[v] for v in op.operands] for env in envs]
-        if name in ("arith.constant", "tosa.const"):
-            value = const_value(op)
-            for env in envs:
-                env[op.results[0]] = value
-            continue
-        semantics = getattr(op, "reference", None)
-        if semantics is None:
-            raise NotImplementedError(f"integer reference: {name} defines no integer semantics")
-        if before is not None:
-            before(op, [[env[v] for v in op.operands] for env in envs])
-        shape = list(op.results[0].type.shape)
-        for env in envs:
-            env[op.results[0]] = semantics(*[env[v] for v in op.operands]).reshape(shape)
+        replaced = None
+        if before is not None and name not in CONSTANTS:
+            replaced = before(op, [[env[v] for v in op.operands] for env in envs])
+        for each in (op,) if replaced is None else replaced:
+            _evaluate(each, envs)
     raise ValueError("function has no return")
+
+
+CONSTANTS = ("arith.constant", "tosa.const")
+
+
+def _evaluate(op, envs) -> None:
+    name = op_name(op)
+    if name in CONSTANTS:
+        value = const_value(op)
+        for env in envs:
+            env[op.results[0]] = value
+        return
+    semantics = getattr(op, "reference", None)
+    if semantics is None:
+        raise NotImplementedError(f"integer reference: {name} defines no integer semantics")
+    shape = list(op.results[0].type.shape)
+    for env in envs:
+        env[op.results[0]] = semantics(*[env[v] for v in op.operands]).reshape(shape)

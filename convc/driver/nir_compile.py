@@ -96,7 +96,7 @@ def compile_nir(path, target_path, timesteps: int = DEFAULT_TIMESTEPS, dt: float
     v_peak = None
     if not layers[-1].fires:  # an LI read-out: its membrane's range, simulated on seeded rasters (not --verify's)
         v_peak = max(float(np.abs(float_simulation(layers, r)).max()) for r in random_rasters(size, timesteps, seed=1))
-    quantized = [quantize(layer, spec.weight_bits, spec.membrane_bits, spec.max_shift, v_peak) for layer in layers]
+    quantized = [quantize(layer, spec.weight_bits, spec.membrane_bits, spec.max_shift, v_peak, spec.min_shift) for layer in layers]
     module = build_module(size, layers, quantized, timesteps, spec)
     compiled = compile_engine_module(module, target_path, str(path).rsplit("/", 1)[-1].removesuffix(".nir"),
                                      ["output"], annotations=annotations, warn=warn)

@@ -21,7 +21,7 @@ from convc.ir.util import entry_func
 from convc.passes.api import PassContext, make_context, run_passes
 from convc.driver.plugins import extend
 from convc.dialects import load_all
-from convc.passes import (allocate_cores, analog_split, calibrate_engines, check_precision, decompose_transpose_conv, fold_batchnorm,
+from convc.passes import (allocate_cores, analog_split, calibrate_engines, check_precision, convert_to_snn, decompose_transpose_conv, fold_batchnorm,
                           fold_constants, fold_pad, lower_to_engines, materialize_kernels, plan_memory, quantize, replicate,
                           schedule, tile)
 from convc.runtime.target import load_target
@@ -30,7 +30,7 @@ from convc.passes.directives import warn_unmatched
 PIPELINE = [fold_constants.PASS, fold_pad.PASS, decompose_transpose_conv.PASS, fold_batchnorm.PASS, analog_split.PASS,
             quantize.PASS,
             lower_to_engines.PASS,
-            check_precision.PASS, replicate.PASS, allocate_cores.PASS, materialize_kernels.PASS, tile.PASS, calibrate_engines.PASS, plan_memory.PASS,
+            check_precision.PASS, replicate.PASS, convert_to_snn.PASS, allocate_cores.PASS, materialize_kernels.PASS, tile.PASS, calibrate_engines.PASS, plan_memory.PASS,
             schedule.PASS]
 PASS_NAMES = [p.name for p in PIPELINE]
 # From the engine dialects on: what a frontend that builds engine ops itself (NIR) runs.
@@ -165,10 +165,11 @@ def restart_module(restart, names: list[str], context):
 
 
 def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=False,
-                  warn=warnings.warn, annotations=None, relax=False, plugins=(), restart=None) -> Compiled:
+                  warn=warnings.warn, annotations=None, relax=False, plugins=(), restart=None,
+                  timesteps=None) -> Compiled:
     """Compile the ONNX model for the target. `restart` = (PASS, FILE) continues from the IR in
     FILE as if PASS had just written it (the model still gives the inputs, outputs and
-    calibration shapes)."""
+    calibration shapes). `timesteps`: time steps of layers converted to spiking ones."""
     start = time.perf_counter()
     target = load_target(target_path)
     passes = extend(PIPELINE, plugins)
@@ -183,6 +184,12 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
     done = 0
     if restart is not None:
         module, done = restart_module(restart, names, context)
+    if timesteps is not None:
+        if timesteps < 1:
+            raise ConvcError(f"--timesteps must be at least 1, not {timesteps}")
+        with context:
+            module.operation.attributes[convert_to_snn.TIMESTEPS] = ir.IntegerAttr.get(
+                ir.IntegerType.get_signless(64), timesteps)
     shapes = input_shapes(model)
     check_input_sizes(shapes, target)
     notes = []

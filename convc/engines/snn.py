@@ -1,11 +1,13 @@
-"""The spiking engine (Kraken's SNE): `snn.lif` layers on a core with a `[cores.engines.snn]`
-table.
+"""The spiking engine (Kraken's SNE): `snn.lif` layers, and the `snn.encode` rasters that feed
+converted ones, on a core with a `[cores.engines.snn]` table.
 
 The engine runs a layer whose weights and membrane have exactly its widths (the layer was
 quantized for them: NIR import or ANN-to-SNN conversion choose the codes) and whose neurons fit
 it. Its commands: the packed weights and the neuron parameters into L1, the input raster, one
 SNN_LIF for all time steps, the output raster back. Its price is the runtime's static one,
-every input active at every step; the run measures the real activity (docs/snn.md).
+every input active at every step; the run measures the real activity (docs/snn.md). An
+`snn.encode` is event routing, two DMAs: the currents (one row repeated, or the raster) into
+the rows of the layer's input raster, and the always-on bias inputs beside them.
 """
 
 import numpy as np
@@ -17,6 +19,7 @@ from convc.ir.attrs import get_int, numel, tensor_shape
 from convc.ir.locations import describe
 from convc.ir.mlir import ir
 from convc.ir.util import is_constant
+from convc.runtime.stream import Op
 from convc.runtime.units.imc import pack_weights, packed_size
 from convc.runtime.units.snn import EXPONENTIAL_LEAK, MEMBRANE_OUT, NO_FIRE, SNN_LIF, SUBTRACT_RESET
 
@@ -32,11 +35,17 @@ def _flags(op) -> int:
             | (MEMBRANE_OUT if _string(op, "record") == "membrane" else 0))
 
 
+def _is_encode(op) -> bool:
+    return op.operation.name == "snn.encode"
+
+
 class SnnEngine(Engine):
     kind = "snn"
-    ops = ("snn.lif",)
+    ops = ("snn.lif", "snn.encode")
 
     def refusal(self, op, target, core):
+        if _is_encode(op):
+            return None  # DMA only
         spec = target.engines(core)["snn"]
         n_out = tensor_shape(op.weights)[1]
         refractory = const_value(op.params.owner)[:, 3] if is_constant(op.params) else np.zeros(1)
@@ -46,7 +55,8 @@ class SnnEngine(Engine):
             get_int(op, "membrane_bits") != spec.membrane_bits
             and f"its membrane is {get_int(op, 'membrane_bits')} bits; the engine's is {spec.membrane_bits}",
             n_out > spec.max_neurons and f"it has {n_out} neurons; the engine holds {spec.max_neurons}",
-            get_int(op, "shift") > spec.max_shift and f"its weight shift {get_int(op, 'shift')} exceeds {spec.max_shift}",
+            not spec.min_shift <= get_int(op, "shift") <= spec.max_shift
+            and f"its weight shift {get_int(op, 'shift')} is outside the engine's {spec.min_shift} to {spec.max_shift}",
             _string(op, "leak") not in spec.leak_modes
             and f"its leak is {_string(op, 'leak')}; the engine's is {' or '.join(spec.leak_modes)}",
             not spec.refractory and np.any(refractory != 0) and "it has a refractory period; the engine has none",
@@ -56,6 +66,9 @@ class SnnEngine(Engine):
         return None
 
     def constants(self, op):
+        if _is_encode(op):
+            ones = tensor_shape(op.output)[0] * get_int(op, "bias_inputs")
+            return {"ones": np.ones(ones, np.int8).tobytes()} if ones else {}
         return {"weights": pack_weights(const_value(op.weights.owner), self._bits(op)),
                 "params": const_value(op.params.owner).astype(np.int8).tobytes()}
 
@@ -64,6 +77,8 @@ class SnnEngine(Engine):
         return get_int(op, "weight_bits")
 
     def l1_buffers(self, op, target, core, m_block=None):
+        if _is_encode(op):
+            return []
         n_in, n_out = tensor_shape(op.weights)
         return [("input", numel(op.input)), ("weights", packed_size(n_in * n_out, self._bits(op))),
                 ("params", 4 * n_out), ("output", numel(op.output))]
@@ -76,6 +91,8 @@ class SnnEngine(Engine):
         return None
 
     def emit(self, op, em):
+        if _is_encode(op):
+            return self._emit_encode(op, em)
         n_in, n_out = tensor_shape(op.weights)
         em.copy(em.const("weights"), em.l1("weights"), packed_size(n_in * n_out, self._bits(op)))
         em.copy(em.const("params"), em.l1("params"), 4 * n_out)
@@ -85,7 +102,22 @@ class SnnEngine(Engine):
                shift=get_int(op, "shift"))
         em.copy(em.l1("output"), em.addr(op.output), numel(op.output))
 
+    @staticmethod
+    def _emit_encode(op, em):
+        rows, n = tensor_shape(op.input)
+        steps, width = tensor_shape(op.output)
+        extra = width - n
+        em.cmd(Op.DMA, src=em.addr(op.input), dst=em.addr(op.output), rows=steps, row_bytes=n,
+               src_stride=0 if rows == 1 else n, dst_stride=width)  # stride 0: the same currents every step
+        if extra:
+            em.cmd(Op.DMA, src=em.const("ones"), dst=em.addr(op.output) + n, rows=steps, row_bytes=extra,
+                   src_stride=extra, dst_stride=width)
+
     def describe(self, op):
+        if _is_encode(op):
+            rows, n = tensor_shape(op.input)
+            return {"steps": get_int(op, "steps"), "inputs": n, "bias_inputs": get_int(op, "bias_inputs"),
+                    "encoding": "direct currents" if rows == 1 else "spikes"}
         steps, n_in = tensor_shape(op.input)
         return {"neurons": tensor_shape(op.weights)[1], "fan_in": n_in, "steps": steps,
                 "reset": _string(op, "reset"), "leak": _string(op, "leak")}

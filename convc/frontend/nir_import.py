@@ -173,7 +173,7 @@ class QuantizedLayer:
 
 
 def quantize(layer: SpikingLayer, weight_bits: int, membrane_bits: int, max_shift: int,
-             v_peak: float | None = None) -> QuantizedLayer:
+             v_peak: float | None = None, min_shift: int = 0) -> QuantizedLayer:
     """The layer's codes. A firing layer's scale comes from its thresholds; a read-out layer's
     from `v_peak`, the largest membrane magnitude seen in simulation, at the same 100 codes."""
     hi = (1 << (membrane_bits - 1)) - 1
@@ -183,11 +183,12 @@ def quantize(layer: SpikingLayer, weight_bits: int, membrane_bits: int, max_shif
     units = layer.drive / scale
 
     def codes_at(shift):
-        return np.clip(np.rint(units / (1 << shift)), -wmax - 1, wmax).astype(np.int64)
+        return np.clip(np.rint(units / 2.0 ** shift), -wmax - 1, wmax).astype(np.int64)
 
     # The shift with the least squared error: a code range used in full, a few large weights
     # clipped, beats a range that no weight clips but whose codes are half unused.
-    shift = min(range(max_shift + 1), key=lambda s: (float(((codes_at(s) * (1 << s) - units) ** 2).sum()), s))
+    shift = min(range(min_shift, max_shift + 1),
+                key=lambda s: (float(((codes_at(s) * 2.0 ** s - units) ** 2).sum()), abs(s)))
     codes = codes_at(shift)
     leak_codes = np.rint(layer.decay * 256).astype(np.int64)
     if np.any(leak_codes > 127):

@@ -129,6 +129,9 @@ ID = Attr("id", "int", "program-order number of an engine op (layer selectors, e
 IN_BITS = Attr("in_bits", "int", "bits of an IMC op's input codes: with WEIGHT_PRECISION, its array mode")
 # -- convc-replicate ------------------------------------------------------------------------
 REPLICA = Attr("replica", "ints", "[index, count, id of the original layer] of a band copy")
+# -- convc-convert-to-snn -------------------------------------------------------------------
+RATE_SCALE = Attr("rate_scale", "float", "a converted spiking layer's rate scale: the ANN output (codes above its zero "
+                  "point) that one spike per step stands for (threshold balancing)")
 # -- convc-allocate-cores -------------------------------------------------------------------
 CORE = Attr("core", "int", "the core that runs the op")
 ENGINE = Attr("engine", "str", "the engine kind that runs the op on its core")

@@ -21,7 +21,7 @@ a network output cannot stay: the host reads it from DRAM.
 from convc.engines import ENGINES, home_engine, options
 from convc.errors import PassError, TargetFitError
 from convc.ir.locations import describe
-from convc.ir.schema import CORE, ENGINE, ID, KEEP_IN_CORE, REPLICA
+from convc.ir.schema import CORE, ENGINE, ID, KEEP_IN_CORE, REPLICA, SOURCE
 from convc.passes.api import Pass
 from convc.passes.directives import layer_of, refuse, rule_for, set_source
 from convc.passes.engine_ops import activation_operands, is_network_output, is_view, number_ops, producer
@@ -131,6 +131,8 @@ def _placement_rule(ctx, op):
         return None
     engine, core = rule.value("engine"), rule.value("core")
     target = ctx.target
+    if SOURCE.has(op, "conversion") and engine is not None and not ENGINES[engine].runs(op):
+        return None  # the rule converted the layer (convc-convert-to-snn); its rescale and decoder go anywhere
     if core is not None and not 0 <= core < target.cores:
         refuse(ctx, rule, f"core {core} does not exist on {target.name} ({target.cores} cores)",
                "the compiler's placement")

@@ -23,14 +23,18 @@ from convc.passes.engine_ops import engine_ops
 CALIBRATION_SAMPLES = 8
 
 
-def run(module_op, ctx) -> None:
-    if not any(engine_of(op).needs_calibration(op) for op in engine_ops(module_op)):
-        return
+def integer_samples(module_op, ctx, count: int) -> list[list[np.ndarray]]:
+    """The first `count` calibration samples as the host quantizes them for the stream."""
     func_op = entry_func(module_op)
     scales = [ir.FloatAttr(a).value for a in func_op.attributes["convc.input_scales"]]
     zps = list(func_op.attributes["convc.input_zps"])
-    samples = [[qm.quantize(x, s, z) for x, s, z in zip(sample, scales, zps)]
-               for sample in ctx.calibration[:CALIBRATION_SAMPLES]]
+    return [[qm.quantize(x, s, z) for x, s, z in zip(sample, scales, zps)] for sample in ctx.calibration[:count]]
+
+
+def run(module_op, ctx) -> None:
+    if not any(engine_of(op).needs_calibration(op) for op in engine_ops(module_op)):
+        return
+    samples = integer_samples(module_op, ctx, CALIBRATION_SAMPLES)
 
     def before(op, operands):
         if engine_of(op) is not None and engine_of(op).needs_calibration(op):

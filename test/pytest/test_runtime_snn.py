@@ -24,6 +24,7 @@ l1_size = 65536
 weight_bits = 4
 membrane_bits = 8
 max_shift = 15
+min_shift = -4
 max_neurons = 64
 leak_modes = ["linear", "exponential"]
 refractory = 1
@@ -90,6 +91,19 @@ def test_reset_by_subtraction_keeps_the_excess():
     """Weight 7 each step, threshold 10, subtract: 7, 14 -> 4, 11 -> 1, 8, 15 -> 5."""
     vmem, _ = run(np.ones((5, 1)), [[7]], neuron(10), flags=MEMBRANE_OUT | SUBTRACT_RESET)
     assert vmem[:, 0].tolist() == [7, 4, 1, 8, 5]
+
+
+def test_a_negative_shift_divides_the_summed_current_rounding_half_up():
+    """Inputs 3 and 2 with weights 5 and 7: I = 29 per step; shift -2 adds (29 + 2) >> 2 = 7,
+    and -29 gives (-29 + 2) >> 2 = -7 (half up: -7.25 -> -7). Threshold 20, subtract:
+    7, 14, 21 -> 1, 8, 15."""
+    x = np.tile([[3, 2]], (5, 1))
+    vmem, _ = run(x, [[5], [7]], neuron(20), shift=-2, flags=MEMBRANE_OUT | SUBTRACT_RESET)
+    assert vmem[:, 0].tolist() == [7, 14, 1, 8, 15]
+    down, _ = run(x, [[-5], [-7]], neuron(20), shift=-2, flags=MEMBRANE_OUT)
+    assert down[:, 0].tolist() == [-7, -14, -21, -28, -35]
+    half, _ = run(np.ones((1, 1)), [[6]], neuron(20), shift=-2, flags=MEMBRANE_OUT)
+    assert half[0, 0] == 2  # 6 / 4 = 1.5 rounds up
 
 
 def test_linear_leak_moves_towards_zero_by_at_most_leak():
@@ -169,7 +183,8 @@ def test_the_measured_cost_follows_the_activity():
 
 @pytest.mark.parametrize("fields,flags,match", [
     (dict(n_out=65), 0, "has 65 neurons; the engine holds 64"),
-    (dict(shift=16), 0, "has shift 16; at most 15"),
+    (dict(shift=16), 0, "has shift 16; the engine.s are -4 to 15"),
+    (dict(shift=-5), 0, "has shift -5; the engine.s are -4 to 15"),
 ])
 def test_commands_the_engine_cannot_run_are_refused(fields, flags, match):
     b = StreamBuilder(TARGET.name, 1, "bad")

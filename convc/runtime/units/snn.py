@@ -8,10 +8,11 @@ its parameters one int8 record per neuron: [threshold, leak, v_reset, refractory
 membrane v of every neuron starts at 0 and, each step t:
 
     I      = sum_j input[t, j] * w[j, n]                        exact, int64
+             scaled: I << shift, or for a negative shift I >> -shift rounded half up
     leak   linear:      v -= clamp(v, -leak, leak)              (towards 0 by at most leak)
            exponential: v -= rshift_round(v * leak, 8)          (a decay of leak / 256)
     if the neuron is refractory (r > 0): r -= 1, I is ignored
-    v      = saturate(v + (I << shift), membrane_bits)
+    v      = saturate(v + I, membrane_bits)
     spike  = v >= threshold (never with NO_FIRE: a leaky integrator read out by its membrane)
     reset  zero: v = v_reset     subtract: v -= threshold        where it spiked; r = refractory
     out[t, n] = spike (0/1), or v after the reset with MEMBRANE_OUT
@@ -30,7 +31,7 @@ import numpy as np
 
 from ..errors import StreamError
 from ..geometry import flat
-from ..kernels import exact_matmul
+from ..kernels import exact_matmul, rshift_round
 from ..schema import Table
 from .base import Measured, Opcode, Unit
 from .imc import packed_size, unpack_weights
@@ -39,7 +40,7 @@ __all__ = ["EXPONENTIAL_LEAK", "MEMBRANE_OUT", "NO_FIRE", "PARAMS", "SNN_LIF", "
            "lif_steps"]
 
 SUBTRACT_RESET, EXPONENTIAL_LEAK, MEMBRANE_OUT, NO_FIRE = 1, 2, 4, 8
-SNN_LIF = Opcode.from_layout(0x18, "SNN_LIF", "in_addr w_addr params_addr out_addr steps n_in n_out shift", "snn",
+SNN_LIF = Opcode.from_layout(0x18, "SNN_LIF", "in_addr w_addr params_addr out_addr steps n_in n_out shift(i32)", "snn",
                              {SUBTRACT_RESET: "sub", EXPONENTIAL_LEAK: "exp", MEMBRANE_OUT: "vmem", NO_FIRE: "nofire"}, since_minor=11)
 PARAMS = 4  # int8 per neuron: threshold, leak, v_reset, refractory
 LEAK_MODES = ("linear", "exponential")
@@ -50,6 +51,7 @@ class SnnSpec:
     weight_bits: int
     membrane_bits: int
     max_shift: int
+    min_shift: int  # below 0: the summed current is shifted right (rounded) into the membrane
     max_neurons: int
     leak_modes: tuple[str, ...]
     refractory: bool  # whether neurons may have a refractory period
@@ -68,7 +70,8 @@ def lif_steps(x, w, params, shift: int, flags: int, membrane_bits: int):
     x [steps, n_in], weights w [n_in, n_out] and params [n_out, 4] (int64 arrays)."""
     lo, hi = -(1 << (membrane_bits - 1)), (1 << (membrane_bits - 1)) - 1
     threshold, leak, v_reset, refractory = (params[:, k] for k in range(PARAMS))
-    current = exact_matmul(x, w) << shift if x.size and w.size else np.zeros((x.shape[0], w.shape[1]), np.int64)
+    current = exact_matmul(x, w) if x.size and w.size else np.zeros((x.shape[0], w.shape[1]), np.int64)
+    current = current << shift if shift >= 0 else rshift_round(current, -shift)
     v = np.zeros(w.shape[1], np.int64)
     wait = np.zeros(w.shape[1], np.int64)
     out = np.zeros((x.shape[0], w.shape[1]), np.int64)
@@ -104,7 +107,8 @@ class SnnUnit(Unit):
         t = Table(table, path)
         spec = SnnSpec(
             weight_bits=t.integer("weight_bits"), membrane_bits=t.integer("membrane_bits"),
-            max_shift=t.integer("max_shift", 0, minimum=0), max_neurons=t.integer("max_neurons"),
+            max_shift=t.integer("max_shift", 0, minimum=0), min_shift=t.integer("min_shift", 0, minimum=-24),
+            max_neurons=t.integer("max_neurons"),
             leak_modes=t.choices("leak_modes", LEAK_MODES, ("linear",)),
             refractory=bool(t.integer("refractory", 0, minimum=0)),
             cycles_per_event=t.number("cycles_per_event", allow_zero=True),
@@ -118,6 +122,8 @@ class SnnUnit(Unit):
             t.fail("membrane_bits", f"is {spec.membrane_bits}; membranes are 2 to 8 bits")
         if spec.max_shift > 24:
             t.fail("max_shift", f"is {spec.max_shift}; at most 24")
+        if spec.min_shift > 0:
+            t.fail("min_shift", f"is {spec.min_shift}; at most 0")
         t.finish()
         return spec
 
@@ -125,8 +131,8 @@ class SnnUnit(Unit):
         f = cmd.fields
         if f["n_out"] > spec.max_neurons:
             return f"has {f['n_out']} neurons; the engine holds {spec.max_neurons}"
-        if f["shift"] > spec.max_shift:
-            return f"has shift {f['shift']}; at most {spec.max_shift}"
+        if not spec.min_shift <= f["shift"] <= spec.max_shift:
+            return f"has shift {f['shift']}; the engine's are {spec.min_shift} to {spec.max_shift}"
         if cmd.flags & EXPONENTIAL_LEAK and "exponential" not in spec.leak_modes:
             return "asks for an exponential leak; the engine's leak is " + " or ".join(spec.leak_modes)
         if not cmd.flags & EXPONENTIAL_LEAK and "linear" not in spec.leak_modes:

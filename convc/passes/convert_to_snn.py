@@ -1,0 +1,251 @@
+"""convc-convert-to-snn: ReLU layers placed on a spiking engine become spiking layers.
+
+ANN-to-SNN conversion by rate coding (engines/snn_conversion.py has the arithmetic). A dense
+ReLU layer (`imc.matmul` with its ReLU fused, one input vector) becomes
+
+    dpu.rescale    its input codes as zero-centred currents (only if their zero point is not 0)
+    snn.encode     those currents at each of T steps, and the always-on inputs of its bias
+    snn.lif        integrate-and-fire neurons, reset by subtraction, thresholds balanced
+    dpu.reshape, dpu.avgpool, dpu.reshape
+                   the decoder: Λ * spike count / T as the layer's int8 codes
+
+and a converted layer whose decoded output feeds only another converted layer hands that one
+its spike raster instead: the decoder and the currents go, spikes pass between the layers.
+
+Which layers: a `place SEL on snn` rule converts the layers it names (or is refused with the
+reason a layer cannot be converted); without a rule, the cost model converts a layer when the
+chain's estimated cycles on the target are fewer than the layer's best elsewhere. T is the
+module's `convc.timesteps` (`--timesteps`, default 16). The rate scales Λ need data: the pass
+runs the integer reference over the calibration samples, so each layer's Λ comes from the
+outputs its ANN form gives on the inputs the converted layers before it really produce. The new
+ops record `convc.source.conversion`; allocation then places the spiking ops on the spiking
+engine and the rescale and decoder where they run fastest.
+"""
+
+import numpy as np
+
+from convc import quant_math as qm
+from convc.dialects import dpu, is_view
+from convc.dialects.snn import EncodeOp, LifOp
+from convc.driver import int_reference
+from convc.engines import ENGINES
+from convc.engines.snn_conversion import PERCENTILE, SpikingWeights, rate_scale, spiking_weights
+from convc.frontend.tosa_eval import const_value
+from convc.ir.attrs import f64, get_array, get_int, i64, i64_array, tensor_shape
+from convc.ir.locations import node_name
+from convc.ir.mlir import ir
+from convc.ir.schema import DAC_RANGE, ID, RATE_SCALE, SOURCE
+from convc.ir.util import dense_constant
+from convc.passes.allocate_cores import choices, network_outputs
+from convc.passes.api import Pass
+from convc.passes.calibrate_engines import integer_samples
+from convc.passes.directives import refuse, rule_for, set_source
+from convc.passes.engine_ops import engine_ops
+
+DEFAULT_TIMESTEPS = 16
+TIMESTEPS = "convc.timesteps"  # module attribute: time steps per inference of converted layers
+CALIBRATION_SAMPLES = 32
+COST_MODEL = "cost model"
+
+
+def timesteps(module_op) -> int:
+    attrs = module_op.attributes
+    return ir.IntegerAttr(attrs[TIMESTEPS]).value if TIMESTEPS in attrs else DEFAULT_TIMESTEPS
+
+
+def spiking_spec(target):
+    """The spec of the target's first spiking engine, or None."""
+    return next((target.engines(c)["snn"] for c in range(target.cores) if "snn" in target.engines(c)), None)
+
+
+def why_not(op, spec) -> str | None:
+    """Why `op` cannot become a spiking layer, or None."""
+    if op.operation.name != "imc.matmul":
+        return f"only dense layers (MatMul, Gemm) convert so far; this is {op.operation.name}"
+    rows = 1
+    for d in tensor_shape(op.input)[:-1]:
+        rows *= d
+    n_out = tensor_shape(op.weights)[1]
+    for why in (
+        get_int(op, "clamp_min") != get_int(op, "out_zp")
+        and "no ReLU follows it (a spike count stands for a value >= 0)",
+        rows != 1 and f"it multiplies {rows} input vectors; a converted layer takes one",
+        DAC_RANGE.has(op) and "it runs on the analog array",
+        n_out > spec.max_neurons and f"it has {n_out} neurons; the spiking engine holds {spec.max_neurons}",
+    ):
+        if why:
+            return why
+    return None
+
+
+def run(module_op, ctx) -> None:
+    spec = spiking_spec(ctx.target)
+    if spec is None:
+        return
+    steps = timesteps(module_op)
+    ops = engine_ops(module_op)
+    outputs = network_outputs(ops)
+    # id -> the place rule that asked, or None (the cost model). By id: the bindings do not keep
+    # an op's Python object identity once other ops are erased.
+    chosen, by_cost = {}, []
+    for op in ops:
+        if is_view(op) or ENGINES["snn"].runs(op):  # a view goes with its layer; spiking ops already spike
+            continue
+        rule = rule_for(ctx, "place", op)
+        asked = rule is not None and rule.value("engine") == "snn"
+        why = why_not(op, spec) if op.operation.name == "imc.matmul" or asked else "not a candidate"
+        if asked and why:
+            refuse(ctx, rule, f"layer '{node_name(op.location)}' cannot become a spiking layer: {why}", "the ANN layer")
+        elif asked or (why is None and rule is None and _cheaper_spiking(op, steps, spec, ctx, outputs)):
+            chosen[ID.get(op)] = rule
+            if rule is None:
+                by_cost.append(node_name(op.location))
+    if not chosen:
+        return
+    samples = integer_samples(module_op, ctx, CALIBRATION_SAMPLES)
+
+    def before(op, operands):
+        if ID.has(op) and ID.get(op) in chosen:
+            return convert(op, operands, chosen[ID.get(op)], steps, spec)
+        return None
+
+    int_reference.run_samples(module_op, samples, before)
+    if by_cost:
+        names = ", ".join(by_cost)
+        ctx.warnings.append(f"the cost model converted layer(s) {names} to spiking layers ({steps} time steps): "
+                            f"their outputs approximate the ANN's; `place SEL on host` keeps a layer as it is")
+
+
+def _cheaper_spiking(op, steps, spec, ctx, outputs) -> bool:
+    """Whether the spiking chain's estimated cycles (with one bias input and its decoder) are
+    below those of the layer's cheapest placement as it is."""
+    def best(candidate):
+        costs = [c.total for group in choices(candidate, ctx.target, outputs).values()
+                 for c in group.values() if not isinstance(c, str)]
+        return min(costs) if costs else None
+
+    n_in, n_out = tensor_shape(op.weights)
+    placeholder = SpikingWeights(np.zeros((n_in + 1, n_out), np.int64), np.ones(n_out, np.int64), 0, 1, 0)
+    rescale = None if get_int(op, "in_zp") == 0 else qm.multiplier(0.5)
+    new, _ = _build(op, op.input, rescale, placeholder, 1.0, steps, spec)
+    priced = [best(n) for n in new if not is_view(n) and n.operation.name != "arith.constant"]
+    for n in reversed(new):
+        n.operation.erase()
+    as_is = best(op)
+    return as_is is not None and None not in priced and sum(priced) < as_is
+
+
+def convert(op, operands, rule, steps, spec) -> list:
+    """Replace `op` by its spiking chain, fitted to the layer's inputs and ANN outputs on
+    `operands` (per calibration sample); returns the new ops for the integer reference."""
+    zp, in_zp = get_int(op, "out_zp"), get_int(op, "in_zp")
+    x = np.concatenate([args[0].reshape(1, -1) for args in operands]).astype(np.float64) - in_zp
+    outputs = np.concatenate([op.reference(*args).reshape(-1) for args in operands]).astype(np.int64)
+    lam = rate_scale(outputs - zp, PERCENTILE)
+    w = const_value(op.weights.owner).astype(np.float64)
+    # The accumulator is sum_j (x_j - in_zp) w_j + b: the stored bias has -in_zp * sum(w) folded in.
+    b = const_value(op.bias.owner).astype(np.float64) + in_zp * w.sum(axis=0)
+    factor = np.array(get_array(op, "mult"), np.float64) * 2.0 ** -np.array(get_array(op, "shift"), np.float64)
+    raster, lam_in, decoder = _spikes_feeding(op)
+    if raster is not None:  # input j's rate r stands for lam_in * r codes above in_zp
+        weights, _ = spiking_weights(w * (factor * lam_in / lam)[None, :], factor * b / lam, x / lam_in, None,
+                                     spec.weight_bits, spec.membrane_bits, spec.max_shift, spec.min_shift)
+        rescale = None
+    else:
+        scales = _current_scales(in_zp)
+        weights, k = spiking_weights(w * (factor / lam)[None, :], factor * b / lam, x, list(scales),
+                                     spec.weight_bits, spec.membrane_bits, spec.max_shift, spec.min_shift)
+        rescale = scales[k]
+    new, out = _build(op, raster if raster is not None else op.input, rescale, weights, lam, steps, spec)
+    for n in new:
+        set_source(n, "conversion", rule)
+    op.results[0].replace_all_uses_with(out)
+    op.operation.erase()
+    for d in decoder:  # the spikes go straight to this layer; the decoder before it has no reader left
+        d.operation.erase()
+    return new
+
+
+def _current_scales(in_zp: int) -> dict:
+    """{scale k: the dpu.rescale (mult, shift) computing round(k * (x - in_zp)), or None}: the
+    candidates for a direct layer's currents, from the whole int8 range down to a few levels."""
+    full = 127.0 / max(128 + in_zp, 127 - in_zp)
+    out = {1.0: None} if in_zp == 0 else {}
+    for i in range(11):
+        mult, shift = qm.multiplier(full / 2 ** i)
+        out[mult / 2.0 ** shift] = (mult, shift)
+    return out
+
+
+def _spikes_feeding(op):
+    """(raster, rate scale, decoder ops) when `op`'s input is the decoded output of a converted
+    layer that nothing else reads (through views); else (None, None, [])."""
+    chain, value = [], op.input
+    for wanted in ("dpu.avgpool", "snn.lif"):
+        owner = value.owner
+        while not isinstance(owner, ir.Block) and is_view(owner) and len(list(value.uses)) == 1:
+            chain.append(owner)
+            value, owner = owner.operands[0], owner.operands[0].owner
+        if (isinstance(owner, ir.Block) or owner.operation.name != wanted or len(list(value.uses)) != 1
+                or not SOURCE.has(owner, "conversion")):
+            return None, None, []
+        if wanted == "snn.lif":
+            return value, RATE_SCALE.get(owner), chain
+        chain.append(owner)
+        value = owner.operands[0]
+    return None, None, []
+
+
+def _scale_of(value) -> float:
+    """The real value of one code of `value` (through views, to its producer or the input)."""
+    owner = value.owner
+    while not isinstance(owner, ir.Block) and is_view(owner):
+        value, owner = owner.operands[0], owner.operands[0].owner
+    if isinstance(owner, ir.Block):
+        scales = owner.owner.attributes["convc.input_scales"]  # the block's function
+        return ir.FloatAttr(ir.ArrayAttr(scales)[value.arg_number]).value
+    return ir.FloatAttr(owner.attributes["out_scale"]).value if "out_scale" in owner.attributes else 1.0
+
+
+def _build(op, source, rescale, weights: SpikingWeights, lam: float, steps: int, spec) -> tuple[list, object]:
+    """The chain before `op` (not yet wired to its readers): its ops in order, and the value
+    standing for `op`'s result."""
+    loc, new = op.location, []
+    n_in, n_out = tensor_shape(op.weights)
+    i8 = lambda shape: ir.RankedTensorType.get(shape, ir.IntegerType.get_signless(8))  # noqa: E731
+    with ir.InsertionPoint(op), loc:
+        x = source
+        if tensor_shape(x) != [steps, n_in] and tensor_shape(x) != [1, n_in]:
+            new.append(dpu.ReshapeOp(x, i8([1, n_in]), loc=loc))
+            x = new[-1].output
+        if rescale is not None:
+            scale = _scale_of(op.input) * 2.0 ** rescale[1] / rescale[0]
+            new.append(dpu.RescaleOp(x, i64(get_int(op, "in_zp")), i64(rescale[0]), i64(rescale[1]), i64(0),
+                                     f64(scale), i64(-128), i64(127), output=i8([1, n_in]), loc=loc))
+            x = new[-1].output
+        width = n_in + weights.bias_inputs
+        encode = EncodeOp(x, steps=i64(steps), bias_inputs=i64(weights.bias_inputs), output=i8([steps, width]),
+                          loc=loc)
+        codes = dense_constant(weights.codes.astype(np.int8), loc=loc)
+        params = dense_constant(weights.params().astype(np.int8), loc=loc)
+        new += [encode, codes.owner, params.owner]
+        lif = LifOp(encode.output, codes, params, shift=i64(weights.shift), reset=ir.StringAttr.get("subtract"),
+                    leak=ir.StringAttr.get("linear"), record=ir.StringAttr.get("spikes"),
+                    weight_bits=i64(spec.weight_bits), membrane_bits=i64(spec.membrane_bits),
+                    output=i8([steps, n_out]), loc=loc)
+        RATE_SCALE.set(lif, lam)
+        new.append(lif)
+        new.append(dpu.ReshapeOp(lif.output, i8([1, steps, 1, n_out]), loc=loc))
+        mult, shift = qm.multiplier(lam, max_shift=40)  # codes = zp + round(count * lam / steps)
+        window = i64_array([steps, 1])
+        new.append(dpu.AvgPoolOp(new[-1].output, window, window, i64_array([0, 0, 0, 0]), i64(0), i64(0), i64(mult),
+                                 i64(shift), i64(get_int(op, "out_zp")), op.attributes["out_scale"],
+                                 i64(get_int(op, "clamp_min")), i64(get_int(op, "clamp_max")),
+                                 output=i8([1, 1, 1, n_out]), loc=loc))
+        new.append(dpu.ReshapeOp(new[-1].output, op.results[0].type, loc=loc))
+    return new, new[-1].output
+
+
+PASS = Pass("convc-convert-to-snn", run,
+            "Convert ReLU layers placed on a spiking engine to integrate-and-fire layers (rate coding, "
+            "threshold balancing on the calibration inputs)")
