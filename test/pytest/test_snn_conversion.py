@@ -1,0 +1,136 @@
+"""ANN-to-SNN conversion (convc-convert-to-snn, engines/snn_conversion.py): the fitted integers,
+converted layers of real models verified bit-exactly on kraken and close to the ANN, spikes
+passed between consecutive converted layers, the cost model's choice, and refusals."""
+import tomllib
+
+import numpy as np
+import pytest
+
+from convc.driver.pipeline import compile_model, load_calibration
+from convc.driver.verify import verify
+from convc.engines.snn_conversion import rate_scale, spiking_weights, split_bias
+from convc.ir.util import body_ops, entry_func
+from convc.targets import resolve
+from helpers import assert_one_line_error, convc
+
+RNG = np.random.default_rng(5)
+
+
+def test_the_fitted_integers_reproduce_the_drive_on_the_inputs():
+    """A 200-input layer fed by rates: its integer drive per step (codes * 2^shift / threshold)
+    follows the ideal one within a fraction of its spread, with 4-bit codes."""
+    drive = RNG.normal(0, 0.02, (200, 30))
+    rates = RNG.random((16, 200)) * 0.5
+    fit, scale = spiking_weights(drive, RNG.normal(0, 0.05, 30), rates, None, 4, 8, 15, -8)
+    assert scale == 1.0 and fit.codes.min() >= -8 and fit.codes.max() <= 7
+    assert np.all((1 <= fit.thresholds) & (fit.thresholds <= 32))
+    got = rates @ (fit.codes[:200] * 2.0 ** fit.shift / fit.thresholds)
+    ideal = rates @ drive
+    assert np.sqrt(((got - ideal) ** 2).mean()) < 0.2 * ideal.std()  # about 13%: 4-bit codes on many small weights
+
+
+def test_a_direct_layer_chooses_coarser_currents_when_its_weights_are_small():
+    """Int8 currents into 512 small weights: one current unit is a sliver of a threshold, so
+    the fit gives up current resolution (scale < 1) for weight resolution."""
+    x = RNG.integers(0, 255, (8, 512)).astype(float)
+    drive = RNG.normal(0, 2e-4, (512, 16))
+    _, scale = spiking_weights(drive, np.zeros(16), x, [1.0, 0.5, 0.25, 0.125, 1 / 16, 1 / 32], 4, 8, 15, 0)
+    assert scale < 1.0
+
+
+def test_biases_split_over_always_on_inputs_sum_exactly_within_the_codes():
+    codes = np.array([0, 7, -8, 20, -21, 5])
+    rows = split_bias(codes, 3)
+    assert rows.sum(axis=0).tolist() == codes.tolist()
+    assert rows.min() >= -8 and rows.max() <= 7
+
+
+def test_the_rate_scale_is_a_high_percentile_not_the_maximum():
+    values = np.concatenate([np.full(9990, 40), np.full(10, 120)])
+    assert rate_scale(values) == pytest.approx(40.0, abs=1)
+    assert rate_scale(np.zeros(5)) == 1.0  # a silent layer still gets a usable scale
+
+
+def _compile(models_dir, tmp_path, name, rules, timesteps=16, target="kraken"):
+    ann = None
+    if rules:
+        ann = tmp_path / "snn.cva"
+        ann.write_text("version 1\n" + "".join(f'place "{r}" on snn\n' for r in rules))
+    warnings = []
+    compiled = compile_model(models_dir / f"{name}.onnx", target if target.endswith(".toml") else resolve(target),
+                             calib=models_dir / f"{name}.calib.npz", annotations=ann, timesteps=timesteps,
+                             warn=warnings.append)
+    return compiled, warnings
+
+
+def _ops(compiled):
+    with compiled.module.context:
+        out = []
+        for op in body_ops(entry_func(compiled.module.operation)):
+            attrs = op.operation.attributes
+            out.append((op.operation.name, {attrs[i].name: str(attrs[i].attr) for i in range(len(attrs))}))
+        return out
+
+
+def _digits(models_dir, n=16):
+    return load_calibration(models_dir / "digits_cnn.test.npz", {"x": [1, 1, 8, 8]})[:n]
+
+
+def test_the_digits_hidden_layer_converted_runs_on_the_sne_exactly_and_close_to_the_ann(models_dir, tmp_path):
+    compiled, _ = _compile(models_dir, tmp_path, "digits_cnn", ["/6/Gemm"])
+    ops = _ops(compiled)
+    lif = [a for n, a in ops if n == "snn.lif"]
+    assert len(lif) == 1 and lif[0]["convc.engine"] == '"snn"' and lif[0]["reset"] == '"subtract"'
+    decoders = [a for n, a in ops if n == "dpu.avgpool"]
+    assert len(decoders) == 1 and decoders[0]["convc.engine"] == '"host"'  # counted on the cluster
+    result = verify(compiled, models_dir / "digits_cnn.onnx", _digits(models_dir))
+    assert result["integer_exact"] is True, result
+    assert result["cosine"] >= 0.97 and result["top1_agreement"] >= 0.9, result
+
+
+def test_more_time_steps_approximate_the_ann_better(models_dir, tmp_path):
+    cosine = {}
+    for steps in (4, 32):
+        compiled, _ = _compile(models_dir, tmp_path, "digits_cnn", ["/6/Gemm"], timesteps=steps)
+        cosine[steps] = verify(compiled, models_dir / "digits_cnn.onnx", _digits(models_dir, 8))["cosine_mean"]
+    assert 1 - cosine[32] < (1 - cosine[4]) / 3, cosine  # the error shrinks with the rate resolution
+
+
+def test_consecutive_converted_layers_pass_spikes_not_codes(models_dir, tmp_path):
+    compiled, _ = _compile(models_dir, tmp_path, "mlp", ["/0/Gemm", "/2/Gemm"])
+    names = [n for n, _ in _ops(compiled)]
+    assert names.count("snn.lif") == 2 and names.count("dpu.avgpool") == 1  # one decoder, after the second
+    first_lif, second_encode = names.index("snn.lif"), [i for i, n in enumerate(names) if n == "snn.encode"][1]
+    assert not any(n.startswith("dpu.") for n in names[first_lif:second_encode]), names  # spikes straight on
+    x = load_calibration(models_dir / "mlp.sample.npz", {"x": [1, 256]})[:4]
+    result = verify(compiled, models_dir / "mlp.onnx", x)
+    assert result["integer_exact"] is True and result["cosine"] > 0.9, result
+
+
+def test_the_cost_model_converts_where_spiking_is_cheaper_and_says_so(models_dir, tmp_path):
+    compiled, warnings = _compile(models_dir, tmp_path, "digits_cnn", [], timesteps=16)
+    assert "snn.lif" not in [n for n, _ in _ops(compiled)] and not any("converted" in w for w in warnings)
+    spec = tomllib.loads(resolve("kraken").read_text())
+    cheap = resolve("kraken").read_text().replace("cycles_per_event = 0.0625", "cycles_per_event = 0.001")
+    assert cheap != resolve("kraken").read_text() and spec["name"] == "kraken"
+    path = tmp_path / "cheap_sne.toml"
+    path.write_text(cheap)
+    compiled, warnings = _compile(models_dir, tmp_path, "digits_cnn", [], target=str(path))
+    assert [n for n, _ in _ops(compiled)].count("snn.lif") == 1
+    assert any("cost model converted layer(s) /6/Gemm" in w for w in warnings), warnings
+
+
+def test_conversion_is_deterministic(models_dir, tmp_path):
+    a, _ = _compile(models_dir, tmp_path, "digits_cnn", ["/6/Gemm"])
+    b, _ = _compile(models_dir, tmp_path, "digits_cnn", ["/6/Gemm"])
+    assert a.stream.encode() == b.stream.encode()
+
+
+def test_a_layer_that_cannot_spike_is_refused_in_one_line(models_dir, tmp_path):
+    ann = tmp_path / "bad.cva"
+    ann.write_text('version 1\nplace "/8/Gemm" on snn\n')
+    proc = convc(models_dir / "digits_cnn.onnx", "--target", "kraken", "--calib", models_dir / "digits_cnn.calib.npz",
+                 "--annotations", ann, "-o", tmp_path / "out")
+    assert_one_line_error(proc, "bad.cva:2:1", "'/8/Gemm' cannot become a spiking layer", "no ReLU")
+    proc = convc(models_dir / "digits_cnn.onnx", "--target", "kraken", "--timesteps", "0", "-o", tmp_path / "out")
+    assert_one_line_error(proc, "--timesteps must be at least 1")
