@@ -18,6 +18,7 @@ from convc.frontend.tosa_eval import const_value
 from convc.ir.attrs import get_int, numel, tensor_shape
 from convc.ir.locations import describe
 from convc.ir.mlir import ir
+from convc.ir.schema import RATE_SCALE
 from convc.ir.util import is_constant
 from convc.runtime.stream import Op
 from convc.runtime.units.imc import pack_weights, packed_size
@@ -35,17 +36,11 @@ def _flags(op) -> int:
             | (MEMBRANE_OUT if _string(op, "record") == "membrane" else 0))
 
 
-def _is_encode(op) -> bool:
-    return op.operation.name == "snn.encode"
+class _Lif:
+    """`snn.lif`: weights, parameters and input raster into L1, one SNN_LIF, the raster back."""
 
-
-class SnnEngine(Engine):
-    kind = "snn"
-    ops = ("snn.lif", "snn.encode")
-
-    def refusal(self, op, target, core):
-        if _is_encode(op):
-            return None  # DMA only
+    @staticmethod
+    def refusal(op, target, core):
         spec = target.engines(core)["snn"]
         n_out = tensor_shape(op.weights)[1]
         refractory = const_value(op.params.owner)[:, 3] if is_constant(op.params) else np.zeros(1)
@@ -65,23 +60,89 @@ class SnnEngine(Engine):
                 return why
         return None
 
-    def constants(self, op):
-        if _is_encode(op):
-            ones = tensor_shape(op.output)[0] * get_int(op, "bias_inputs")
-            return {"ones": np.ones(ones, np.int8).tobytes()} if ones else {}
-        return {"weights": pack_weights(const_value(op.weights.owner), self._bits(op)),
+    @staticmethod
+    def constants(op):
+        return {"weights": pack_weights(const_value(op.weights.owner), get_int(op, "weight_bits")),
                 "params": const_value(op.params.owner).astype(np.int8).tobytes()}
 
     @staticmethod
-    def _bits(op) -> int:
-        return get_int(op, "weight_bits")
+    def l1_buffers(op):
+        n_in, n_out = tensor_shape(op.weights)
+        return [("input", numel(op.input)), ("weights", packed_size(n_in * n_out, get_int(op, "weight_bits"))),
+                ("params", 4 * n_out), ("output", numel(op.output))]
+
+    @staticmethod
+    def emit(op, em):
+        n_in, n_out = tensor_shape(op.weights)
+        em.copy(em.const("weights"), em.l1("weights"), packed_size(n_in * n_out, get_int(op, "weight_bits")))
+        em.copy(em.const("params"), em.l1("params"), 4 * n_out)
+        em.copy(em.addr(op.input), em.l1("input"), numel(op.input))
+        em.cmd(SNN_LIF, _flags(op), in_addr=em.l1("input"), w_addr=em.l1("weights"), params_addr=em.l1("params"),
+               out_addr=em.l1("output"), steps=tensor_shape(op.input)[0], n_in=n_in, n_out=n_out,
+               shift=get_int(op, "shift"))
+        em.copy(em.l1("output"), em.addr(op.output), numel(op.output))
+
+    @staticmethod
+    def describe(op):
+        steps, n_in = tensor_shape(op.input)
+        facts = {"neurons": tensor_shape(op.weights)[1], "fan_in": n_in, "steps": steps,
+                 "reset": _string(op, "reset"), "leak": _string(op, "leak")}
+        if RATE_SCALE.has(op):
+            facts["rate_scale"] = round(RATE_SCALE.get(op), 3)
+        return facts
+
+
+class _Encode:
+    """`snn.encode`: event routing, no arithmetic. One DMA writes the currents (one row with
+    source stride 0, so the same at every step, or the raster) into the rows of the layer's
+    input raster, another the always-on bias inputs beside them."""
+
+    @staticmethod
+    def refusal(op, target, core):
+        return None
+
+    @staticmethod
+    def constants(op):
+        ones = tensor_shape(op.output)[0] * get_int(op, "bias_inputs")
+        return {"ones": np.ones(ones, np.int8).tobytes()} if ones else {}
+
+    @staticmethod
+    def l1_buffers(op):
+        return []
+
+    @staticmethod
+    def emit(op, em):
+        rows, n = tensor_shape(op.input)
+        steps, width = tensor_shape(op.output)
+        extra = width - n
+        em.cmd(Op.DMA, src=em.addr(op.input), dst=em.addr(op.output), rows=steps, row_bytes=n,
+               src_stride=0 if rows == 1 else n, dst_stride=width)
+        if extra:
+            em.cmd(Op.DMA, src=em.const("ones"), dst=em.addr(op.output) + n, rows=steps, row_bytes=extra,
+                   src_stride=extra, dst_stride=width)
+
+    @staticmethod
+    def describe(op):
+        rows, n = tensor_shape(op.input)
+        return {"steps": get_int(op, "steps"), "inputs": n, "bias_inputs": get_int(op, "bias_inputs"),
+                "encoding": "direct currents" if rows == 1 else "spikes"}
+
+
+_PARTS = {"snn.lif": _Lif, "snn.encode": _Encode}
+
+
+class SnnEngine(Engine):
+    kind = "snn"
+    ops = tuple(_PARTS)
+
+    def refusal(self, op, target, core):
+        return _PARTS[op.operation.name].refusal(op, target, core)
+
+    def constants(self, op):
+        return _PARTS[op.operation.name].constants(op)
 
     def l1_buffers(self, op, target, core, m_block=None):
-        if _is_encode(op):
-            return []
-        n_in, n_out = tensor_shape(op.weights)
-        return [("input", numel(op.input)), ("weights", packed_size(n_in * n_out, self._bits(op))),
-                ("params", 4 * n_out), ("output", numel(op.output))]
+        return _PARTS[op.operation.name].l1_buffers(op)
 
     def tile(self, op, target, core, room, wanted=None):
         need = l1_bytes(self.l1_buffers(op, target, core))
@@ -91,33 +152,7 @@ class SnnEngine(Engine):
         return None
 
     def emit(self, op, em):
-        if _is_encode(op):
-            return self._emit_encode(op, em)
-        n_in, n_out = tensor_shape(op.weights)
-        em.copy(em.const("weights"), em.l1("weights"), packed_size(n_in * n_out, self._bits(op)))
-        em.copy(em.const("params"), em.l1("params"), 4 * n_out)
-        em.copy(em.addr(op.input), em.l1("input"), numel(op.input))
-        em.cmd(SNN_LIF, _flags(op), in_addr=em.l1("input"), w_addr=em.l1("weights"), params_addr=em.l1("params"),
-               out_addr=em.l1("output"), steps=tensor_shape(op.input)[0], n_in=n_in, n_out=n_out,
-               shift=get_int(op, "shift"))
-        em.copy(em.l1("output"), em.addr(op.output), numel(op.output))
-
-    @staticmethod
-    def _emit_encode(op, em):
-        rows, n = tensor_shape(op.input)
-        steps, width = tensor_shape(op.output)
-        extra = width - n
-        em.cmd(Op.DMA, src=em.addr(op.input), dst=em.addr(op.output), rows=steps, row_bytes=n,
-               src_stride=0 if rows == 1 else n, dst_stride=width)  # stride 0: the same currents every step
-        if extra:
-            em.cmd(Op.DMA, src=em.const("ones"), dst=em.addr(op.output) + n, rows=steps, row_bytes=extra,
-                   src_stride=extra, dst_stride=width)
+        _PARTS[op.operation.name].emit(op, em)
 
     def describe(self, op):
-        if _is_encode(op):
-            rows, n = tensor_shape(op.input)
-            return {"steps": get_int(op, "steps"), "inputs": n, "bias_inputs": get_int(op, "bias_inputs"),
-                    "encoding": "direct currents" if rows == 1 else "spikes"}
-        steps, n_in = tensor_shape(op.input)
-        return {"neurons": tensor_shape(op.weights)[1], "fan_in": n_in, "steps": steps,
-                "reset": _string(op, "reset"), "leak": _string(op, "leak")}
+        return _PARTS[op.operation.name].describe(op)

@@ -9,16 +9,17 @@ Rueckauer et al. 2017): a few larger outputs saturate at rate 1, and the others 
 rate's resolution. Neurons reset by subtraction, so the charge above the threshold carries
 over and the rate is not quantized to 1/k.
 
-The layer's input is either int8 codes (direct encoding: the same currents at every step) or
-the spike raster of a converted layer before it (rate r_j standing for Λ_in * r_j codes). In
-both cases the integer layer's accumulator is `gain * sum_j a_j w_j + b` with `a` the input
-per step, so per step and in threshold units the drive is
+The layer's input is either int8 codes (direct encoding: currents round(k * (x - zp)), the same
+at every step) or the spike raster of a converted layer before it (rate r_j standing for
+Λ_in * r_j codes). Per step and in threshold units the drive is
 
-    u_n = sum_j a_j * W_jn + beta_n,   W = gain * m_n * w / Λ,   beta = m_n * b / Λ
+    u_n = sum_j a_j * W_jn + beta_n,   beta_n = m_n * b_n / Λ
 
-(m_n the layer's requantization factor). The engine has `weight_bits`-bit codes q scaled by
-2^shift and integer thresholds θ_n: q_jn * 2^shift / θ_n ≈ W_jn. The bias rides on
-`bias_inputs` always-on inputs whose weight codes add up to beta_n θ_n / 2^shift.
+with `a` the input per step, W the layer's weights times its requantization factor m_n over
+Λ (and times Λ_in for spikes), b its accumulator's constant term. The engine has
+`weight_bits`-bit codes q, a per-layer shift s (negative: the summed current divided) and
+integer thresholds θ_n: q_jn * 2^s / θ_n ≈ W_jn / k. The bias rides on `bias_inputs`
+always-on inputs whose weight codes add up to beta_n θ_n / 2^s.
 """
 
 import math
