@@ -11,6 +11,8 @@ import numpy as np
 from convc.frontend.tosa_eval import const_value
 from convc.ir.util import body_ops, entry_func, op_name
 
+CONSTANTS = ("arith.constant", "tosa.const")
+
 
 def run(module, inputs: list[np.ndarray]) -> list[np.ndarray]:
     """Execute the engine-dialect function on int8 inputs; returns int8 outputs."""
@@ -36,9 +38,6 @@ def run_samples(module, samples: list[list[np.ndarray]], before=None) -> list[li
         for each in (op,) if replaced is None else replaced:
             _evaluate(each, envs)
     raise ValueError("function has no return")
-
-
-CONSTANTS = ("arith.constant", "tosa.const")
 
 
 def _evaluate(op, envs) -> None:

@@ -41,6 +41,7 @@ from convc.passes.api import Pass
 from convc.passes.calibrate_engines import integer_samples
 from convc.passes.directives import refuse, rule_for, set_source
 from convc.passes.engine_ops import engine_ops
+from convc.passes.lowering import i8
 
 DEFAULT_TIMESTEPS = 16
 TIMESTEPS = "convc.timesteps"  # module attribute: time steps per inference of converted layers
@@ -93,10 +94,10 @@ def run(module_op, ctx) -> None:
             continue
         rule = rule_for(ctx, "place", op)
         asked = rule is not None and rule.value("engine") == "snn"
-        why = why_not(op, spec) if op.operation.name == "imc.matmul" or asked else "not a candidate"
+        why = why_not(op, spec)
         if asked and why:
             refuse(ctx, rule, f"layer '{node_name(op.location)}' cannot become a spiking layer: {why}", "the ANN layer")
-        elif asked or (why is None and rule is None and _cheaper_spiking(op, steps, spec, ctx, outputs)):
+        elif why is None and (asked or (rule is None and _cheaper_spiking(op, steps, spec, ctx, outputs))):
             chosen[ID.get(op)] = rule
             if rule is None:
                 by_cost.append(node_name(op.location))
@@ -212,7 +213,6 @@ def _build(op, source, rescale, weights: SpikingWeights, lam: float, steps: int,
     standing for `op`'s result."""
     loc, new = op.location, []
     n_in, n_out = tensor_shape(op.weights)
-    i8 = lambda shape: ir.RankedTensorType.get(shape, ir.IntegerType.get_signless(8))  # noqa: E731
     with ir.InsertionPoint(op), loc:
         x = source
         if tensor_shape(x) != [steps, n_in] and tensor_shape(x) != [1, n_in]:
