@@ -3,10 +3,11 @@
 several numbers of time steps: spike-count agreement, argmax agreement, spikes per layer, and
 the cycles and energy the runtime measures on the activity.
 
-    python bench/snn_nir.py [--rasters 32] [--steps 4 8 16 32]
+    python bench/snn_nir.py [--graph dense_lif|conv_lif] [--rasters 32] [--steps 4 8 16 32]
 
-The graph is tools/make_nir.py's dense LIF network (100 -> 64 -> 10); the inputs are seeded
-Bernoulli rasters at rate 0.2. Exit status 1 if any run is not bit-exact with the integer
+The graphs are tools/make_nir.py's: the dense LIF network (100 -> 64 -> 10) or the
+convolutional one ([2, 8, 8] -> two 3x3 conv LIF layers -> sum pool -> 10); the inputs are
+seeded Bernoulli rasters at rate 0.2. Exit status 1 if any run is not bit-exact with the integer
 reference.
 """
 import argparse
@@ -23,6 +24,7 @@ from convc.targets import resolve  # noqa: E402
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--graph", choices=["dense_lif", "conv_lif"], default="dense_lif")
     ap.add_argument("--rasters", type=int, default=32)
     ap.add_argument("--steps", type=int, nargs="+", default=[4, 8, 16, 32])
     args = ap.parse_args(argv)
@@ -32,15 +34,16 @@ def main(argv=None) -> int:
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         make_nir.main(["--out", tmp])
-        print(f"{'T':>3} {'exact':>5} {'count agree':>11} {'|diff|':>6} {'argmax':>6}  spikes/layer        "
+        print(f"{'T':>3} {'exact':>5} {'count agree':>11} {'|diff|':>6} {'argmax':>6}  spikes/layer              "
               f"{'cycles':>7} {'energy uJ':>9}")
         for steps in args.steps:
-            result = compile_nir(Path(tmp) / "dense_lif.nir", resolve("kraken"), timesteps=steps)
-            v = verify_nir(result, random_rasters(100, steps, args.rasters, seed=7))
+            result = compile_nir(Path(tmp) / f"{args.graph}.nir", resolve("kraken"), timesteps=steps)
+            shape = list(result.compiled.stream.inputs[0].shape[1:])
+            v = verify_nir(result, random_rasters(shape, steps, args.rasters, seed=7))
             failed += not v["integer_exact"]
             spikes = " ".join(f"{s:7.1f}" for s in v["spikes_per_layer"])
             print(f"{steps:>3} {str(v['integer_exact']):>5} {v['spike_count_agreement']:>11.3f} "
-                  f"{v['spike_count_mean_abs_diff']:>6.2f} {v['argmax_agreement']:>6.3f}  {spikes:<18} "
+                  f"{v['spike_count_mean_abs_diff']:>6.2f} {v['argmax_agreement']:>6.3f}  {spikes:<24} "
                   f"{v['cycles']:>7} {v['energy_uj']:>9.4f}")
     return 1 if failed else 0
 

@@ -181,9 +181,9 @@ def nir_main(args, target_path, out) -> int:
     compiled = result.compiled
     verify_result = None
     if args.verify or args.verify_inputs:
-        size = compiled.stream.inputs[0].shape[-1]
-        rasters = (_load_rasters(args.verify_inputs, args.timesteps, size) if args.verify_inputs
-                   else random_rasters(size, args.timesteps))
+        shape = list(compiled.stream.inputs[0].shape[1:])
+        rasters = (_load_rasters(args.verify_inputs, args.timesteps, shape) if args.verify_inputs
+                   else random_rasters(shape, args.timesteps))
         verify_result = verify_nir(result, rasters)
     out.mkdir(parents=True, exist_ok=True)
     rep = report_mod.build_report(compiled, args.model, verify_result)
@@ -203,8 +203,8 @@ def nir_main(args, target_path, out) -> int:
     return 0
 
 
-def _load_rasters(path, timesteps: int, size: int):
-    """--verify-inputs for a spiking network: an .npy (or one-array .npz) of [N, T, n] rasters."""
+def _load_rasters(path, timesteps: int, shape: list[int]):
+    """--verify-inputs for a spiking network: an .npy (or one-array .npz) of [N, T, *shape] rasters."""
     import numpy as np
     from convc.errors import ConvcError
     try:
@@ -212,9 +212,9 @@ def _load_rasters(path, timesteps: int, size: int):
         array = data[list(data.keys())[0]] if hasattr(data, "keys") else data
     except (OSError, ValueError) as exc:
         raise ConvcError(f"--verify-inputs: cannot read {path}: {exc}") from None
-    if array.ndim != 3 or array.shape[1:] != (timesteps, size):
+    if list(array.shape[1:]) != [timesteps, *shape]:
         raise ConvcError(f"--verify-inputs: {path} holds shape {list(array.shape)}; a spiking network takes "
-                         f"[N, {timesteps}, {size}] rasters (--timesteps {timesteps})")
+                         f"{['N', timesteps, *shape]} rasters (--timesteps {timesteps})".replace("'", ""))
     if not np.array_equal(array, np.rint(array)) or np.abs(array).max(initial=0) > 127:
         raise ConvcError(f"--verify-inputs: {path}: raster values must be integers in [-128, 127] (spikes 0/1)")
     return array.astype(np.int8)

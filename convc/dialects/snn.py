@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from convc.dialects.verify import check_int_tensor, first_error, report
+from convc.dialects.integer import window_patches
+from convc.dialects.verify import check_int_tensor, check_window_shape, first_error, report
 from convc.frontend.tosa_eval import const_value
-from convc.ir.attrs import get_int, tensor_shape
+from convc.ir.attrs import get_array, get_int, tensor_shape
 from convc.ir.util import is_constant
 from convc.ir.mlir import ext, ir
 
@@ -44,13 +45,32 @@ def _string(op, name: str) -> str:
 
 
 def lif_reference(x, w, params, shift: int, reset: str, leak: str, record: str, membrane_bits: int) -> np.ndarray:
-    """The layer over x [T, n_in] (int): per step, leak, integrate the weighted inputs scaled by
-    2^shift (a negative shift divides, rounding half up) unless refractory, saturate to the membrane's width, fire at v >= threshold, reset
-    (to v_reset, or by subtracting the threshold; reset "none" never fires), and record the
-    spikes or the membrane."""
+    """The dense layer over x [T, n_in] (int): each neuron's current at step t is x[t] @ w."""
+    x, w = np.asarray(x, np.int64), np.asarray(w, np.int64)
+    return lif_stepping(x @ w, params, shift, reset, leak, record, membrane_bits)
+
+
+def lif_conv_reference(x, w, params, stride, pad, shift: int, reset: str, leak: str, record: str,
+                       membrane_bits: int) -> np.ndarray:
+    """The convolutional layer over x [T, H, W, Cin]: neuron (y, x, c) sums its window of the
+    input (padding 0) times w[c] [k, k, Cin], and shares channel c's parameters."""
+    x, w = np.asarray(x, np.int64), np.asarray(w, np.int64)
+    patches = window_patches(x, w.shape[1:3], stride, pad)  # [T, Ho, Wo, kh, kw, Cin]
+    steps, ho, wo = patches.shape[:3]
+    current = patches.reshape(steps * ho * wo, -1) @ w.reshape(w.shape[0], -1).T
+    per_neuron = np.tile(np.asarray(params, np.int64), (ho * wo, 1))  # channels last
+    out = lif_stepping(current.reshape(steps, -1), per_neuron, shift, reset, leak, record, membrane_bits)
+    return out.reshape(steps, ho, wo, w.shape[0])
+
+
+def lif_stepping(current, params, shift: int, reset: str, leak: str, record: str, membrane_bits: int) -> np.ndarray:
+    """Neurons [n] driven by current [T, n]: per step, leak, integrate the current scaled by
+    2^shift (a negative shift divides, rounding half up) unless refractory, saturate to the
+    membrane's width, fire at v >= threshold, reset (to v_reset, or by subtracting the
+    threshold; reset "none" never fires), and record the spikes or the membrane."""
     lo, hi = -(2 ** (membrane_bits - 1)), 2 ** (membrane_bits - 1) - 1
-    x, w, p = (np.asarray(a, np.int64) for a in (x, w, params))
-    steps, n_out = x.shape[0], w.shape[1]
+    p = np.asarray(params, np.int64)
+    steps, n_out = current.shape
     v = np.zeros(n_out, np.int64)
     quiet = np.zeros(n_out, np.int64)  # refractory steps left
     recorded = np.zeros((steps, n_out), np.int64)
@@ -59,7 +79,7 @@ def lif_reference(x, w, params, shift: int, reset: str, leak: str, record: str, 
             v = np.sign(v) * np.maximum(np.abs(v) - p[:, 1], 0)
         else:
             v = v - ((v * p[:, 1] + 128) >> 8)
-        drive = (x[t] @ w) * (1 << shift) if shift >= 0 else np.floor((x[t] @ w) / 2.0 ** -shift + 0.5).astype(np.int64)
+        drive = current[t] * (1 << shift) if shift >= 0 else np.floor(current[t] / 2.0 ** -shift + 0.5).astype(np.int64)
         v = np.clip(np.where(quiet > 0, v, v + drive), lo, hi)
         quiet = np.maximum(quiet - 1, 0)
         fired = v >= p[:, 0] if reset != "none" else np.zeros(n_out, bool)
@@ -101,6 +121,62 @@ def _lif_problem(op) -> Any:
         f"input {x} and weights {w} must be [T, n_in] and [n_in, n_out]",
         None if p == [w[-1], 4] else f"params must be [n_out, 4] (threshold, leak, v_reset, refractory), not {p}",
         None if y == [x[0], w[-1]] else f"the result must be [T, n_out] = {[x[0], w[-1]]}, not {y}",
+        None if _string(op, "reset") in RESETS else f"reset must be one of {', '.join(RESETS)}",
+        None if _string(op, "leak") in LEAKS else f"leak must be one of {', '.join(LEAKS)}",
+        None if _string(op, "record") in RECORDS else f"record must be one of {', '.join(RECORDS)}",
+        None if 2 <= bits <= 8 and 2 <= vbits <= 8 else "weight_bits and membrane_bits must be in [2, 8]",
+        None if -24 <= get_int(op, "shift") <= 24 else "shift must be in [-24, 24]",
+        _constant_problem(op, bits, vbits),
+    )
+
+
+class LifConvOp(Snn.Operation, name="lif_conv"):
+    """A convolutional layer of leaky integrate-and-fire neurons over T steps, channels last:
+
+        %s = "snn.lif_conv"(%x, %w, %p) {stride = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, shift = 0,
+                                         reset = "subtract", leak = "linear", record = "spikes",
+                                         weight_bits = 4, membrane_bits = 8}
+             : (tensor<8x16x16x2xi8>, tensor<4x3x3x2xi8>, tensor<4x4xi8>) -> tensor<8x16x16x4xi8>
+
+    `weights` [Cout, kh, kw, Cin] are codes as in `snn.lif`; `params` holds one record per
+    output channel, shared by the channel's neurons; padding contributes no current.
+    """
+
+    input: Operand[Tensor]
+    weights: Operand[Tensor]
+    params: Operand[Tensor]
+    stride: Any
+    pad: Any
+    shift: ir.IntegerAttr
+    reset: ir.StringAttr
+    leak: ir.StringAttr
+    record: ir.StringAttr
+    weight_bits: ir.IntegerAttr
+    membrane_bits: ir.IntegerAttr
+    output: Result[Tensor]
+
+    def reference(self, x, w, params):
+        return lif_conv_reference(x, w, params, get_array(self, "stride"), get_array(self, "pad"),
+                                  get_int(self, "shift"), _string(self, "reset"), _string(self, "leak"),
+                                  _string(self, "record"), get_int(self, "membrane_bits")).astype(np.int8)
+
+    def verify_invariants(self) -> bool:
+        return report(self, _lif_conv_problem(self))
+
+
+def _lif_conv_problem(op) -> Any:
+    x, w, p, y = (tensor_shape(v) for v in (op.input, op.weights, op.params, op.output))
+    bits, vbits = get_int(op, "weight_bits"), get_int(op, "membrane_bits")
+    stride, pad = get_array(op, "stride"), get_array(op, "pad")
+    return first_error(
+        *(check_int_tensor(v, 8, n) for n, v in (("input", op.input), ("weights", op.weights),
+                                                 ("params", op.params), ("result", op.output))),
+        None if len(x) == 4 and len(w) == 4 and x[3] == w[3] else
+        f"input {x} and weights {w} must be [T, H, W, Cin] and [Cout, kh, kw, Cin]",
+        None if len(stride) == 2 and min(stride) >= 1 and len(pad) == 4 and min(pad) >= 0 else
+        f"stride must be [sy, sx] >= 1 and pad [top, bottom, left, right] >= 0, not {stride} and {pad}",
+        None if p == [w[0], 4] else f"params must be [Cout, 4] (threshold, leak, v_reset, refractory), not {p}",
+        check_window_shape(op, x, y, w[1:3], w[0]),
         None if _string(op, "reset") in RESETS else f"reset must be one of {', '.join(RESETS)}",
         None if _string(op, "leak") in LEAKS else f"leak must be one of {', '.join(LEAKS)}",
         None if _string(op, "record") in RECORDS else f"record must be one of {', '.join(RECORDS)}",

@@ -1,8 +1,8 @@
 """`convc net.nir --target kraken`: a NIR graph compiled for the target's spiking engine.
 
 The frontend (frontend/nir_import.py) discretises and quantizes the graph's layers; this module
-builds the engine-dialect function through the bindings — one `snn.lif` per layer over
-`timesteps` steps, the input raster [T, n_in] and the output spike raster [T, n_out] as int8
+builds the engine-dialect function through the bindings — one `snn.lif` or `snn.lif_conv` per
+layer over `timesteps` steps, the input raster [T, *input shape] and the output spike raster [T, n_out] as int8
 with scale 1 (a spike is 1) — and compiles it with the back-end passes. `verify_nir` runs the
 stream and compares it with the integer reference (bit for bit) and with the float simulation
 of the discretised graph (spike counts per output neuron, and their argmax).
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convc.dialects.snn import LifOp
+from convc.dialects import dpu
+from convc.dialects.snn import LifConvOp, LifOp
 from convc.driver import int_reference
 from convc.driver.pipeline import Compiled, compile_engine_module, new_context
 from convc.errors import ConvcError
@@ -48,30 +49,45 @@ def _i64(v: int):
     return ir.IntegerAttr.get(ir.IntegerType.get_signless(64), int(v))
 
 
-def build_module(size: int, layers: list[SpikingLayer], quantized: list[QuantizedLayer], timesteps: int,
+def build_module(shape: list[int], layers: list[SpikingLayer], quantized: list[QuantizedLayer], timesteps: int,
                  spec) -> ir.Module:
+    """The function over the input raster [T, *shape]: one `snn.lif` or `snn.lif_conv` per
+    layer; NIR's channels-first input map turned channels last for a first convolution, and a
+    convolution's map viewed as a vector for a dense layer after it (both on the cluster: a
+    transpose, and a reshape that moves nothing)."""
     context = new_context()
 
-    def raster(n):
-        return ir.RankedTensorType.get([timesteps, n], ir.IntegerType.get_signless(8))
+    def raster(*dims):
+        return ir.RankedTensorType.get([timesteps, *dims], ir.IntegerType.get_signless(8))
 
     with context, ir.Location.unknown():
         module = ir.Module.create()
-        n_out = layers[-1].drive.shape[1]
         with ir.InsertionPoint(module.body):
-            f = func.FuncOp("main", ([raster(size)], [raster(n_out)]))
+            f = func.FuncOp("main", ([raster(*shape)], [raster(layers[-1].outputs)]))
         block = f.add_entry_block()
         with ir.InsertionPoint(block):
             x = block.arguments[0]
+            if layers[0].conv:
+                c, h, w = shape
+                x = dpu.TransposeOp(x, ir.DenseI64ArrayAttr.get([0, 2, 3, 1]), output=raster(h, w, c),
+                                    loc=ir.Location.name("input")).result
             for layer, q in zip(layers, quantized):
                 loc = ir.Location.name(layer.name)
                 w = dense_constant(q.codes.astype(np.int8), loc=loc)
                 p = dense_constant(q.params.astype(np.int8), loc=loc)
-                x = LifOp(x, w, p, shift=_i64(q.shift), reset=ir.StringAttr.get("zero" if layer.fires else "none"),
-                          leak=ir.StringAttr.get(q.leak),
-                          record=ir.StringAttr.get("spikes" if layer.fires else "membrane"),
-                          weight_bits=_i64(spec.weight_bits), membrane_bits=_i64(spec.membrane_bits),
-                          output=raster(layer.drive.shape[1]), loc=loc).result
+                neuron = dict(shift=_i64(q.shift), reset=ir.StringAttr.get("zero" if layer.fires else "none"),
+                              leak=ir.StringAttr.get(q.leak),
+                              record=ir.StringAttr.get("spikes" if layer.fires else "membrane"),
+                              weight_bits=_i64(spec.weight_bits), membrane_bits=_i64(spec.membrane_bits), loc=loc)
+                if layer.conv:
+                    (sy, sx), (py, px) = layer.conv.stride, layer.conv.pad
+                    x = LifConvOp(x, w, p, stride=ir.DenseI64ArrayAttr.get([sy, sx]),
+                                  pad=ir.DenseI64ArrayAttr.get([py, py, px, px]), output=raster(*layer.conv.out_hwc),
+                                  **neuron).result
+                    continue
+                if len(ir.RankedTensorType(x.type).shape) != 2:
+                    x = dpu.ReshapeOp(x, output=raster(layer.drive.shape[0]), loc=loc).result
+                x = LifOp(x, w, p, output=raster(layer.outputs), **neuron).result
             func.ReturnOp([x])
         f.attributes["convc.input_names"] = ir.ArrayAttr.get([ir.StringAttr.get("input")])
         f.attributes["convc.input_scales"] = ir.ArrayAttr.get([f64(1.0)])
@@ -92,20 +108,21 @@ def compile_nir(path, target_path, timesteps: int = DEFAULT_TIMESTEPS, dt: float
         raise ConvcError(f"--dt must be positive, not {dt}")
     target = load_target(target_path)
     spec = _spiking_spec(target, path)
-    size, layers = load(path, dt)
+    shape, layers = load(path, dt)
     v_peak = None
     if not layers[-1].fires:  # an LI read-out: its membrane's range, simulated on seeded rasters (not --verify's)
-        v_peak = max(float(np.abs(float_simulation(layers, r)).max()) for r in random_rasters(size, timesteps, seed=1))
+        v_peak = max(float(np.abs(float_simulation(layers, r)).max()) for r in random_rasters(shape, timesteps, seed=1))
     quantized = [quantize(layer, spec.weight_bits, spec.membrane_bits, spec.max_shift, v_peak, spec.min_shift) for layer in layers]
-    module = build_module(size, layers, quantized, timesteps, spec)
+    module = build_module(shape, layers, quantized, timesteps, spec)
     compiled = compile_engine_module(module, target_path, str(path).rsplit("/", 1)[-1].removesuffix(".nir"),
                                      ["output"], annotations=annotations, warn=warn)
     return NirCompiled(compiled, layers, quantized, timesteps, dt)
 
 
-def random_rasters(size: int, timesteps: int, count: int = 8, rate: float = 0.2, seed: int = 0) -> np.ndarray:
-    """`count` Bernoulli spike rasters [count, T, size]: inputs for --verify without --verify-inputs."""
-    return (np.random.default_rng(seed).random((count, timesteps, size)) < rate).astype(np.int8)
+def random_rasters(shape, timesteps: int, count: int = 8, rate: float = 0.2, seed: int = 0) -> np.ndarray:
+    """`count` Bernoulli spike rasters [count, T, *shape]: inputs for --verify without --verify-inputs."""
+    shape = [shape] if isinstance(shape, int) else list(shape)
+    return (np.random.default_rng(seed).random((count, timesteps, *shape)) < rate).astype(np.int8)
 
 
 def verify_nir(result: NirCompiled, rasters: np.ndarray) -> dict:

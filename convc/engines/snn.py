@@ -1,10 +1,11 @@
-"""The spiking engine (Kraken's SNE): `snn.lif` layers, and the `snn.encode` rasters that feed
-converted ones, on a core with a `[cores.engines.snn]` table.
+"""The spiking engine (Kraken's SNE): `snn.lif` (dense) and `snn.lif_conv` (convolutional)
+layers, and the `snn.encode` rasters that feed converted ones, on a core with a
+`[cores.engines.snn]` table.
 
 The engine runs a layer whose weights and membrane have exactly its widths (the layer was
 quantized for them: NIR import or ANN-to-SNN conversion choose the codes) and whose neurons fit
 it. Its commands: the packed weights and the neuron parameters into L1, the input raster, one
-SNN_LIF for all time steps, the output raster back. Its price is the runtime's static one,
+SNN_LIF or SNN_LIF_CONV for all time steps, the output raster back. Its price is the runtime's static one,
 every input active at every step; the run measures the real activity (docs/snn.md). An
 `snn.encode` is event routing, two DMAs: the currents (one row repeated, or the raster) into
 the rows of the layer's input raster, and the always-on bias inputs beside them.
@@ -15,14 +16,14 @@ import numpy as np
 from convc.engines.base import Engine, l1_bytes
 from convc.errors import TargetFitError
 from convc.frontend.tosa_eval import const_value
-from convc.ir.attrs import get_int, numel, tensor_shape
+from convc.ir.attrs import get_array, get_int, numel, tensor_shape
 from convc.ir.locations import describe
 from convc.ir.mlir import ir
 from convc.ir.schema import RATE_SCALE
 from convc.ir.util import is_constant
 from convc.runtime.stream import Op
 from convc.runtime.units.imc import pack_weights, packed_size
-from convc.runtime.units.snn import EXPONENTIAL_LEAK, MEMBRANE_OUT, NO_FIRE, SNN_LIF, SUBTRACT_RESET
+from convc.runtime.units.snn import EXPONENTIAL_LEAK, MEMBRANE_OUT, NO_FIRE, SNN_LIF, SNN_LIF_CONV, SUBTRACT_RESET
 
 
 def _string(op, name: str) -> str:
@@ -36,60 +37,114 @@ def _flags(op) -> int:
             | (MEMBRANE_OUT if _string(op, "record") == "membrane" else 0))
 
 
+def _neuron_refusal(op, spec, neurons: int):
+    """Why the engine cannot hold a layer of `neurons` neurons with this op's widths and
+    parameters; None if it can. Shared by dense and convolutional layers."""
+    refractory = const_value(op.params.owner)[:, 3] if is_constant(op.params) else np.zeros(1)
+    for why in (
+        get_int(op, "weight_bits") != spec.weight_bits
+        and f"its weights are {get_int(op, 'weight_bits')}-bit codes; the engine's are {spec.weight_bits}-bit",
+        get_int(op, "membrane_bits") != spec.membrane_bits
+        and f"its membrane is {get_int(op, 'membrane_bits')} bits; the engine's is {spec.membrane_bits}",
+        neurons > spec.max_neurons and f"it has {neurons} neurons; the engine holds {spec.max_neurons}",
+        not spec.min_shift <= get_int(op, "shift") <= spec.max_shift
+        and f"its weight shift {get_int(op, 'shift')} is outside the engine's {spec.min_shift} to {spec.max_shift}",
+        _string(op, "leak") not in spec.leak_modes
+        and f"its leak is {_string(op, 'leak')}; the engine's is {' or '.join(spec.leak_modes)}",
+        not spec.refractory and np.any(refractory != 0) and "it has a refractory period; the engine has none",
+    ):
+        if why:
+            return why
+    return None
+
+
+def _layer_constants(op):
+    return {"weights": pack_weights(const_value(op.weights.owner), get_int(op, "weight_bits")),
+            "params": const_value(op.params.owner).astype(np.int8).tobytes()}
+
+
+def _weight_bytes(op) -> int:
+    return packed_size(numel(op.weights), get_int(op, "weight_bits"))
+
+
+def _layer_buffers(op):
+    return [("input", numel(op.input)), ("weights", _weight_bytes(op)), ("params", numel(op.params)),
+            ("output", numel(op.output))]
+
+
+def _emit_layer(op, em, opcode, **fields):
+    """Weights, parameters and the input raster into L1, the one command, the raster back."""
+    em.copy(em.const("weights"), em.l1("weights"), _weight_bytes(op))
+    em.copy(em.const("params"), em.l1("params"), numel(op.params))
+    em.copy(em.addr(op.input), em.l1("input"), numel(op.input))
+    em.cmd(opcode, _flags(op), in_addr=em.l1("input"), w_addr=em.l1("weights"), params_addr=em.l1("params"),
+           out_addr=em.l1("output"), steps=tensor_shape(op.input)[0], shift=get_int(op, "shift"), **fields)
+    em.copy(em.l1("output"), em.addr(op.output), numel(op.output))
+
+
+def _layer_facts(op, **facts):
+    facts.update(steps=tensor_shape(op.input)[0], reset=_string(op, "reset"), leak=_string(op, "leak"))
+    if RATE_SCALE.has(op):
+        facts["rate_scale"] = round(RATE_SCALE.get(op), 3)
+    return facts
+
+
 class _Lif:
-    """`snn.lif`: weights, parameters and input raster into L1, one SNN_LIF, the raster back."""
+    """`snn.lif`: a dense layer, one SNN_LIF."""
 
     @staticmethod
     def refusal(op, target, core):
-        spec = target.engines(core)["snn"]
-        n_out = tensor_shape(op.weights)[1]
-        refractory = const_value(op.params.owner)[:, 3] if is_constant(op.params) else np.zeros(1)
-        for why in (
-            get_int(op, "weight_bits") != spec.weight_bits
-            and f"its weights are {get_int(op, 'weight_bits')}-bit codes; the engine's are {spec.weight_bits}-bit",
-            get_int(op, "membrane_bits") != spec.membrane_bits
-            and f"its membrane is {get_int(op, 'membrane_bits')} bits; the engine's is {spec.membrane_bits}",
-            n_out > spec.max_neurons and f"it has {n_out} neurons; the engine holds {spec.max_neurons}",
-            not spec.min_shift <= get_int(op, "shift") <= spec.max_shift
-            and f"its weight shift {get_int(op, 'shift')} is outside the engine's {spec.min_shift} to {spec.max_shift}",
-            _string(op, "leak") not in spec.leak_modes
-            and f"its leak is {_string(op, 'leak')}; the engine's is {' or '.join(spec.leak_modes)}",
-            not spec.refractory and np.any(refractory != 0) and "it has a refractory period; the engine has none",
-        ):
-            if why:
-                return why
-        return None
+        return _neuron_refusal(op, target.engines(core)["snn"], tensor_shape(op.weights)[1])
 
-    @staticmethod
-    def constants(op):
-        return {"weights": pack_weights(const_value(op.weights.owner), get_int(op, "weight_bits")),
-                "params": const_value(op.params.owner).astype(np.int8).tobytes()}
-
-    @staticmethod
-    def l1_buffers(op):
-        n_in, n_out = tensor_shape(op.weights)
-        return [("input", numel(op.input)), ("weights", packed_size(n_in * n_out, get_int(op, "weight_bits"))),
-                ("params", 4 * n_out), ("output", numel(op.output))]
+    constants = staticmethod(_layer_constants)
+    l1_buffers = staticmethod(_layer_buffers)
 
     @staticmethod
     def emit(op, em):
         n_in, n_out = tensor_shape(op.weights)
-        em.copy(em.const("weights"), em.l1("weights"), packed_size(n_in * n_out, get_int(op, "weight_bits")))
-        em.copy(em.const("params"), em.l1("params"), 4 * n_out)
-        em.copy(em.addr(op.input), em.l1("input"), numel(op.input))
-        em.cmd(SNN_LIF, _flags(op), in_addr=em.l1("input"), w_addr=em.l1("weights"), params_addr=em.l1("params"),
-               out_addr=em.l1("output"), steps=tensor_shape(op.input)[0], n_in=n_in, n_out=n_out,
-               shift=get_int(op, "shift"))
-        em.copy(em.l1("output"), em.addr(op.output), numel(op.output))
+        _emit_layer(op, em, SNN_LIF, n_in=n_in, n_out=n_out)
 
     @staticmethod
     def describe(op):
-        steps, n_in = tensor_shape(op.input)
-        facts = {"neurons": tensor_shape(op.weights)[1], "fan_in": n_in, "steps": steps,
-                 "reset": _string(op, "reset"), "leak": _string(op, "leak")}
-        if RATE_SCALE.has(op):
-            facts["rate_scale"] = round(RATE_SCALE.get(op), 3)
-        return facts
+        return _layer_facts(op, neurons=tensor_shape(op.weights)[1], fan_in=tensor_shape(op.input)[1])
+
+
+class _LifConv:
+    """`snn.lif_conv`: a convolutional layer, one SNN_LIF_CONV. The engine's convolutions are
+    square kernels of the sizes it lists, one stride and one padding for both axes."""
+
+    @staticmethod
+    def refusal(op, target, core):
+        spec = target.engines(core)["snn"]
+        c_out, kh, kw, _ = tensor_shape(op.weights)
+        stride, pad = get_array(op, "stride"), get_array(op, "pad")
+        kernels = ", ".join(f"{k}x{k}" for k in spec.conv_kernels) or "none"
+        for why in (
+            (kh != kw or kh not in spec.conv_kernels)
+            and f"its kernel is {kh}x{kw}; the engine's convolutions are {kernels}",
+            stride[0] != stride[1] and f"its strides differ ({stride[0]}, {stride[1]}); the engine has one stride",
+            len(set(pad)) != 1 and f"its padding {pad} is not the same on every side; the engine pads evenly",
+            pad[0] >= kh and f"its padding {pad[0]} covers a whole {kh}x{kh} kernel",
+        ):
+            if why:
+                return why
+        return _neuron_refusal(op, spec, numel(op.output) // tensor_shape(op.output)[0])
+
+    constants = staticmethod(_layer_constants)
+    l1_buffers = staticmethod(_layer_buffers)
+
+    @staticmethod
+    def emit(op, em):
+        _, height, width, c_in = tensor_shape(op.input)
+        c_out, kernel = tensor_shape(op.weights)[:2]
+        _emit_layer(op, em, SNN_LIF_CONV, height=height, width=width, c_in=c_in, c_out=c_out, kernel=kernel,
+                    stride=get_array(op, "stride")[0], pad=get_array(op, "pad")[0])
+
+    @staticmethod
+    def describe(op):
+        c_out, kernel, _, c_in = tensor_shape(op.weights)
+        return _layer_facts(op, neurons=numel(op.output) // tensor_shape(op.output)[0], channels=c_out,
+                            kernel=kernel, stride=get_array(op, "stride")[0], fan_in=kernel * kernel * c_in)
 
 
 class _Encode:
@@ -128,7 +183,7 @@ class _Encode:
                 "encoding": "direct currents" if rows == 1 else "spikes"}
 
 
-_PARTS = {"snn.lif": _Lif, "snn.encode": _Encode}
+_PARTS = {"snn.lif": _Lif, "snn.lif_conv": _LifConv, "snn.encode": _Encode}
 
 
 class SnnEngine(Engine):

@@ -1,16 +1,21 @@
-"""NIR graphs (PyPI `nir`) → `snn.lif` layers in the engine dialects.
+"""NIR graphs (PyPI `nir`) → `snn.lif` and `snn.lif_conv` layers in the engine dialects.
 
 NIR describes neurons in continuous time. The importer discretises them with forward Euler at
-`dt` (default 1e-4 s, what snnTorch and Norse do), pairs each synapse node (Affine, Linear)
-with the neuron node it feeds (LIF, IF) into one layer, and quantizes the layer to the
+`dt` (default 1e-4 s, what snnTorch and Norse do), pairs each synapse node (Affine, Linear,
+Conv2d) with the neuron node it feeds (LIF, IF) into one layer, and quantizes the layer to the
 target's spiking engine: a membrane scale Δ per layer (the largest threshold at 100 codes),
 weight codes of the engine's width with the per-layer shift that fits them, thresholds,
 resets and the exponential leak round(256 dt/τ) as codes. `float_simulation` steps the same
 discretised network in float64 — the independent reference `--verify` compares spike counts
 against.
 
-Supported: Input, Output, Affine (zero bias), Linear, IF, LIF (v_leak 0), LI (v_leak 0) as the
-read-out of the last layer (recorded by its membrane), Flatten of a 1-D input. Anything else fails with one line naming the node and its type.
+Supported: Input ([n] or [C, H, W]), Output, Affine (zero bias), Linear, Conv2d (zero bias, no
+groups or dilation; its neurons share their parameters per channel), IF, LIF (v_leak 0), LI
+(v_leak 0) as the read-out of the last layer (recorded by its membrane), Flatten, and
+SumPool2d/AvgPool2d before a dense synapse, into whose weights the pool folds exactly (a pool is
+linear: each input reaches the pooled positions whose window holds it). Convolutional layers
+keep their maps channels last, as convc does; a dense synapse after one reads its weight's
+columns in that order. Anything else fails with one line naming the node and its type.
 """
 from __future__ import annotations
 
@@ -24,10 +29,7 @@ from convc.errors import ConvcError
 DEFAULT_DT = 1e-4
 MEMBRANE_CODES_PER_THRESHOLD = 100  # the largest threshold of a layer, in membrane codes
 NOT_YET = {
-    "Conv1d": "convolutional synapses are not supported yet",
-    "Conv2d": "convolutional synapses are not supported yet",
-    "SumPool2d": "pooling is not supported yet",
-    "AvgPool2d": "pooling is not supported yet",
+    "Conv1d": "one-dimensional convolutions are not supported yet",
     "CubaLIF": "its synaptic current is a second state per neuron, which the engine's neurons do not have",
     "CubaLI": "its synaptic current is a second state per neuron, which the engine's neurons do not have",
     "I": "an integrator never fires; reading a layer out by its membrane is not supported yet",
@@ -35,6 +37,17 @@ NOT_YET = {
     "Threshold": "a bare threshold is not supported yet",
     "Delay": "synaptic delays are not supported",
 }
+SUPPORTED = ("Input", "Output", "Affine", "Linear", "Conv2d", "IF", "LIF", "LI", "Flatten", "SumPool2d", "AvgPool2d")
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """A convolutional synapse's window over its input, channels last (HWC), as convc lays
+    feature maps out."""
+    in_hwc: tuple[int, int, int]
+    out_hwc: tuple[int, int, int]
+    stride: tuple[int, int]
+    pad: tuple[int, int]  # rows and columns of zeros on each side
 
 
 @dataclass
@@ -42,11 +55,18 @@ class SpikingLayer:
     """One synapse node and the neurons it feeds, discretised at dt (float64)."""
     name: str  # the synapse node: errors and MLIR locations name it
     neuron: str  # the neuron node
-    drive: np.ndarray  # [n_in, n_out]: what one input spike adds to the membrane in one step
-    decay: np.ndarray  # [n_out]: the fraction of v lost per step, dt / tau (0 for IF)
+    drive: np.ndarray  # what one input spike adds to the membrane in one step: [n_in, n_out], or a
+    #                    convolution's [c_out, kh, kw, c_in]
+    decay: np.ndarray  # [n_out] (per channel for a convolution): the fraction of v lost per step, dt / tau
     threshold: np.ndarray  # [n_out] (inf for a leaky integrator, which never fires)
     v_reset: np.ndarray  # [n_out]
     fires: bool = True  # False: an LI read-out layer, recorded by its membrane
+    conv: ConvGeometry | None = None  # None: dense
+
+    @property
+    def outputs(self) -> int:
+        """Output values per time step."""
+        return int(np.prod(self.conv.out_hwc)) if self.conv else self.drive.shape[1]
 
 
 def read_graph(path):
@@ -64,32 +84,83 @@ def _kind(node) -> str:
     return type(node).__name__
 
 
-def _vector(node, name: str, key: str, n: int) -> np.ndarray:
+def _fail(name, node, message):
+    raise ConvcError(f"NIR node '{name}' ({_kind(node)}): {message}")
+
+
+def _vector(node, name: str, key: str, n: int, positions: int = 1) -> np.ndarray:
+    """A neuron parameter per neuron, [n]; for a convolution's neurons (`positions` > 1) one per
+    channel, which every position of the channel must share (the engine's layers hold one
+    record per channel)."""
     value = np.asarray(getattr(node, key), np.float64).reshape(-1)
     if value.size == 1:
-        value = np.full(n, value[0])
-    if value.shape != (n,):
-        raise ConvcError(f"NIR node '{name}' ({_kind(node)}): {key} has {value.size} values for {n} neurons")
-    return value
+        return np.full(n, value[0])
+    if value.size == n:
+        return value
+    if positions > 1 and value.size == n * positions:
+        per_channel = value.reshape(n, positions)
+        if np.any(per_channel != per_channel[:, :1]):
+            _fail(name, node, f"{key} differs between the neurons of one channel; the engine's convolutional layers "
+                              f"share one value per channel")
+        return per_channel[:, 0]
+    _fail(name, node, f"{key} has {value.size} values for {n * positions} neurons")
 
 
-def spiking_layers(graph, dt: float) -> tuple[int, list[SpikingLayer]]:
-    """(input size, layers) of a feed-forward chain Input → (synapse → neuron)* → Output."""
+def _pair(value, name, node, key) -> tuple[int, int]:
+    v = np.asarray(value).reshape(-1)
+    if v.size not in (1, 2) or not np.array_equal(v, np.rint(v)):
+        _fail(name, node, f"{key} {value!r} is not one or two integers")
+    return int(v[0]), int(v[-1])
+
+
+def _window_out(size: int, kernel: int, stride: int, pad: int) -> int:
+    return (size + 2 * pad - kernel) // stride + 1
+
+
+@dataclass
+class _Pool:
+    """A sum (or average) pool waiting for the dense synapse it folds into."""
+    name: str
+    in_chw: tuple[int, int, int]
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    pad: tuple[int, int]
+    average: bool
+
+    def out_chw(self) -> tuple[int, int, int]:
+        c, h, w = self.in_chw
+        return c, *(_window_out(s, k, st, p) for s, k, st, p in zip((h, w), self.kernel, self.stride, self.pad))
+
+    def fold(self, weight):
+        """The dense weight [n_out, C*Hp*Wp] over the pooled map, as weights [n_out, C, H, W]
+        over the map before the pool: a pool is linear, so each input reaches every pooled
+        position whose window holds it (padding holds nothing)."""
+        c, h, w = self.in_chw
+        _, hp, wp = self.out_chw()
+        pooled = weight.reshape(-1, c, hp, wp) / (np.prod(self.kernel) if self.average else 1)
+        full = np.zeros((weight.shape[0], c, h + 2 * self.pad[0], w + 2 * self.pad[1]))
+        for y in range(hp):
+            for x in range(wp):
+                y0, x0 = y * self.stride[0], x * self.stride[1]
+                full[:, :, y0:y0 + self.kernel[0], x0:x0 + self.kernel[1]] += pooled[:, :, y, x, None, None]
+        return full[:, :, self.pad[0]:self.pad[0] + h, self.pad[1]:self.pad[1] + w]
+
+
+def _chain(graph) -> tuple[str, list]:
+    """The Input node and the feed-forward chain of (name, node) after it, to the Output."""
     nodes = graph.nodes
     for name, node in nodes.items():
         kind = _kind(node)
         if kind in NOT_YET:
-            raise ConvcError(f"NIR node '{name}' ({kind}): {NOT_YET[kind]}")
-        if kind not in ("Input", "Output", "Affine", "Linear", "IF", "LIF", "LI", "Flatten"):
-            raise ConvcError(f"NIR node '{name}' ({kind}): not a node type convc supports")
+            _fail(name, node, NOT_YET[kind])
+        if kind not in SUPPORTED:
+            _fail(name, node, "not a node type convc supports")
     after: dict[str, list[str]] = {}
     for src, dst in graph.edges:
         after.setdefault(src, []).append(dst)
     inputs = [n for n, node in nodes.items() if _kind(node) == "Input"]
     if len(inputs) != 1:
         raise ConvcError(f"the NIR graph has {len(inputs)} Input nodes; convc takes graphs with one")
-    shape = [int(d) for d in np.asarray(nodes[inputs[0]].input_type["input"]).reshape(-1)]
-    size = int(np.prod(shape))
     chain, name = [], inputs[0]
     while _kind(nodes[name]) != "Output":
         nxt = after.get(name, [])
@@ -101,66 +172,160 @@ def spiking_layers(graph, dt: float) -> tuple[int, list[SpikingLayer]]:
             raise ConvcError(f"NIR node '{name}' ({_kind(nodes[name])}) closes a cycle: recurrent graphs are not "
                              f"supported")
         chain.append((name, nodes[name]))
-    layers, n_in, pending = [], size, None
+    return inputs[0], chain
+
+
+class _Builder:
+    """Walks the chain, tracking the shape between nodes in NIR's order ([n], or [C, H, W]) and
+    whether convc's raster of it is channels last (after a convolutional layer)."""
+
+    def __init__(self, shape: list[int], dt: float):
+        self.shape, self.dt = shape, dt
+        self.hwc = False
+        self.flat = len(shape) == 1
+        self.pending = None  # (name, node, kind-specific synapse) waiting for its neurons
+        self.pool: _Pool | None = None
+        self.layers: list[SpikingLayer] = []
+
+    def synapse(self, name, node, kind):
+        if self.pending is not None:
+            _fail(name, node, f"follows the synapse '{self.pending[0]}' without neurons between them; convc pairs "
+                              f"each synapse with the neurons it feeds")
+        if kind == "Conv2d":
+            self.pending = (name, node, self._conv(name, node))
+            return
+        weight = np.asarray(node.weight, np.float64)
+        n_in = int(np.prod(self.shape))
+        if weight.ndim != 2 or weight.shape[1] != n_in:
+            _fail(name, node, f"weight of shape {list(weight.shape)} does not take {n_in} inputs")
+        if not self.flat:
+            _fail(name, node, f"takes a {self.shape} map without a Flatten before it")
+        if kind == "Affine" and np.any(np.asarray(node.bias) != 0):
+            _fail(name, node, "a non-zero bias is a constant current, which the engine's neurons have no input for")
+        if self.pool is not None:  # folded: the weight now reads the map before the pool
+            c, h, w = self.pool.in_chw
+            weight, self.shape, self.pool = self.pool.fold(weight), [c, h, w], None
+        if len(self.shape) == 3 and self.hwc:  # the raster is channels last; NIR flattens channels first
+            weight = weight.reshape(-1, *self.shape).transpose(0, 2, 3, 1)
+        self.pending = (name, node, weight.reshape(weight.shape[0], -1))
+
+    def _conv(self, name, node) -> tuple[np.ndarray, ConvGeometry]:
+        if self.pool is not None:
+            _fail(name, node, f"follows the pool '{self.pool.name}': a pool folds only into a dense synapse "
+                              f"(Linear, Affine) so far")
+        weight = np.asarray(node.weight, np.float64)
+        if len(self.shape) != 3 or self.flat or weight.ndim != 4 or weight.shape[1] != self.shape[0]:
+            _fail(name, node, f"weight of shape {list(weight.shape)} does not take a {self.shape} map "
+                              f"([C_out, C_in, kh, kw] over [C_in, H, W])")
+        if int(node.groups) != 1 or _pair(node.dilation, name, node, "dilation") != (1, 1):
+            _fail(name, node, "grouped or dilated convolutions are not supported yet")
+        if node.bias is not None and np.any(np.asarray(node.bias) != 0):
+            _fail(name, node, "a non-zero bias is a constant current, which the engine's neurons have no input for")
+        stride = _pair(node.stride, name, node, "stride")
+        kernel = weight.shape[2:]
+        if isinstance(node.padding, str):
+            if node.padding == "same" and (stride != (1, 1) or kernel[0] % 2 == 0 or kernel[1] % 2 == 0):
+                _fail(name, node, "padding 'same' needs stride 1 and an odd kernel")
+            pad = ((kernel[0] - 1) // 2, (kernel[1] - 1) // 2) if node.padding == "same" else (0, 0)
+        else:
+            pad = _pair(node.padding, name, node, "padding")
+        c, h, w = self.shape
+        out = (_window_out(h, kernel[0], stride[0], pad[0]), _window_out(w, kernel[1], stride[1], pad[1]))
+        if min(out) < 1:
+            _fail(name, node, f"its {kernel[0]}x{kernel[1]} window does not fit the {h}x{w} input")
+        geometry = ConvGeometry((h, w, c), (*out, weight.shape[0]), stride, pad)
+        return weight.transpose(0, 2, 3, 1), geometry  # [C_out, kh, kw, C_in]: channels last
+
+    def neurons(self, name, node, kind):
+        if self.layers and not self.layers[-1].fires:
+            raise ConvcError(f"NIR node '{self.layers[-1].neuron}' (LI) feeds further layers; a leaky integrator "
+                             f"only reads out the last layer")
+        if self.pending is None:
+            raise ConvcError(f"NIR node '{name}' ({kind}) has no synapse (Affine, Linear or Conv2d) before it")
+        syn, _, synapse = self.pending
+        conv = synapse[1] if isinstance(synapse, tuple) else None
+        weight = synapse[0] if conv else synapse
+        n, positions = weight.shape[0], (conv.out_hwc[0] * conv.out_hwc[1] if conv else 1)
+        r = _vector(node, name, "r", n, positions)
+        if kind in ("LIF", "LI"):
+            tau = _vector(node, name, "tau", n, positions)
+            if np.any(_vector(node, name, "v_leak", n, positions) != 0):
+                _fail(name, node, "a non-zero v_leak is not supported (the engine's neurons rest at 0)")
+            if np.any(tau <= 0):
+                _fail(name, node, "tau must be positive")
+            decay = self.dt / tau
+        else:
+            decay = np.zeros(n)
+        scale = decay if kind != "IF" else np.full(n, self.dt)  # forward Euler: dt/tau * r * I, or dt * r * I
+        per_channel = (scale * r).reshape(-1, *([1] * (weight.ndim - 1)))
+        drive = weight * per_channel if conv else (weight * per_channel).T
+        if kind == "LI":
+            if conv:
+                _fail(name, node, "a convolutional read-out is not supported; read out through a dense layer")
+            layer = SpikingLayer(syn, name, drive, decay, np.full(n, np.inf), np.zeros(n), fires=False)
+        else:
+            threshold = _vector(node, name, "v_threshold", n, positions)
+            if np.any(threshold <= 0):
+                _fail(name, node, "thresholds must be positive")
+            v_reset = _vector(node, name, "v_reset", n, positions) if node.v_reset is not None else np.zeros(n)
+            layer = SpikingLayer(syn, name, drive, decay, threshold, v_reset, conv=conv)
+        self.layers.append(layer)
+        self.pending = None
+        if conv:
+            h, w, c = conv.out_hwc
+            self.shape, self.hwc, self.flat = [c, h, w], True, False
+        else:
+            self.shape, self.hwc, self.flat = [n], False, True
+
+    def flatten(self, name, node):
+        if self.pending is not None:
+            _fail(name, node, f"follows the synapse '{self.pending[0]}' without neurons between them")
+        self.flat = True  # every dimension but time: convc's rasters are [T, values]
+
+    def pool_node(self, name, node, kind):
+        if self.pending is not None or len(self.shape) != 3 or self.flat or self.pool is not None:
+            _fail(name, node, f"pools a {'flattened ' if self.flat else ''}{self.shape} value; convc pools the "
+                              f"[C, H, W] spikes of a layer (or the input), once, before a dense synapse")
+        kernel, stride = _pair(node.kernel_size, name, node, "kernel_size"), _pair(node.stride, name, node, "stride")
+        pool = _Pool(name, tuple(self.shape), kernel, stride, _pair(node.padding, name, node, "padding"),
+                     kind == "AvgPool2d")
+        if min(pool.out_chw()[1:]) < 1:
+            _fail(name, node, f"its {kernel[0]}x{kernel[1]} window does not fit the {self.shape[1:]} map")
+        self.pool, self.shape = pool, list(pool.out_chw())
+
+
+def spiking_layers(graph, dt: float) -> tuple[list[int], list[SpikingLayer]]:
+    """(input shape, layers) of a feed-forward chain Input → (synapse → neuron)* → Output, with
+    Flatten and pools between them."""
+    first, chain = _chain(graph)
+    shape = [int(d) for d in np.asarray(graph.nodes[first].input_type["input"]).reshape(-1)]
+    if len(shape) not in (1, 3):
+        raise ConvcError(f"NIR node '{first}' (Input): shape {shape}; convc takes [n] or [C, H, W] inputs")
+    b = _Builder(list(shape), dt)
     for name, node in chain:
         kind = _kind(node)
         if kind == "Output":
             break
         if kind == "Flatten":
-            if len(shape) != 1 or pending is not None:
-                raise ConvcError(f"NIR node '{name}' (Flatten): only a flatten of a 1-D input is supported")
-            continue
-        if kind in ("Affine", "Linear"):
-            if pending is not None:
-                raise ConvcError(f"NIR node '{name}' ({kind}) follows the synapse '{pending[0]}' without neurons "
-                                 f"between them; convc pairs each synapse with the neurons it feeds")
-            weight = np.asarray(node.weight, np.float64)
-            if weight.ndim != 2 or weight.shape[1] != n_in:
-                raise ConvcError(f"NIR node '{name}' ({kind}): weight of shape {list(weight.shape)} does not take "
-                                 f"{n_in} inputs")
-            if kind == "Affine" and np.any(np.asarray(node.bias) != 0):
-                raise ConvcError(f"NIR node '{name}' (Affine): a non-zero bias is a constant current, which the "
-                                 f"engine's neurons have no input for")
-            pending = (name, weight)
-            continue
-        if kind in ("IF", "LIF", "LI"):
-            if layers and not layers[-1].fires:
-                raise ConvcError(f"NIR node '{layers[-1].neuron}' (LI) feeds further layers; a leaky integrator "
-                                 f"only reads out the last layer")
-            if pending is None:
-                raise ConvcError(f"NIR node '{name}' ({kind}) has no synapse (Affine or Linear) before it")
-            syn, weight = pending
-            n = weight.shape[0]
-            r = _vector(node, name, "r", n)
-            if kind in ("LIF", "LI"):
-                tau = _vector(node, name, "tau", n)
-                if np.any(_vector(node, name, "v_leak", n) != 0):
-                    raise ConvcError(f"NIR node '{name}' ({kind}): a non-zero v_leak is not supported (the engine's "
-                                     f"neurons rest at 0)")
-                if np.any(tau <= 0):
-                    raise ConvcError(f"NIR node '{name}' ({kind}): tau must be positive")
-                decay = dt / tau
-            else:
-                decay = np.zeros(n)
-            scale = decay if kind != "IF" else np.full(n, dt)  # forward Euler: dt/tau * r * I, or dt * r * I
-            drive = (weight * (scale * r)[:, None]).T
-            if kind == "LI":
-                layers.append(SpikingLayer(syn, name, drive, decay, np.full(n, np.inf), np.zeros(n), fires=False))
-                n_in, pending = n, None
-                continue
-            threshold = _vector(node, name, "v_threshold", n)
-            if np.any(threshold <= 0):
-                raise ConvcError(f"NIR node '{name}' ({kind}): thresholds must be positive")
-            v_reset = _vector(node, name, "v_reset", n) if node.v_reset is not None else np.zeros(n)
-            layers.append(SpikingLayer(syn, name, drive, decay, threshold, v_reset))
-            n_in, pending = n, None
-            continue
-        raise ConvcError(f"NIR node '{name}' ({kind}) cannot appear here")
-    if pending is not None:
-        raise ConvcError(f"NIR node '{pending[0]}' feeds the output without neurons: convc's layers end in neurons")
-    if not layers:
+            b.flatten(name, node)
+        elif kind in ("SumPool2d", "AvgPool2d"):
+            b.pool_node(name, node, kind)
+        elif kind in ("Affine", "Linear", "Conv2d"):
+            b.synapse(name, node, kind)
+        elif kind in ("IF", "LIF", "LI"):
+            b.neurons(name, node, kind)
+        else:
+            _fail(name, node, "cannot appear here")
+    if b.pending is not None:
+        raise ConvcError(f"NIR node '{b.pending[0]}' feeds the output without neurons: convc's layers end in neurons")
+    if b.pool is not None:
+        raise ConvcError(f"NIR node '{b.pool.name}' pools the output; convc's layers end in neurons")
+    if not b.layers:
         raise ConvcError("the NIR graph has no spiking layer")
-    return size, layers
+    if b.layers[-1].conv:
+        raise ConvcError(f"NIR node '{b.layers[-1].name}' (Conv2d) is the last layer; convc reads a network out "
+                         f"through a dense layer so far")
+    return shape, b.layers
 
 
 @dataclass
@@ -203,21 +368,39 @@ def quantize(layer: SpikingLayer, weight_bits: int, membrane_bits: int, max_shif
 
 
 def float_simulation(layers: list[SpikingLayer], x: np.ndarray) -> np.ndarray:
-    """Spikes [T, n_out] of the discretised network on the input raster x [T, n_in] (the
-    membrane trace for an LI read-out), in float64 with NIR's semantics: v += -decay * v +
+    """Spikes [T, n_out] of the discretised network on the input raster x [T, *input shape]
+    (the membrane trace for an LI read-out), in float64 with NIR's semantics: v += -decay * v +
     drive; a spike where v > threshold; v = v_reset."""
     s = np.asarray(x, np.float64)
+    if layers[0].conv:  # NIR's maps are channels first; the layers' are channels last
+        s = s.transpose(0, 2, 3, 1)
+    s = s.reshape(s.shape[0], -1)
     for layer in layers:
-        v = np.zeros(layer.drive.shape[1])
-        out = np.zeros((s.shape[0], layer.drive.shape[1]))
+        current = _conv_currents(layer, s) if layer.conv else s @ layer.drive
+        channels = layer.decay.shape[0]
+        v = np.zeros(current.shape[1:]).reshape(-1, channels)
+        out = np.zeros(current.shape)
         for t in range(s.shape[0]):
-            v = v - layer.decay * v + s[t] @ layer.drive
+            v = v - layer.decay * v + current[t].reshape(-1, channels)
             fired = v > layer.threshold
             v = np.where(fired, layer.v_reset, v)
-            out[t] = fired if layer.fires else v
+            out[t] = (fired if layer.fires else v).reshape(-1)
         s = out
     return s
 
 
-def load(path: Path, dt: float = DEFAULT_DT) -> tuple[int, list[SpikingLayer]]:
+def _conv_currents(layer: SpikingLayer, s: np.ndarray) -> np.ndarray:
+    """[T, Ho*Wo*C_out]: the convolution of each step's map (zero padding), by kernel offset."""
+    g = layer.conv
+    (h, w, c), (ho, wo, _), (sy, sx), (py, px) = g.in_hwc, g.out_hwc, g.stride, g.pad
+    maps = np.pad(s.reshape(-1, h, w, c), ((0, 0), (py, py), (px, px), (0, 0)))
+    out = np.zeros((s.shape[0], ho, wo, layer.drive.shape[0]))
+    for ky in range(layer.drive.shape[1]):
+        for kx in range(layer.drive.shape[2]):
+            seen = maps[:, ky:ky + sy * (ho - 1) + 1:sy, kx:kx + sx * (wo - 1) + 1:sx]
+            out += np.einsum("thwc,oc->thwo", seen, layer.drive[:, ky, kx])
+    return out.reshape(s.shape[0], -1)
+
+
+def load(path: Path, dt: float = DEFAULT_DT) -> tuple[list[int], list[SpikingLayer]]:
     return spiking_layers(read_graph(path), dt)

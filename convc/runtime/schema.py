@@ -76,6 +76,15 @@ class Table:
             self.fail(key, f"expected {want}, got {describe(value)}")
         return tuple(value)
 
+    def odd_integers(self, key: str, default: Any = REQUIRED) -> tuple[int, ...]:
+        """A list (possibly empty) of distinct odd positive integers: kernel sizes."""
+        want = "a list of distinct odd positive integers"
+        value = self._value(key, default, want)
+        if (not isinstance(value, (list, tuple)) or len(set(value)) != len(value)
+                or not all(type(v) is int and v >= 1 and v % 2 for v in value)):
+            self.fail(key, f"expected {want}, got {describe(value)}")
+        return tuple(value)
+
     def table(self, key: str, default: Any = REQUIRED) -> Table | None:
         value = self._value(key, default, f"a table [{self.key_path(key)}]")
         return value if value is None else Table(value, self.key_path(key))

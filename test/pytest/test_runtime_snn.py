@@ -1,6 +1,7 @@
-"""The spiking engine's runtime unit (runtime/units/snn.py): SNN_LIF against membrane traces
-worked out by hand (leak, saturation at the membrane width, both reset modes, refractory
-periods), its checks, and its measured cost, which follows the activity."""
+"""The spiking engine's runtime unit (runtime/units/snn.py): SNN_LIF and SNN_LIF_CONV against
+membrane traces worked out by hand (leak, saturation at the membrane width, both reset modes,
+refractory periods, convolution windows), its checks, and its measured cost, which follows the
+activity."""
 import tomllib
 
 import numpy as np
@@ -26,6 +27,7 @@ membrane_bits = 8
 max_shift = 15
 min_shift = -4
 max_neurons = 64
+conv_kernels = [3]
 leak_modes = ["linear", "exponential"]
 refractory = 1
 cycles_per_event = 0.5
@@ -210,3 +212,83 @@ def test_a_leaky_integrator_never_fires():
     from convc.runtime.units.snn import NO_FIRE
     vmem, counters = run(np.ones((4, 1)), [[7]], neuron(10), flags=MEMBRANE_OUT | NO_FIRE)
     assert vmem[:, 0].tolist() == [7, 14, 21, 28] and counters.activity[0]["spikes"] == 0
+
+
+def run_conv(x, w, params, stride=1, pad=1, shift=0, flags=0):
+    """One SNN_LIF_CONV over x [steps, h, w, c_in] with w [c_out, k, k, c_in]."""
+    x, w = np.asarray(x, np.int8), np.asarray(w)
+    steps, height, width, c_in = x.shape
+    c_out, kernel = w.shape[:2]
+    oh, ow = ((s + 2 * pad - kernel) // stride + 1 for s in (height, width))
+    b = StreamBuilder(TARGET.name, 1, "snn-conv-test")
+    b.data(IN, x.reshape(-1))
+    b.data(W, np.frombuffer(pack_weights(w, 4), np.uint8))
+    b.data(PAR, np.asarray(params, np.int8).reshape(-1))
+    b.emit(0, Op.SNN_LIF_CONV, flags, in_addr=IN, w_addr=W, params_addr=PAR, out_addr=OUT, steps=steps,
+           height=height, width=width, c_in=c_in, c_out=c_out, kernel=kernel, stride=stride, pad=pad, shift=shift)
+    prog = Program(Stream.decode(b.build().encode()), TARGET)
+    counters = prog.run({}).counters
+    out = prog.memory.read(OUT, steps * oh * ow * c_out).view(np.int8).reshape(steps, oh, ow, c_out)
+    return out.astype(int), counters
+
+
+def two_spikes():
+    """Two steps of a 3x3 single-channel raster with spikes at (0, 0) and (1, 1)."""
+    x = np.zeros((2, 3, 3, 1))
+    x[:, 0, 0] = x[:, 1, 1] = 1
+    return x
+
+
+def test_a_convolutional_layer_sums_each_neurons_window():
+    """Channel 0: a 3x3 kernel of ones, threshold 3. With padding 1 every neuron's window holds
+    the spike at (1, 1), and the four at (0..1, 0..1) also the one at (0, 0): currents 2 there, 1
+    elsewhere, so those four cross 3 at the second step. Channel 1: only the kernel's centre,
+    threshold 1: it copies the input, with its own parameters."""
+    w = np.zeros((2, 3, 3, 1))
+    w[0] = 1
+    w[1, 1, 1] = 1
+    out, counters = run_conv(two_spikes(), w, [[3, 0, 0, 0], [1, 0, 0, 0]])
+    assert out[0, :, :, 0].tolist() == [[0, 0, 0], [0, 0, 0], [0, 0, 0]]
+    assert out[1, :, :, 0].tolist() == [[1, 1, 0], [1, 1, 0], [0, 0, 0]]
+    assert out[0, :, :, 1].tolist() == out[1, :, :, 1].tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 0]]
+    # an event is one active input reaching one neuron: per step, 4 windows hold 2 spikes and
+    # 5 hold 1, each reaching both channels
+    (entry,) = counters.activity
+    assert entry["op"] == "SNN_LIF_CONV" and entry["events"] == 2 * (4 * 2 + 5 * 1) * 2
+    assert entry["neurons"] == 18 and entry["spikes"] == 4 + 2 * 2
+
+
+def test_a_strided_convolution_keeps_every_other_position():
+    x = np.random.default_rng(3).integers(0, 2, (4, 5, 5, 2))
+    w = np.random.default_rng(4).integers(-8, 8, (2, 3, 3, 2))
+    params = [[5, 1, 0, 0], [2, 0, -2, 0]]
+    dense, _ = run_conv(x, w, params, stride=1)
+    strided, _ = run_conv(x, w, params, stride=2)
+    assert strided.shape == (4, 3, 3, 2) and np.array_equal(strided, dense[:, ::2, ::2]) and dense.sum() > 0
+
+
+def test_the_runtime_convolution_matches_the_dialects_integer_reference():
+    """Two independent implementations of the same layer: runtime/units/snn.py and the
+    `snn.lif_conv` reference (convc/dialects/snn.py), with subtraction reset, exponential leak
+    and a negative shift."""
+    from convc.dialects.snn import lif_conv_reference
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 2, (6, 6, 5, 3))
+    w = rng.integers(-8, 8, (4, 3, 3, 3))
+    params = np.stack([rng.integers(1, 30, 4), rng.integers(0, 40, 4), np.zeros(4, int), np.zeros(4, int)], 1)
+    got, _ = run_conv(x, w, params, pad=0, shift=-1, flags=SUBTRACT_RESET | EXPONENTIAL_LEAK)
+    want = lif_conv_reference(x, w, params, [1, 1], [0, 0, 0, 0], -1, "subtract", "exponential", "spikes", 8)
+    assert got.shape == (6, 4, 3, 4) and np.array_equal(got, want) and got.sum() > 0
+
+
+@pytest.mark.parametrize("fields,match", [
+    (dict(kernel=5), "has a 5x5 kernel; the engine's convolutions are 3x3"),
+    (dict(height=8, width=8, c_out=2), "has 128 neurons; the engine holds 64"),
+    (dict(pad=3), "no output, or a pad of a whole kernel"),
+])
+def test_convolutions_the_engine_cannot_run_are_refused(fields, match):
+    b = StreamBuilder(TARGET.name, 1, "bad")
+    b.emit(0, Op.SNN_LIF_CONV, **{**dict(in_addr=IN, w_addr=W, params_addr=PAR, out_addr=OUT, steps=2, height=4,
+                                         width=4, c_in=1, c_out=2, kernel=3, stride=1, pad=1, shift=0), **fields})
+    with pytest.raises(StreamError, match=match):
+        validate(b.build(), TARGET)

@@ -1,5 +1,5 @@
 """A spiking neural engine (after Kraken's SNE): layers of integrate-and-fire neurons stepped
-over time, SNN_LIF (format 1.11).
+over time, SNN_LIF (format 1.11) and SNN_LIF_CONV (1.12).
 
 SNN_LIF runs one dense layer for `steps` time steps. Its input is a [steps, n_in] raster of
 int8 values (spikes 0/1, or signed currents for a layer fed directly), its weights a
@@ -16,6 +16,12 @@ membrane v of every neuron starts at 0 and, each step t:
     spike  = v >= threshold (never with NO_FIRE: a leaky integrator read out by its membrane)
     reset  zero: v = v_reset     subtract: v -= threshold        where it spiked; r = refractory
     out[t, n] = spike (0/1), or v after the reset with MEMBRANE_OUT
+
+SNN_LIF_CONV runs a convolutional layer the same way: its input raster is [steps, height, width,
+c_in] (channels last), its weights [c_out, kernel, kernel, c_in] codes, its parameters one
+record per output channel shared by the channel's neurons, and its output [steps, out_h, out_w,
+c_out] with out = (size + 2 pad - kernel) / stride + 1. The current of neuron (y, x, n) sums the
+kernel's window of the input at (y stride - pad, x stride - pad), the padding contributing 0.
 
 The static price assumes every input active at every step (the scheduler's bound); the unit
 measures the real cost of each execution — synaptic events (active inputs times fan-out),
@@ -36,12 +42,15 @@ from ..schema import Table
 from .base import Measured, Opcode, Unit
 from .imc import packed_size, unpack_weights
 
-__all__ = ["EXPONENTIAL_LEAK", "MEMBRANE_OUT", "NO_FIRE", "PARAMS", "SNN_LIF", "SUBTRACT_RESET", "SnnSpec", "SnnUnit",
-           "lif_steps"]
+__all__ = ["EXPONENTIAL_LEAK", "MEMBRANE_OUT", "NO_FIRE", "PARAMS", "SNN_LIF", "SNN_LIF_CONV", "SUBTRACT_RESET",
+           "SnnSpec", "SnnUnit", "conv_out_size", "lif_steps"]
 
 SUBTRACT_RESET, EXPONENTIAL_LEAK, MEMBRANE_OUT, NO_FIRE = 1, 2, 4, 8
 SNN_LIF = Opcode.from_layout(0x18, "SNN_LIF", "in_addr w_addr params_addr out_addr steps n_in n_out shift(i32)", "snn",
                              {SUBTRACT_RESET: "sub", EXPONENTIAL_LEAK: "exp", MEMBRANE_OUT: "vmem", NO_FIRE: "nofire"}, since_minor=11)
+SNN_LIF_CONV = Opcode.from_layout(
+    0x19, "SNN_LIF_CONV", "in_addr w_addr params_addr out_addr steps height width c_in c_out kernel stride pad shift(i32)",
+    "snn", {SUBTRACT_RESET: "sub", EXPONENTIAL_LEAK: "exp", MEMBRANE_OUT: "vmem", NO_FIRE: "nofire"}, since_minor=12)
 PARAMS = 4  # int8 per neuron: threshold, leak, v_reset, refractory
 LEAK_MODES = ("linear", "exponential")
 
@@ -53,6 +62,7 @@ class SnnSpec:
     max_shift: int
     min_shift: int  # below 0: the summed current is shifted right (rounded) into the membrane
     max_neurons: int
+    conv_kernels: tuple[int, ...]  # the square kernel sizes of convolutional layers; () for none
     leak_modes: tuple[str, ...]
     refractory: bool  # whether neurons may have a refractory period
     cycles_per_event: float  # per synaptic event (one active input reaching one neuron)
@@ -68,15 +78,39 @@ class SnnSpec:
 def lif_steps(x, w, params, shift: int, flags: int, membrane_bits: int):
     """The layer's output [steps, n_out] (int64) and its spike count, from the input raster
     x [steps, n_in], weights w [n_in, n_out] and params [n_out, 4] (int64 arrays)."""
+    current = exact_matmul(x, w) if x.size and w.size else np.zeros((x.shape[0], w.shape[1]), np.int64)
+    return lif_integrate(current, params, shift, flags, membrane_bits)
+
+
+def conv_out_size(size: int, kernel: int, stride: int, pad: int) -> int:
+    return (size + 2 * pad - kernel) // stride + 1
+
+
+def conv_windows(x, kernel: int, stride: int, pad: int):
+    """[steps, out_h, out_w, kernel * kernel * c_in]: each output position's window of the
+    raster x [steps, h, w, c_in] in (ky, kx, c) order, padding 0."""
+    steps, h, w, c = x.shape
+    oh, ow = conv_out_size(h, kernel, stride, pad), conv_out_size(w, kernel, stride, pad)
+    xp = np.zeros((steps, h + 2 * pad, w + 2 * pad, c), x.dtype)
+    xp[:, pad:pad + h, pad:pad + w] = x
+    out = np.empty((steps, oh, ow, kernel, kernel, c), x.dtype)
+    for ky in range(kernel):
+        for kx in range(kernel):
+            out[:, :, :, ky, kx] = xp[:, ky:ky + stride * (oh - 1) + 1:stride, kx:kx + stride * (ow - 1) + 1:stride]
+    return out.reshape(steps, oh, ow, -1)
+
+
+def lif_integrate(current, params, shift: int, flags: int, membrane_bits: int):
+    """Steps neurons [n] through current [steps, n] (the unscaled weighted input sums)."""
     lo, hi = -(1 << (membrane_bits - 1)), (1 << (membrane_bits - 1)) - 1
     threshold, leak, v_reset, refractory = (params[:, k] for k in range(PARAMS))
-    current = exact_matmul(x, w) if x.size and w.size else np.zeros((x.shape[0], w.shape[1]), np.int64)
     current = current << shift if shift >= 0 else rshift_round(current, -shift)
-    v = np.zeros(w.shape[1], np.int64)
-    wait = np.zeros(w.shape[1], np.int64)
-    out = np.zeros((x.shape[0], w.shape[1]), np.int64)
+    n = current.shape[1]
+    v = np.zeros(n, np.int64)
+    wait = np.zeros(n, np.int64)
+    out = np.zeros(current.shape, np.int64)
     spikes = 0
-    for t in range(x.shape[0]):
+    for t in range(current.shape[0]):
         if flags & EXPONENTIAL_LEAK:
             v = v - ((v * leak + 128) >> 8)
         else:
@@ -99,16 +133,36 @@ class SnnState:
     measured: Measured | None = None
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What one SNN command moves and computes, per time step where it says so."""
+    inputs: int  # input raster values per step
+    weights: int  # weight codes
+    channels: int  # parameter records
+    neurons: int  # output raster values per step
+    synapses: int  # weight uses per step with every input active (the static price's events)
+
+
+def _shape(cmd) -> _Shape:
+    f = cmd.fields
+    if cmd.op is SNN_LIF:
+        return _Shape(f["n_in"], f["n_in"] * f["n_out"], f["n_out"], f["n_out"], f["n_in"] * f["n_out"])
+    k = f["kernel"]
+    oh, ow = (conv_out_size(f[d], k, f["stride"], f["pad"]) for d in ("height", "width"))
+    return _Shape(f["height"] * f["width"] * f["c_in"], f["c_out"] * k * k * f["c_in"], f["c_out"],
+                  max(oh, 0) * max(ow, 0) * f["c_out"], max(oh, 0) * max(ow, 0) * k * k * f["c_in"] * f["c_out"])
+
+
 class SnnUnit(Unit):
     kind = "snn"
-    opcodes = (SNN_LIF,)
+    opcodes = (SNN_LIF, SNN_LIF_CONV)
 
     def parse_spec(self, table, path):
         t = Table(table, path)
         spec = SnnSpec(
             weight_bits=t.integer("weight_bits"), membrane_bits=t.integer("membrane_bits"),
             max_shift=t.integer("max_shift", 0, minimum=0), min_shift=t.integer("min_shift", 0, minimum=-24),
-            max_neurons=t.integer("max_neurons"),
+            max_neurons=t.integer("max_neurons"), conv_kernels=t.odd_integers("conv_kernels", ()),
             leak_modes=t.choices("leak_modes", LEAK_MODES, ("linear",)),
             refractory=bool(t.integer("refractory", 0, minimum=0)),
             cycles_per_event=t.number("cycles_per_event", allow_zero=True),
@@ -128,9 +182,16 @@ class SnnUnit(Unit):
         return spec
 
     def check(self, cmd, spec, state, target):
-        f = cmd.fields
-        if f["n_out"] > spec.max_neurons:
-            return f"has {f['n_out']} neurons; the engine holds {spec.max_neurons}"
+        f, shape = cmd.fields, _shape(cmd)
+        if cmd.op is SNN_LIF_CONV:
+            if f["kernel"] not in spec.conv_kernels:
+                kernels = ", ".join(f"{k}x{k}" for k in spec.conv_kernels) or "none"
+                return f"has a {f['kernel']}x{f['kernel']} kernel; the engine's convolutions are {kernels}"
+            if f["stride"] < 1 or f["pad"] >= f["kernel"] or shape.neurons == 0:
+                return (f"has stride {f['stride']} and pad {f['pad']} for a {f['height']}x{f['width']} input and a "
+                        f"{f['kernel']}x{f['kernel']} kernel: no output, or a pad of a whole kernel")
+        if shape.neurons > spec.max_neurons:
+            return f"has {shape.neurons} neurons; the engine holds {spec.max_neurons}"
         if not spec.min_shift <= f["shift"] <= spec.max_shift:
             return f"has shift {f['shift']}; the engine's are {spec.min_shift} to {spec.max_shift}"
         if cmd.flags & EXPONENTIAL_LEAK and "exponential" not in spec.leak_modes:
@@ -143,17 +204,16 @@ class SnnUnit(Unit):
         return spec  # what accesses() needs: the weights' packing
 
     def accesses(self, cmd, state):
-        f = cmd.fields
-        return [flat("in_addr", False, f["in_addr"], f["steps"] * f["n_in"]),
-                flat("w_addr", False, f["w_addr"], packed_size(f["n_in"] * f["n_out"], state.weight_bits)),
-                flat("params_addr", False, f["params_addr"], PARAMS * f["n_out"]),
-                flat("out_addr", True, f["out_addr"], f["steps"] * f["n_out"])]
+        f, shape = cmd.fields, _shape(cmd)
+        return [flat("in_addr", False, f["in_addr"], f["steps"] * shape.inputs),
+                flat("w_addr", False, f["w_addr"], packed_size(shape.weights, state.weight_bits)),
+                flat("params_addr", False, f["params_addr"], PARAMS * shape.channels),
+                flat("out_addr", True, f["out_addr"], f["steps"] * shape.neurons)]
 
     def price(self, cmd, spec, state, target):
         """Every input active at every step: the bound the schedule may rely on."""
-        f = cmd.fields
-        events, updates = f["steps"] * f["n_in"] * f["n_out"], f["steps"] * f["n_out"]
-        return self._cost(spec, events, updates, updates)
+        shape, steps = _shape(cmd), cmd.fields["steps"]
+        return self._cost(spec, steps * shape.synapses, steps * shape.neurons, steps * shape.neurons)
 
     @staticmethod
     def _cost(spec, events: int, updates: int, spikes: int):
@@ -166,27 +226,41 @@ class SnnUnit(Unit):
         return SnnState(spec)
 
     def execute(self, cmd, memory, state):
-        f, spec = cmd.fields, state.spec
-        steps, n_in, n_out = f["steps"], f["n_in"], f["n_out"]
-        x = memory.view(f["in_addr"], 1, steps * n_in, steps * n_in, np.int8).reshape(steps, n_in).astype(np.int64)
-        blob = memory.view(f["w_addr"], 1, packed_size(n_in * n_out, spec.weight_bits), 0, np.uint8).reshape(-1)
-        w = unpack_weights(blob, n_in * n_out, spec.weight_bits).reshape(n_in, n_out)
-        params = memory.view(f["params_addr"], 1, PARAMS * n_out, 0, np.int8).reshape(n_out, PARAMS).astype(np.int64)
-        lo, hi = spec.membrane_range()
-        threshold, leak, v_reset, refractory = params.T
-        bad = ((threshold < 1) | (threshold > hi) | (leak < 0) | (v_reset < lo) | (v_reset > hi) | (refractory < 0)
-               | ((refractory != 0) & (not spec.refractory)))
-        if bad.any():
-            n = int(np.argmax(bad))
-            raise StreamError(f"neuron {n} has parameters {params[n].tolist()} (threshold, leak, v_reset, "
-                              f"refractory) outside the engine's ranges ({spec.membrane_bits}-bit membrane"
-                              f"{'' if spec.refractory else ', no refractory period'})")
-        out, spikes = lif_steps(x, w, params, f["shift"], cmd.flags, spec.membrane_bits)
-        memory.write2d(f["out_addr"], out.reshape(1, -1).astype(np.int8), steps * n_out)
-        events = int((x != 0).sum()) * n_out
-        cycles, _, energy = self._cost(spec, events, steps * n_out, spikes)
+        f, spec, shape = cmd.fields, state.spec, _shape(cmd)
+        steps = f["steps"]
+        x = memory.view(f["in_addr"], 1, steps * shape.inputs, 0, np.int8).reshape(steps, shape.inputs).astype(np.int64)
+        blob = memory.view(f["w_addr"], 1, packed_size(shape.weights, spec.weight_bits), 0, np.uint8).reshape(-1)
+        w = unpack_weights(blob, shape.weights, spec.weight_bits)
+        params = memory.view(f["params_addr"], 1, PARAMS * shape.channels, 0, np.int8).reshape(-1, PARAMS)
+        params = params.astype(np.int64)
+        _check_params(params, spec)
+        if cmd.op is SNN_LIF:
+            current = exact_matmul(x, w.reshape(f["n_in"], f["n_out"]))
+        else:
+            windows = conv_windows(x.reshape(steps, f["height"], f["width"], f["c_in"]), f["kernel"], f["stride"],
+                                   f["pad"])
+            kernel = w.reshape(f["c_out"], -1).T  # [(ky, kx, c_in), c_out]
+            current = exact_matmul(windows.reshape(-1, kernel.shape[0]), kernel).reshape(steps, shape.neurons)
+            params = np.tile(params, (shape.neurons // f["c_out"], 1))  # one record per channel, channels last
+            x = windows  # an active input reaches every neuron whose window holds it
+        out, spikes = lif_integrate(current, params, f["shift"], cmd.flags, spec.membrane_bits)
+        memory.write2d(f["out_addr"], out.reshape(1, -1).astype(np.int8), steps * shape.neurons)
+        events = int(np.count_nonzero(x)) * shape.channels
+        cycles, _, energy = self._cost(spec, events, steps * shape.neurons, spikes)
         state.measured = Measured(cycles, events, energy, {"events": events, "spikes": spikes,
-                                                              "neurons": n_out, "steps": steps})
+                                                              "neurons": shape.neurons, "steps": steps})
 
     def measured(self, cmd, state):
         return state.measured
+
+
+def _check_params(params, spec) -> None:
+    lo, hi = spec.membrane_range()
+    threshold, leak, v_reset, refractory = params.T
+    bad = ((threshold < 1) | (threshold > hi) | (leak < 0) | (v_reset < lo) | (v_reset > hi) | (refractory < 0)
+           | ((refractory != 0) & (not spec.refractory)))
+    if bad.any():
+        n = int(np.argmax(bad))
+        raise StreamError(f"neuron {n} has parameters {params[n].tolist()} (threshold, leak, v_reset, "
+                          f"refractory) outside the engine's ranges ({spec.membrane_bits}-bit membrane"
+                          f"{'' if spec.refractory else ', no refractory period'})")
