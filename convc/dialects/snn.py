@@ -191,35 +191,43 @@ class EncodeOp(Snn.Operation, name="encode"):
 
     `input` is a vector [1, n] of currents, repeated at each of `steps` steps (direct
     encoding), or a raster [steps, n] passed through; either way `bias_inputs` always-on inputs
-    (1 at every step) follow the n columns, so a layer's bias rides on ordinary synapses:
+    (`bias_level` at every step) follow the n columns, so a layer's bias rides on ordinary synapses:
 
-        %r = "snn.encode"(%x) {steps = 16, bias_inputs = 2} : (tensor<1x512xi8>) -> tensor<16x514xi8>
+        %r = "snn.encode"(%x) {steps = 16, bias_inputs = 2, bias_level = 64}
+             : (tensor<1x512xi8>) -> tensor<16x514xi8>
+
+    A convolutional layer's input is a map [1, H, W, C] (or a raster [steps, H, W, C]); its
+    always-on inputs are `bias_inputs` more channels at every position.
     """
 
     input: Operand[Tensor]
     steps: ir.IntegerAttr
     bias_inputs: ir.IntegerAttr
+    bias_level: ir.IntegerAttr
     output: Result[Tensor]
 
     def reference(self, x):
-        return encode_reference(x, get_int(self, "steps"), get_int(self, "bias_inputs"))
+        return encode_reference(x, get_int(self, "steps"), get_int(self, "bias_inputs"), get_int(self, "bias_level"))
 
     def verify_invariants(self) -> bool:
         x, y = tensor_shape(self.input), tensor_shape(self.output)
         steps, extra = get_int(self, "steps"), get_int(self, "bias_inputs")
+        want = [steps, *x[1:-1], x[-1] + extra] if x else []
         return report(self, first_error(
             check_int_tensor(self.input, 8, "input"), check_int_tensor(self.output, 8, "result"),
             None if steps >= 1 and extra >= 0 else "steps must be >= 1 and bias_inputs >= 0",
-            None if len(x) == 2 and x[0] in (1, steps) else f"input must be [1, n] or [{steps}, n], not {x}",
-            None if len(x) != 2 or y == [steps, x[-1] + extra] else
-            f"the result must be [steps, n + bias_inputs] = {[steps, x[-1] + extra]}, not {y}"))
+            None if 1 <= get_int(self, "bias_level") <= 127 else "bias_level must be in [1, 127] (an int8 input)",
+            None if len(x) in (2, 4) and x[0] in (1, steps) else
+            f"input must be [1 or {steps}, n] or [1 or {steps}, H, W, C], not {x}",
+            None if y == want else f"the result must be [steps, ..., last + bias_inputs] = {want}, not {y}"))
 
 
-def encode_reference(x, steps: int, bias_inputs: int) -> np.ndarray:
-    """[steps, n + bias_inputs]: the input's rows (one repeated, or one per step), then ones."""
-    x = np.asarray(x, np.int8).reshape(-1, np.shape(x)[-1])
-    rows = np.broadcast_to(x, (steps, x.shape[1]))
-    return np.concatenate([rows, np.ones((steps, bias_inputs), np.int8)], axis=1)
+def encode_reference(x, steps: int, bias_inputs: int, bias_level: int = 1) -> np.ndarray:
+    """[steps, ..., last + bias_inputs]: the input (one step repeated, or one per step), then
+    the always-on inputs (bias_level) along the last axis."""
+    x = np.asarray(x, np.int8)
+    rows = np.broadcast_to(x, (steps, *x.shape[1:]))
+    return np.concatenate([rows, np.full((*rows.shape[:-1], bias_inputs), bias_level, np.int8)], axis=-1)
 
 
 def _constant_problem(op, bits: int, vbits: int):

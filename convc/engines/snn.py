@@ -148,9 +148,10 @@ class _LifConv:
 
 
 class _Encode:
-    """`snn.encode`: event routing, no arithmetic. One DMA writes the currents (one row with
-    source stride 0, so the same at every step, or the raster) into the rows of the layer's
-    input raster, another the always-on bias inputs beside them."""
+    """`snn.encode`: event routing, no arithmetic. DMAs write the currents into the rows of the
+    layer's input raster (a vector: one DMA of one row with source stride 0, the same at every
+    step; a map: one DMA per step; a raster: one DMA), and one DMA the always-on bias inputs
+    beside them, from `bias_inputs` constants of `bias_level` with source stride 0."""
 
     @staticmethod
     def refusal(op, target, core):
@@ -158,8 +159,8 @@ class _Encode:
 
     @staticmethod
     def constants(op):
-        ones = tensor_shape(op.output)[0] * get_int(op, "bias_inputs")
-        return {"ones": np.ones(ones, np.int8).tobytes()} if ones else {}
+        extra = get_int(op, "bias_inputs")
+        return {"bias": np.full(extra, get_int(op, "bias_level"), np.int8).tobytes()} if extra else {}
 
     @staticmethod
     def l1_buffers(op):
@@ -167,19 +168,25 @@ class _Encode:
 
     @staticmethod
     def emit(op, em):
-        rows, n = tensor_shape(op.input)
-        steps, width = tensor_shape(op.output)
-        extra = width - n
-        em.cmd(Op.DMA, src=em.addr(op.input), dst=em.addr(op.output), rows=steps, row_bytes=n,
-               src_stride=0 if rows == 1 else n, dst_stride=width)
-        if extra:
-            em.cmd(Op.DMA, src=em.const("ones"), dst=em.addr(op.output) + n, rows=steps, row_bytes=extra,
-                   src_stride=extra, dst_stride=width)
+        shape, out = tensor_shape(op.input), tensor_shape(op.output)
+        rows, n, steps, width = shape[0], shape[-1], out[0], out[-1]
+        positions = numel(op.output) // (steps * width)  # values per step: 1 for a vector
+        if positions == 1 or rows == steps:
+            em.cmd(Op.DMA, src=em.addr(op.input), dst=em.addr(op.output), rows=steps * positions, row_bytes=n,
+                   src_stride=0 if rows == 1 else n, dst_stride=width)
+        else:  # one map, the same at every step
+            for t in range(steps):
+                em.cmd(Op.DMA, src=em.addr(op.input), dst=em.addr(op.output) + t * positions * width, rows=positions,
+                       row_bytes=n, src_stride=n, dst_stride=width)
+        if width > n:
+            em.cmd(Op.DMA, src=em.const("bias"), dst=em.addr(op.output) + n, rows=steps * positions,
+                   row_bytes=width - n, src_stride=0, dst_stride=width)
 
     @staticmethod
     def describe(op):
-        rows, n = tensor_shape(op.input)
-        return {"steps": get_int(op, "steps"), "inputs": n, "bias_inputs": get_int(op, "bias_inputs"),
+        rows = tensor_shape(op.input)[0]
+        return {"steps": get_int(op, "steps"), "inputs": numel(op.input) // rows,
+                "bias_inputs": get_int(op, "bias_inputs"), "bias_level": get_int(op, "bias_level"),
                 "encoding": "direct currents" if rows == 1 else "spikes"}
 
 

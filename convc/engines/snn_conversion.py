@@ -19,7 +19,11 @@ with `a` the input per step, W the layer's weights times its requantization fact
 Λ (and times Λ_in for spikes), b its accumulator's constant term. The engine has
 `weight_bits`-bit codes q, a per-layer shift s (negative: the summed current divided) and
 integer thresholds θ_n: q_jn * 2^s / θ_n ≈ W_jn / k. The bias rides on `bias_inputs`
-always-on inputs whose weight codes add up to beta_n θ_n / 2^s.
+always-on inputs of value L (`bias_level`) whose weight codes add up to beta_n θ_n / (L 2^s).
+L is the smallest level that needs at most FEW_BIAS_INPUTS inputs: a layer that divides its
+summed current (s < 0) needs a bias of hundreds of codes per unit input, which inputs of 1
+could only carry on dozens of always-on inputs (and would clip beyond MAX_BIAS_INPUTS), while
+each always-on input costs a synaptic event per neuron per step.
 """
 
 import math
@@ -29,6 +33,8 @@ import numpy as np
 
 PERCENTILE = 99.9
 MAX_BIAS_INPUTS = 16
+FEW_BIAS_INPUTS = 2
+BIAS_LEVELS = (1, 2, 4, 8, 16, 32, 64, 127)  # the int8 values an always-on input may carry
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class SpikingWeights:
     shift: int
     bias_inputs: int
     clipped_biases: int     # neurons whose bias exceeded the always-on inputs' codes (clipped)
+    bias_level: int = 1     # the value of the always-on inputs at every step
 
     def params(self) -> np.ndarray:
         """[n_out, 4]: threshold, leak 0 (integrate-and-fire), v_reset 0, no refractory period."""
@@ -99,13 +106,25 @@ def spiking_weights(drive: np.ndarray, beta: np.ndarray, inputs: np.ndarray, cur
             error = float(((currents @ (codes * unit / theta) - ideal) ** 2).mean()) if ideal.size else 0.0
             if best is None or error < best.error:
                 best = _Fit(error, k, shift, theta, codes)
-    bias_codes = np.rint(np.asarray(beta, np.float64) * best.theta / 2.0 ** best.shift).astype(np.int64)
-    needed = int(math.ceil(np.abs(bias_codes).max() / qmax)) if bias_codes.size and bias_codes.any() else 0
+    per_unit = np.asarray(beta, np.float64) * best.theta / 2.0 ** best.shift  # codes for an input of 1
+    level, bias_codes, needed = bias_level(per_unit, qmax)
     bias_inputs = min(needed, MAX_BIAS_INPUTS)
     clipped = int((np.abs(bias_codes) > bias_inputs * qmax).sum())
     bias_codes = np.clip(bias_codes, -bias_inputs * qmax, bias_inputs * qmax)
     codes = np.concatenate([best.codes.astype(np.int64), split_bias(bias_codes, bias_inputs)], axis=0)
-    return SpikingWeights(codes, best.theta.astype(np.int64), best.shift, bias_inputs, clipped), best.current_scale
+    fit = SpikingWeights(codes, best.theta.astype(np.int64), best.shift, bias_inputs, clipped, level)
+    return fit, best.current_scale
+
+
+def bias_level(per_unit: np.ndarray, qmax: int) -> tuple[int, np.ndarray, int]:
+    """(level L, the bias codes at L, the always-on inputs they need): the smallest L whose
+    codes fit FEW_BIAS_INPUTS inputs, else the largest."""
+    for level in BIAS_LEVELS:
+        codes = np.rint(per_unit / level).astype(np.int64)
+        needed = int(math.ceil(np.abs(codes).max() / qmax)) if codes.size and codes.any() else 0
+        if needed <= FEW_BIAS_INPUTS:
+            break
+    return level, codes, needed
 
 
 def split_bias(bias_codes: np.ndarray, inputs: int) -> np.ndarray:

@@ -9,6 +9,12 @@ ReLU layer (`imc.matmul` with its ReLU fused, one input vector) becomes
     dpu.reshape, dpu.avgpool, dpu.reshape
                    the decoder: Λ * spike count / T as the layer's int8 codes
 
+A convolutional ReLU layer (`imc.conv2d`, one image) becomes the same chain with an
+`snn.lif_conv`: its map encoded as a raster [T, H, W, C], its bias on always-on input channels
+that only the kernel's centre tap reads (the centre of every window lies inside the map when
+the padding is at most half the kernel, so border neurons get their whole bias), its
+thresholds per output channel, and the decoder counting per neuron.
+
 and a converted layer whose decoded output feeds only another converted layer hands that one
 its spike raster instead: the decoder and the currents go, spikes pass between the layers.
 
@@ -26,12 +32,12 @@ import numpy as np
 
 from convc import quant_math as qm
 from convc.dialects import dpu, is_view
-from convc.dialects.snn import EncodeOp, LifOp
+from convc.dialects.snn import EncodeOp, LifConvOp, LifOp
 from convc.driver import int_reference
 from convc.engines import ENGINES
 from convc.engines.snn_conversion import PERCENTILE, SpikingWeights, rate_scale, spiking_weights
 from convc.frontend.tosa_eval import const_value
-from convc.ir.attrs import f64, get_array, get_int, i64, i64_array, tensor_shape
+from convc.ir.attrs import f64, get_array, get_int, i64, i64_array, numel, tensor_shape
 from convc.ir.locations import node_name
 from convc.ir.mlir import ir
 from convc.ir.schema import DAC_RANGE, ID, RATE_SCALE, SOURCE
@@ -59,20 +65,34 @@ def spiking_spec(target):
     return next((target.engines(c)["snn"] for c in range(target.cores) if "snn" in target.engines(c)), None)
 
 
+def _is_conv(op) -> bool:
+    return op.operation.name == "imc.conv2d"
+
+
 def why_not(op, spec) -> str | None:
-    """Why `op` cannot become a spiking layer, or None."""
-    if op.operation.name != "imc.matmul":
-        return f"only dense layers (MatMul, Gemm) convert so far; this is {op.operation.name}"
-    rows = 1
-    for d in tensor_shape(op.input)[:-1]:
-        rows *= d
-    n_out = tensor_shape(op.weights)[1]
+    """Why `op` cannot become a spiking layer, or None. What the spiking engine itself takes
+    (kernel sizes, strides) its refusal says, asked of the chain built for the layer."""
+    if op.operation.name not in ("imc.matmul", "imc.conv2d"):
+        return f"only dense and convolutional layers (MatMul, Gemm, Conv) convert so far; this is {op.operation.name}"
+    if _is_conv(op):
+        images, neurons = tensor_shape(op.input)[0], numel(op.output)
+        kernel, pad = tensor_shape(op.weights)[1:3], get_array(op, "pad")
+        shape_why = (
+            (images != 1 and f"it convolves {images} images; a converted layer takes one")
+            or (get_array(op, "dilation") != [1, 1] and "it is dilated")
+            or (max(pad) > min(kernel) // 2
+                and f"its padding {pad} exceeds half its {kernel[0]}x{kernel[1]} kernel (the bias rides on the "
+                    f"window's centre, which must lie inside the map)"))
+    else:
+        rows = numel(op.input) // tensor_shape(op.input)[-1]
+        neurons = tensor_shape(op.weights)[1]
+        shape_why = rows != 1 and f"it multiplies {rows} input vectors; a converted layer takes one"
     for why in (
         get_int(op, "clamp_min") != get_int(op, "out_zp")
         and "no ReLU follows it (a spike count stands for a value >= 0)",
-        rows != 1 and f"it multiplies {rows} input vectors; a converted layer takes one",
+        shape_why,
         DAC_RANGE.has(op) and "it runs on the analog array",
-        n_out > spec.max_neurons and f"it has {n_out} neurons; the spiking engine holds {spec.max_neurons}",
+        neurons > spec.max_neurons and f"it has {neurons} neurons; the spiking engine holds {spec.max_neurons}",
     ):
         if why:
             return why
@@ -94,10 +114,14 @@ def run(module_op, ctx) -> None:
             continue
         rule = rule_for(ctx, "place", op)
         asked = rule is not None and rule.value("engine") == "snn"
+        if not asked and rule is not None:
+            continue
         why = why_not(op, spec)
+        engine_why, cheaper = _probe(op, steps, spec, ctx, outputs, price=not asked) if why is None else (None, False)
+        why = why or engine_why
         if asked and why:
             refuse(ctx, rule, f"layer '{node_name(op.location)}' cannot become a spiking layer: {why}", "the ANN layer")
-        elif why is None and (asked or (rule is None and _cheaper_spiking(op, steps, spec, ctx, outputs))):
+        elif why is None and (asked or cheaper):
             chosen[ID.get(op)] = rule
             if rule is None:
                 by_cost.append(node_name(op.location))
@@ -117,44 +141,74 @@ def run(module_op, ctx) -> None:
                             f"their outputs approximate the ANN's; `place SEL on host` keeps a layer as it is")
 
 
-def _cheaper_spiking(op, steps, spec, ctx, outputs) -> bool:
-    """Whether the spiking chain's estimated cycles (with one bias input and its decoder) are
-    below those of the layer's cheapest placement as it is."""
+def _probe(op, steps, spec, ctx, outputs, price: bool) -> tuple[str | None, bool]:
+    """(why the spiking engine refuses the chain built for `op`, or None; whether the chain's
+    estimated cycles, with one bias input and its decoder, are below those of the layer's
+    cheapest placement as it is — asked only with `price`). The chain is built with
+    placeholder weights and erased."""
     def best(candidate):
         costs = [c.total for group in choices(candidate, ctx.target, outputs).values()
                  for c in group.values() if not isinstance(c, str)]
         return min(costs) if costs else None
 
-    n_in, n_out = tensor_shape(op.weights)
-    placeholder = SpikingWeights(np.zeros((n_in + 1, n_out), np.int64), np.ones(n_out, np.int64), 0, 1, 0)
+    k, n_out = _matrix_shape(op)
+    placeholder = SpikingWeights(np.zeros((k + 1, n_out), np.int64), np.ones(n_out, np.int64), 0, 1, 0)
     rescale = None if get_int(op, "in_zp") == 0 else qm.multiplier(0.5)
     new, _ = _build(op, op.input, rescale, placeholder, 1.0, steps, spec)
-    priced = [best(n) for n in new if not is_view(n) and n.operation.name != "arith.constant"]
+    snn = ENGINES["snn"]
+    core = next(c for c in range(ctx.target.cores) if "snn" in ctx.target.engines(c))
+    why = next((w for n in new if snn.runs(n) for w in [snn.refusal(n, ctx.target, core)] if w), None)
+    priced = [best(n) for n in new if not is_view(n) and n.operation.name != "arith.constant"] if price and not why else []
     for n in reversed(new):
         n.operation.erase()
-    as_is = best(op)
-    return as_is is not None and None not in priced and sum(priced) < as_is
+    as_is = best(op) if priced else None
+    return why, as_is is not None and None not in priced and sum(priced) < as_is
+
+
+def _matrix_shape(op) -> tuple[int, int]:
+    """(fan-in, output channels) of the layer as a matrix: a convolution's windows are rows."""
+    if _is_conv(op):
+        c_out, kh, kw, c_in = tensor_shape(op.weights)
+        return kh * kw * c_in, c_out
+    n_in, n_out = tensor_shape(op.weights)
+    return n_in, n_out
+
+
+def _matrix_inputs(op, args) -> np.ndarray:
+    """The layer's input vectors for one sample, as the matrix multiplies them: a dense layer's
+    one row, a convolution's windows (padding = in_zp, a real 0)."""
+    return op.matrix_rows(args[0]) if _is_conv(op) else args[0].reshape(1, -1)
+
+
+def _matrix_weights(op) -> np.ndarray:
+    w = const_value(op.weights.owner).astype(np.float64)
+    return w.transpose(1, 2, 3, 0).reshape(-1, w.shape[0]) if _is_conv(op) else w
 
 
 def convert(op, operands, rule, steps, spec) -> list:
     """Replace `op` by its spiking chain, fitted to the layer's inputs and ANN outputs on
     `operands` (per calibration sample); returns the new ops for the integer reference."""
     zp, in_zp = get_int(op, "out_zp"), get_int(op, "in_zp")
-    x = np.concatenate([args[0].reshape(1, -1) for args in operands]).astype(np.float64) - in_zp
+    x = np.concatenate([_matrix_inputs(op, args) for args in operands]).astype(np.float64) - in_zp
     outputs = np.concatenate([op.reference(*args).reshape(-1) for args in operands]).astype(np.int64)
     lam = rate_scale(outputs - zp, PERCENTILE)
-    w = const_value(op.weights.owner).astype(np.float64)
+    w = _matrix_weights(op)
     # The accumulator is sum_j (x_j - in_zp) w_j + b: the stored bias has -in_zp * sum(w) folded in.
     b = const_value(op.bias.owner).astype(np.float64) + in_zp * w.sum(axis=0)
     factor = np.array(get_array(op, "mult"), np.float64) * 2.0 ** -np.array(get_array(op, "shift"), np.float64)
+    # Half a threshold of extra charge over the T steps (a bias of 0.5/T per step): a neuron
+    # reset by subtraction fires floor(T u + 0.5) = round(T u) times instead of floor(T u),
+    # which removes the count's truncation bias of half a spike (Λ / 2T codes: 30 codes at
+    # T = 4 for digits_cnn's first convolution), and a neuron without drive still stays silent.
+    beta = factor * b / lam + 0.5 / steps
     raster, lam_in, decoder = _spikes_feeding(op)
     if raster is not None:  # input j's rate r stands for lam_in * r codes above in_zp
-        weights, _ = spiking_weights(w * (factor * lam_in / lam)[None, :], factor * b / lam, x / lam_in, None,
+        weights, _ = spiking_weights(w * (factor * lam_in / lam)[None, :], beta, x / lam_in, None,
                                      spec.weight_bits, spec.membrane_bits, spec.max_shift, spec.min_shift)
         rescale = None
     else:
         scales = _current_scales(in_zp)
-        weights, k = spiking_weights(w * (factor / lam)[None, :], factor * b / lam, x, list(scales),
+        weights, k = spiking_weights(w * (factor / lam)[None, :], beta, x, list(scales),
                                      spec.weight_bits, spec.membrane_bits, spec.max_shift, spec.min_shift)
         rescale = scales[k]
     new, out = _build(op, raster if raster is not None else op.input, rescale, weights, lam, steps, spec)
@@ -182,15 +236,15 @@ def _spikes_feeding(op):
     """(raster, rate scale, decoder ops) when `op`'s input is the decoded output of a converted
     layer that nothing else reads (through views); else (None, None, [])."""
     chain, value = [], op.input
-    for wanted in ("dpu.avgpool", "snn.lif"):
+    for wanted in (("dpu.avgpool",), ("snn.lif", "snn.lif_conv")):
         owner = value.owner
         while not isinstance(owner, ir.Block) and is_view(owner) and len(list(value.uses)) == 1:
             chain.append(owner)
             value, owner = owner.operands[0], owner.operands[0].owner
-        if (isinstance(owner, ir.Block) or owner.operation.name != wanted or len(list(value.uses)) != 1
+        if (isinstance(owner, ir.Block) or owner.operation.name not in wanted or len(list(value.uses)) != 1
                 or not SOURCE.has(owner, "conversion")):
             return None, None, []
-        if wanted == "snn.lif":
+        if owner.operation.name != "dpu.avgpool":
             return value, RATE_SCALE.get(owner), chain
         chain.append(owner)
         value = owner.operands[0]
@@ -212,38 +266,60 @@ def _build(op, source, rescale, weights: SpikingWeights, lam: float, steps: int,
     """The chain before `op` (not yet wired to its readers): its ops in order, and the value
     standing for `op`'s result."""
     loc, new = op.location, []
-    n_in, n_out = tensor_shape(op.weights)
+    conv = _is_conv(op)
+    in_shape, out_shape = tensor_shape(op.input), tensor_shape(op.results[0])
+    # per step: a vector [n_in] -> [n_out], or a map [H, W, C_in] -> [Ho, Wo, C_out]
+    per_step_in = in_shape[1:] if conv else [in_shape[-1]]
+    per_step_out = out_shape[1:] if conv else [out_shape[-1]]
     with ir.InsertionPoint(op), loc:
         x = source
-        if tensor_shape(x) != [steps, n_in] and tensor_shape(x) != [1, n_in]:
-            new.append(dpu.ReshapeOp(x, i8([1, n_in]), loc=loc))
+        rows = steps if tensor_shape(x)[0] == steps and numel(x) == steps * int(np.prod(per_step_in)) else 1
+        if tensor_shape(x) != [rows, *per_step_in]:
+            new.append(dpu.ReshapeOp(x, i8([rows, *per_step_in]), loc=loc))
             x = new[-1].output
         if rescale is not None:
             scale = _scale_of(op.input) * 2.0 ** rescale[1] / rescale[0]
             new.append(dpu.RescaleOp(x, i64(get_int(op, "in_zp")), i64(rescale[0]), i64(rescale[1]), i64(0),
-                                     f64(scale), i64(-128), i64(127), output=i8([1, n_in]), loc=loc))
+                                     f64(scale), i64(-128), i64(127), output=i8([1, *per_step_in]), loc=loc))
             x = new[-1].output
-        width = n_in + weights.bias_inputs
-        encode = EncodeOp(x, steps=i64(steps), bias_inputs=i64(weights.bias_inputs), output=i8([steps, width]),
-                          loc=loc)
-        codes = dense_constant(weights.codes.astype(np.int8), loc=loc)
+        encoded = [steps, *per_step_in[:-1], per_step_in[-1] + weights.bias_inputs]
+        encode = EncodeOp(x, steps=i64(steps), bias_inputs=i64(weights.bias_inputs),
+                          bias_level=i64(weights.bias_level), output=i8(encoded), loc=loc)
+        codes = _conv_codes(op, weights) if conv else weights.codes
+        codes = dense_constant(codes.astype(np.int8), loc=loc)
         params = dense_constant(weights.params().astype(np.int8), loc=loc)
         new += [encode, codes.owner, params.owner]
-        lif = LifOp(encode.output, codes, params, shift=i64(weights.shift), reset=ir.StringAttr.get("subtract"),
-                    leak=ir.StringAttr.get("linear"), record=ir.StringAttr.get("spikes"),
-                    weight_bits=i64(spec.weight_bits), membrane_bits=i64(spec.membrane_bits),
-                    output=i8([steps, n_out]), loc=loc)
+        neuron = dict(shift=i64(weights.shift), reset=ir.StringAttr.get("subtract"), leak=ir.StringAttr.get("linear"),
+                      record=ir.StringAttr.get("spikes"), weight_bits=i64(spec.weight_bits),
+                      membrane_bits=i64(spec.membrane_bits), output=i8([steps, *per_step_out]), loc=loc)
+        if conv:
+            lif = LifConvOp(encode.output, codes, params, stride=op.attributes["stride"], pad=op.attributes["pad"],
+                            **neuron)
+        else:
+            lif = LifOp(encode.output, codes, params, **neuron)
         RATE_SCALE.set(lif, lam)
         new.append(lif)
-        new.append(dpu.ReshapeOp(lif.output, i8([1, steps, 1, n_out]), loc=loc))
+        n_out = per_step_out[-1]
+        positions = int(np.prod(per_step_out)) // n_out
+        new.append(dpu.ReshapeOp(lif.output, i8([1, steps, positions, n_out]), loc=loc))
         mult, shift = qm.multiplier(lam, max_shift=40)  # codes = zp + round(count * lam / steps)
         window = i64_array([steps, 1])
         new.append(dpu.AvgPoolOp(new[-1].output, window, window, i64_array([0, 0, 0, 0]), i64(0), i64(0), i64(mult),
                                  i64(shift), i64(get_int(op, "out_zp")), op.attributes["out_scale"],
                                  i64(get_int(op, "clamp_min")), i64(get_int(op, "clamp_max")),
-                                 output=i8([1, 1, 1, n_out]), loc=loc))
+                                 output=i8([1, 1, positions, n_out]), loc=loc))
         new.append(dpu.ReshapeOp(new[-1].output, op.results[0].type, loc=loc))
     return new, new[-1].output
+
+
+def _conv_codes(op, weights: SpikingWeights) -> np.ndarray:
+    """[C_out, kh, kw, C_in + bias_inputs]: the fitted codes [(ky, kx, c_in) + bias rows, C_out]
+    as a kernel whose always-on channels only the centre tap reads."""
+    c_out, kh, kw, c_in = tensor_shape(op.weights)
+    kernel = np.zeros((kh, kw, c_in + weights.bias_inputs, c_out), np.int64)
+    kernel[:, :, :c_in] = weights.codes[:kh * kw * c_in].reshape(kh, kw, c_in, c_out)
+    kernel[kh // 2, kw // 2, c_in:] = weights.codes[kh * kw * c_in:]
+    return kernel.transpose(3, 0, 1, 2)
 
 
 PASS = Pass("convc-convert-to-snn", run,

@@ -8,7 +8,8 @@ import pytest
 
 from convc.driver.pipeline import compile_model, load_calibration
 from convc.driver.verify import verify
-from convc.engines.snn_conversion import rate_scale, spiking_weights, split_bias
+from convc.driver import int_reference
+from convc.engines.snn_conversion import MAX_BIAS_INPUTS, bias_level, rate_scale, spiking_weights, split_bias
 from convc.ir.util import body_ops, entry_func
 from convc.targets import resolve
 from helpers import assert_one_line_error, convc
@@ -43,6 +44,16 @@ def test_biases_split_over_always_on_inputs_sum_exactly_within_the_codes():
     rows = split_bias(codes, 3)
     assert rows.sum(axis=0).tolist() == codes.tolist()
     assert rows.min() >= -8 and rows.max() <= 7
+
+
+def test_a_large_bias_per_unit_input_rides_on_a_higher_level_not_on_dozens_of_inputs():
+    """A layer that divides its current by 2^7 needs a bias of hundreds of codes per unit of
+    always-on input: inputs of 1 would need 100 of them (clipped at 16); a level of 64 needs 2."""
+    per_unit = np.array([717.0, -300.0, 5.0, 0.0])
+    level, codes, needed = bias_level(per_unit, 7)
+    assert (level, needed) == (64, 2) and needed <= MAX_BIAS_INPUTS
+    assert np.all(np.abs(codes * level - per_unit) <= level / 2)
+    assert bias_level(np.array([3.0, -9.0]), 7)[:1] == (1,)  # small biases keep inputs of 1
 
 
 def test_the_rate_scale_is_a_high_percentile_not_the_maximum():
@@ -116,8 +127,55 @@ def test_the_cost_model_converts_where_spiking_is_cheaper_and_says_so(models_dir
     path = tmp_path / "cheap_sne.toml"
     path.write_text(cheap)
     compiled, warnings = _compile(models_dir, tmp_path, "digits_cnn", [], target=str(path))
-    assert [n for n, _ in _ops(compiled)].count("snn.lif") == 1
-    assert any("cost model converted layer(s) /6/Gemm" in w for w in warnings), warnings
+    names = [n for n, _ in _ops(compiled)]
+    # the first convolution (9 MACs per output) stays cheaper on the cluster than its chain
+    assert names.count("snn.lif") == 1 and names.count("snn.lif_conv") == 1
+    assert any("cost model converted layer(s) /2/Conv, /6/Gemm" in w for w in warnings), warnings
+
+
+def test_the_digits_convolutions_convert_and_pass_spikes_between_them(models_dir, tmp_path):
+    """Both 3x3 ReLU convolutions on the SNE as `snn.lif_conv`: the first encodes the image as
+    currents with its bias on always-on channels, the second takes the first's spike raster
+    (no decoder between them), the max pool and the rest stay on the cluster."""
+    compiled, _ = _compile(models_dir, tmp_path, "digits_cnn", ["/0/Conv", "/2/Conv"])
+    ops = _ops(compiled)
+    names = [n for n, _ in ops]
+    convs = [a for n, a in ops if n == "snn.lif_conv"]
+    assert len(convs) == 2 and all(a["convc.engine"] == '"snn"' for a in convs)
+    assert names.count("dpu.avgpool") == 1  # only the second convolution is decoded
+    encodes = [a for n, a in ops if n == "snn.encode"]
+    assert int(encodes[0]["bias_inputs"].split(":")[0]) > 0
+    result = verify(compiled, models_dir / "digits_cnn.onnx", _digits(models_dir))
+    # measured at T = 16: cosine 0.964 (the worst of these 16 samples), mean 0.991, top-1 1.0
+    assert result["integer_exact"] is True, result
+    assert result["cosine"] >= 0.94 and result["cosine_mean"] >= 0.98 and result["top1_agreement"] >= 0.9, result
+
+
+def test_converted_counts_round_instead_of_truncating(models_dir, tmp_path):
+    """The first convolution converted at T = 4, compared with the ANN's int8 output on the
+    same images: half a threshold of extra charge makes each count round(T u), so the decoded
+    codes have no bias (without it: -30 codes on the active outputs, half a spike of Λ / T; the
+    silent ones stay exact either way)."""
+    def conv1_output(rules, steps):
+        ann = tmp_path / "rules.cva"
+        ann.write_text("version 1\n" + "".join(rules))
+        compiled = compile_model(models_dir / "digits_cnn.onnx", resolve("kraken"),
+                                 calib=models_dir / "digits_cnn.calib.npz", annotations=ann, timesteps=steps,
+                                 warn=lambda m: None)
+        seen = []
+
+        def before(op, operands):  # the second convolution's input is the first's output
+            if op.operation.name == "imc.conv2d":
+                seen.append(np.stack([o[0] for o in operands]).astype(float))
+
+        with compiled.module.context:
+            int_reference.run_samples(compiled.module, _digits(models_dir, 24), before)
+        return seen[-1]
+
+    ann = conv1_output(['place "/0/Conv" on host\n', 'place "/2/Conv" on host\n', 'place "/6/Gemm" on host\n'], 4)
+    snn = conv1_output(['place "/0/Conv" on snn\n', 'place "/2/Conv" on host\n', 'place "/6/Gemm" on host\n'], 4)
+    active = ann > ann.min()
+    assert abs((snn - ann)[active].mean()) < 4 and np.array_equal(snn[~active], ann[~active])
 
 
 def test_conversion_is_deterministic(models_dir, tmp_path):
