@@ -5,7 +5,8 @@ layer), kraken with the hidden dense layer (/6/Gemm, 512 -> 64, ReLU) converted 
 integrate-and-fire neurons on the SNE (`place "/6/Gemm" on snn`), and kraken with the two 3x3
 convolutions converted as well (`place "/0/Conv"`, `"/2/Conv"`: conv spikes pass straight to
 the second conv), at T = 4, 8, 16, 32, with the spikes, cycles and energy per inference the
-runtime measures on the activity.
+runtime measures on the activity; then both again with the first converted layer's input
+rate-coded (`--spike-encoding rate`: seeded Bernoulli spike trains) instead of direct currents.
 
     python bench/snn_digits.py [--models build/models] [--steps 4 8 16 32] [--samples 450]
 
@@ -32,9 +33,9 @@ LAYER = "/6/Gemm"
 CONVS = ("/0/Conv", "/2/Conv")
 
 
-def run(models, target, x, labels, annotations=None, timesteps=None):
+def run(models, target, x, labels, annotations=None, timesteps=None, encoding=None):
     compiled = compile_model(models / "digits_cnn.onnx", resolve(target), calib=models / "digits_cnn.calib.npz",
-                             annotations=annotations, timesteps=timesteps, warn=lambda m: None)
+                             annotations=annotations, timesteps=timesteps, spike_encoding=encoding, warn=lambda m: None)
     program = Program(compiled.stream, compiled.target)
     outputs, counters = program.run_batch({program.inputs[0].name: x})
     logits = next(iter(outputs.values())).reshape(len(x), -1)
@@ -73,6 +74,9 @@ def main(argv=None) -> int:
         convs.write_text("version 1\n" + "".join(f'place "{n}" on snn\n' for n in (*CONVS, LAYER)))
         for steps in args.steps:
             row(f"kraken, convs + {LAYER} on SNE, T={steps}", run(models, "kraken", x, labels, convs, steps))
+        for name, rules in ((LAYER, ann), (f"convs + {LAYER}", convs)):
+            for steps in args.steps:
+                row(f"{name}, rate-coded, T={steps}", run(models, "kraken", x, labels, rules, steps, ("rate", 0)))
     return 0
 
 

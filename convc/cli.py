@@ -80,6 +80,9 @@ def _compile_parser():
                    help="time steps per inference (default 16) of a NIR graph — its inputs are [T, n] rasters, "
                         "`convc run` takes [N, T, n] and writes [N, T, n_out] spike trains — and of the ReLU layers "
                         "of an ONNX model converted to spiking layers (`place SEL on snn`)")
+    s.add_argument("--spike-encoding", type=_spike_encoding, metavar="direct|rate[,SEED]",
+                   help="how a converted layer fed by int8 codes gets them: as direct currents, the same at every "
+                        "step (default), or as seeded Bernoulli spike trains of rate |current|/128 (SEED default 0)")
     s.add_argument("--dt", type=float, default=1e-4, metavar="S",
                    help="the forward-Euler step NIR's continuous-time neurons are discretised with (default 1e-4 s)")
     g = p.add_argument_group("gray box (docs/annotations.md)")
@@ -111,7 +114,8 @@ def compile_main(argv) -> int:
         compiled = compile_model(args.model, target_path, calib=args.calib, dump_after=args.dump_after,
                                  dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr),
                                  annotations=args.annotations, relax=args.relax, plugins=args.pass_plugin,
-                                 restart=args.compile_from, timesteps=args.timesteps)
+                                 restart=args.compile_from, timesteps=args.timesteps,
+                                 spike_encoding=args.spike_encoding)
     except ConvcError as exc:
         if getattr(exc, "dumps", None):  # a pass failed: the IR asked for before it is what to look at
             out.mkdir(parents=True, exist_ok=True)
@@ -160,6 +164,15 @@ def compile_main(argv) -> int:
             print("error: the runtime's integers differ from the integer reference", file=sys.stderr)
             return 3
     return 0
+
+
+def _spike_encoding(text: str) -> tuple[str, int]:
+    """direct|rate[,SEED] -> (kind, seed); argparse turns the error into a usage error."""
+    import argparse
+    kind, _, seed = text.partition(",")
+    if kind not in ("direct", "rate") or (seed and not seed.isdigit()) or (seed and kind == "direct"):
+        raise argparse.ArgumentTypeError(f"expected direct, rate or rate,SEED (e.g. rate,7), got {text!r}")
+    return kind, int(seed or 0) % (1 << 32)
 
 
 def nir_main(args, target_path, out) -> int:

@@ -34,6 +34,7 @@ Tensor = ir.RankedTensorType
 RESETS = ("zero", "subtract", "none")  # none: never fires (a leaky integrator)
 LEAKS = ("linear", "exponential")
 RECORDS = ("spikes", "membrane")
+ENCODINGS = ("direct", "rate")
 
 
 class Snn(ext.Dialect, name="snn"):
@@ -198,16 +199,25 @@ class EncodeOp(Snn.Operation, name="encode"):
 
     A convolutional layer's input is a map [1, H, W, C] (or a raster [steps, H, W, C]); its
     always-on inputs are `bias_inputs` more channels at every position.
+
+    `encoding = "rate"` draws spikes instead of repeating the currents: value c fires (with
+    its sign) at each step with probability |c| / 128, from a counter-based generator seeded
+    by `seed` (`rate_reference`); the input must then be one step, [1, ...].
     """
 
     input: Operand[Tensor]
     steps: ir.IntegerAttr
     bias_inputs: ir.IntegerAttr
     bias_level: ir.IntegerAttr
+    encoding: ir.StringAttr
+    seed: ir.IntegerAttr
     output: Result[Tensor]
 
     def reference(self, x):
-        return encode_reference(x, get_int(self, "steps"), get_int(self, "bias_inputs"), get_int(self, "bias_level"))
+        steps = get_int(self, "steps")
+        if _string(self, "encoding") == "rate":
+            x = rate_reference(x, steps, get_int(self, "seed"))
+        return encode_reference(x, steps, get_int(self, "bias_inputs"), get_int(self, "bias_level"))
 
     def verify_invariants(self) -> bool:
         x, y = tensor_shape(self.input), tensor_shape(self.output)
@@ -217,9 +227,35 @@ class EncodeOp(Snn.Operation, name="encode"):
             check_int_tensor(self.input, 8, "input"), check_int_tensor(self.output, 8, "result"),
             None if steps >= 1 and extra >= 0 else "steps must be >= 1 and bias_inputs >= 0",
             None if 1 <= get_int(self, "bias_level") <= 127 else "bias_level must be in [1, 127] (an int8 input)",
+            None if _string(self, "encoding") in ENCODINGS else f"encoding must be one of {', '.join(ENCODINGS)}",
+            None if _string(self, "encoding") != "rate" or (x and x[0] == 1) else
+            f"a rate encoding draws from one step of currents [1, ...], not {x}",
+            None if 0 <= get_int(self, "seed") < 1 << 32 else "seed must be in [0, 2^32)",
             None if len(x) in (2, 4) and x[0] in (1, steps) else
             f"input must be [1 or {steps}, n] or [1 or {steps}, H, W, C], not {x}",
             None if y == want else f"the result must be [steps, ..., last + bias_inputs] = {want}, not {y}"))
+
+
+def rate_reference(c, steps: int, seed: int) -> np.ndarray:
+    """[steps, *c.shape[1:]]: spikes sign(c) with probability |c| / 128 per step. The draw of
+    value i (row-major) at step t is the top 7 bits of lowbias32 (C. Wellons' 32-bit integer
+    hash: x ^= x >> 16; x *= 0x7feb352d; x ^= x >> 15; x *= 0x846ca68b; x ^= x >> 16) of
+    (seed * 0x9E3779B9 + t * 0x85EBCA6B + i) mod 2^32 — the format's definition, which the
+    runtime implements separately."""
+    c = np.asarray(c, np.int64).reshape(np.shape(c)[1:])
+    out = np.zeros((steps, *c.shape), np.int8)
+    flat = c.reshape(-1)
+    mask = (1 << 32) - 1
+    for t in range(steps):
+        x = np.array([(seed * 0x9E3779B9 + t * 0x85EBCA6B + i) & mask for i in range(flat.size)], np.uint64)
+        x ^= x >> np.uint64(16)
+        x = (x * np.uint64(0x7FEB352D)) & np.uint64(mask)
+        x ^= x >> np.uint64(15)
+        x = (x * np.uint64(0x846CA68B)) & np.uint64(mask)
+        x ^= x >> np.uint64(16)
+        fires = (x >> np.uint64(25)).astype(np.int64) < np.abs(flat)
+        out[t] = np.where(fires, np.sign(flat), 0).reshape(c.shape)
+    return out
 
 
 def encode_reference(x, steps: int, bias_inputs: int, bias_level: int = 1) -> np.ndarray:

@@ -166,10 +166,11 @@ def restart_module(restart, names: list[str], context):
 
 def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=False,
                   warn=warnings.warn, annotations=None, relax=False, plugins=(), restart=None,
-                  timesteps=None) -> Compiled:
+                  timesteps=None, spike_encoding=None) -> Compiled:
     """Compile the ONNX model for the target. `restart` = (PASS, FILE) continues from the IR in
     FILE as if PASS had just written it (the model still gives the inputs, outputs and
-    calibration shapes). `timesteps`: time steps of layers converted to spiking ones."""
+    calibration shapes). `timesteps`: time steps of layers converted to spiking ones;
+    `spike_encoding`: ("direct" or "rate", seed) for those fed by int8 codes."""
     start = time.perf_counter()
     target = load_target(target_path)
     passes = extend(PIPELINE, plugins)
@@ -190,6 +191,11 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
         with context:
             module.operation.attributes[convert_to_snn.TIMESTEPS] = ir.IntegerAttr.get(
                 ir.IntegerType.get_signless(64), timesteps)
+    if spike_encoding is not None:
+        with context:
+            module.operation.attributes[convert_to_snn.ENCODING] = ir.StringAttr.get(spike_encoding[0])
+            module.operation.attributes[convert_to_snn.SEED] = ir.IntegerAttr.get(
+                ir.IntegerType.get_signless(64), spike_encoding[1])
     shapes = input_shapes(model)
     check_input_sizes(shapes, target)
     notes = []

@@ -23,7 +23,8 @@ from convc.ir.schema import RATE_SCALE
 from convc.ir.util import is_constant
 from convc.runtime.stream import Op
 from convc.runtime.units.imc import pack_weights, packed_size
-from convc.runtime.units.snn import EXPONENTIAL_LEAK, MEMBRANE_OUT, NO_FIRE, SNN_LIF, SNN_LIF_CONV, SUBTRACT_RESET
+from convc.runtime.units.snn import (EXPONENTIAL_LEAK, MEMBRANE_OUT, NO_FIRE, SNN_LIF, SNN_LIF_CONV, SNN_RATE_ENCODE,
+                                     SUBTRACT_RESET)
 
 
 def _string(op, name: str) -> str:
@@ -151,7 +152,9 @@ class _Encode:
     """`snn.encode`: event routing, no arithmetic. DMAs write the currents into the rows of the
     layer's input raster (a vector: one DMA of one row with source stride 0, the same at every
     step; a map: one DMA per step; a raster: one DMA), and one DMA the always-on bias inputs
-    beside them, from `bias_inputs` constants of `bias_level` with source stride 0."""
+    beside them, from `bias_inputs` constants of `bias_level` with source stride 0. A rate
+    encoding computes: the currents into L1, one SNN_RATE_ENCODE drawing the spikes into the
+    raster's rows there, the bias inputs beside them, the raster back."""
 
     @staticmethod
     def refusal(op, target, core):
@@ -164,10 +167,13 @@ class _Encode:
 
     @staticmethod
     def l1_buffers(op):
-        return []
+        return [("currents", numel(op.input)), ("raster", numel(op.output))] if _rate(op) else []
 
     @staticmethod
     def emit(op, em):
+        if _rate(op):
+            _Encode._emit_rate(op, em)
+            return
         shape, out = tensor_shape(op.input), tensor_shape(op.output)
         rows, n, steps, width = shape[0], shape[-1], out[0], out[-1]
         positions = numel(op.output) // (steps * width)  # values per step: 1 for a vector
@@ -183,11 +189,30 @@ class _Encode:
                    row_bytes=width - n, src_stride=0, dst_stride=width)
 
     @staticmethod
+    def _emit_rate(op, em):
+        n, (steps, width) = tensor_shape(op.input)[-1], (tensor_shape(op.output)[0], tensor_shape(op.output)[-1])
+        positions = numel(op.output) // (steps * width)
+        em.copy(em.addr(op.input), em.l1("currents"), numel(op.input))
+        em.cmd(SNN_RATE_ENCODE, in_addr=em.l1("currents"), out_addr=em.l1("raster"), steps=steps, rows=positions, n=n,
+               dst_stride=width, seed=get_int(op, "seed"))
+        if width > n:
+            em.cmd(Op.DMA, src=em.const("bias"), dst=em.l1("raster") + n, rows=steps * positions, row_bytes=width - n,
+                   src_stride=0, dst_stride=width)
+        em.copy(em.l1("raster"), em.addr(op.output), numel(op.output))
+
+    @staticmethod
     def describe(op):
+        if _rate(op):
+            return {"steps": get_int(op, "steps"), "inputs": numel(op.input), "bias_inputs": get_int(op, "bias_inputs"),
+                    "bias_level": get_int(op, "bias_level"), "encoding": f"rate (seed {get_int(op, 'seed')})"}
         rows = tensor_shape(op.input)[0]
         return {"steps": get_int(op, "steps"), "inputs": numel(op.input) // rows,
                 "bias_inputs": get_int(op, "bias_inputs"), "bias_level": get_int(op, "bias_level"),
                 "encoding": "direct currents" if rows == 1 else "spikes"}
+
+
+def _rate(op) -> bool:
+    return _string(op, "encoding") == "rate"
 
 
 _PARTS = {"snn.lif": _Lif, "snn.lif_conv": _LifConv, "snn.encode": _Encode}

@@ -34,6 +34,7 @@ import numpy as np
 PERCENTILE = 99.9
 MAX_BIAS_INPUTS = 16
 FEW_BIAS_INPUTS = 2
+FIT_STEPS, FIT_ROWS = 4, 512  # simulated steps per input, and at most this many inputs, for a spike-fed fit
 BIAS_LEVELS = (1, 2, 4, 8, 16, 32, 64, 127)  # the int8 values an always-on input may carry
 
 
@@ -74,6 +75,7 @@ class _Fit:
     shift: int
     theta: np.ndarray
     codes: np.ndarray
+    bias: "_Bias"
 
 
 def spiking_weights(drive: np.ndarray, beta: np.ndarray, inputs: np.ndarray, current_scales, weight_bits: int,
@@ -87,15 +89,30 @@ def spiking_weights(drive: np.ndarray, beta: np.ndarray, inputs: np.ndarray, cur
     `round(k * x)` for one scale k among `current_scales` (None for spikes). Fine currents use the membrane's
     resolution for many small contributions and leave the weight codes too little of it;
     coarse currents the reverse. The choice is the (scale, shift) whose integer drive is
-    closest, in squared threshold units on those inputs, to the ideal one."""
+    closest, in squared threshold units on those inputs, to the ideal one.
+
+    The integer drive is the engine's: each step's summed input (bias included) times 2^shift,
+    or divided by 2^-shift and rounded. A layer fed by spikes sums a few codes per step, and
+    dividing such small sums rounds much of them away (a systematic loss the rates alone do not
+    show), so its fit steps Bernoulli spikes drawn at the input rates (FIT_STEPS per input,
+    seeded) and compares the integer drive of those very spikes with their ideal drive, averaged
+    over the steps: the rounding's bias counts in full and its scatter as it averages out over
+    a window, while the spikes' own randomness, the same on both sides, cancels."""
     drive = np.asarray(drive, np.float64)
     inputs = np.asarray(inputs, np.float64)
-    ideal = inputs @ drive
+    if current_scales is None:
+        rng = np.random.default_rng(0)
+        if len(inputs) > FIT_ROWS:
+            inputs = inputs[np.sort(rng.choice(len(inputs), FIT_ROWS, replace=False))]
+        rates = np.clip(inputs, -1.0, 1.0)
+        spikes = np.sign(rates) * (rng.random((FIT_STEPS, *rates.shape)) < np.abs(rates))
     qmax, qmin = (1 << (weight_bits - 1)) - 1, -(1 << (weight_bits - 1))
     top = max_threshold(membrane_bits)
+    beta = np.asarray(beta, np.float64)
     best = None
     for k in current_scales or (1.0,):
-        currents = inputs if current_scales is None else np.clip(np.rint(k * inputs), -128, 127)
+        steps = spikes if current_scales is None else np.clip(np.rint(k * inputs), -128, 127)[None]
+        ideal = (spikes if current_scales is None else inputs[None]) @ drive + beta
         per_current = drive / k
         peak = np.abs(per_current).max(axis=0) if per_current.size else np.zeros(drive.shape[1])
         for shift in range(min_shift, max_shift + 1):
@@ -103,17 +120,42 @@ def spiking_weights(drive: np.ndarray, beta: np.ndarray, inputs: np.ndarray, cur
             ideal_theta = np.divide(qmax * unit, peak, out=np.full(peak.shape, float(top)), where=peak > 0)
             theta = np.clip(np.rint(ideal_theta), 1, top)
             codes = np.clip(np.rint(per_current * theta / unit), qmin, qmax)
-            error = float(((currents @ (codes * unit / theta) - ideal) ** 2).mean()) if ideal.size else 0.0
+            bias = _bias(beta * theta / unit, qmax)
+            # the bias joins each step's sum before the engine scales it, so it shares the rounding
+            got = step_drive(steps @ codes + bias.total(), shift) / theta
+            error = float(((got - ideal).mean(axis=0) ** 2).mean()) if ideal.size else 0.0
             if best is None or error < best.error:
-                best = _Fit(error, k, shift, theta, codes)
-    per_unit = np.asarray(beta, np.float64) * best.theta / 2.0 ** best.shift  # codes for an input of 1
-    level, bias_codes, needed = bias_level(per_unit, qmax)
-    bias_inputs = min(needed, MAX_BIAS_INPUTS)
-    clipped = int((np.abs(bias_codes) > bias_inputs * qmax).sum())
-    bias_codes = np.clip(bias_codes, -bias_inputs * qmax, bias_inputs * qmax)
-    codes = np.concatenate([best.codes.astype(np.int64), split_bias(bias_codes, bias_inputs)], axis=0)
-    fit = SpikingWeights(codes, best.theta.astype(np.int64), best.shift, bias_inputs, clipped, level)
+                best = _Fit(error, k, shift, theta, codes, bias)
+    bias = best.bias
+    codes = np.concatenate([best.codes.astype(np.int64), split_bias(bias.codes, bias.inputs)], axis=0)
+    fit = SpikingWeights(codes, best.theta.astype(np.int64), best.shift, bias.inputs, bias.clipped, bias.level)
     return fit, best.current_scale
+
+
+@dataclass(frozen=True)
+class _Bias:
+    level: int
+    codes: np.ndarray  # [n_out]: the bias codes summed over the always-on inputs (clipped to them)
+    inputs: int
+    clipped: int
+
+    def total(self) -> np.ndarray:
+        """What the always-on inputs add to each neuron's summed input per step."""
+        return self.codes * self.level
+
+
+def _bias(per_unit: np.ndarray, qmax: int) -> _Bias:
+    """The always-on inputs for a bias of `per_unit` codes per unit of input."""
+    level, codes, needed = bias_level(per_unit, qmax)
+    inputs = min(needed, MAX_BIAS_INPUTS)
+    clipped = int((np.abs(codes) > inputs * qmax).sum())
+    return _Bias(level, np.clip(codes, -inputs * qmax, inputs * qmax), inputs, clipped)
+
+
+def step_drive(sums: np.ndarray, shift: int) -> np.ndarray:
+    """The membrane units one step's integer input sums add: scaled up by 2^shift, or divided
+    by 2^-shift rounding half up (the engine's arithmetic, docs/snn.md)."""
+    return sums * 2.0 ** shift if shift >= 0 else np.floor(sums / 2.0 ** -shift + 0.5)
 
 
 def bias_level(per_unit: np.ndarray, qmax: int) -> tuple[int, np.ndarray, int]:

@@ -21,7 +21,10 @@ its spike raster instead: the decoder and the currents go, spikes pass between t
 Which layers: a `place SEL on snn` rule converts the layers it names (or is refused with the
 reason a layer cannot be converted); without a rule, the cost model converts a layer when the
 chain's estimated cycles on the target are fewer than the layer's best elsewhere. T is the
-module's `convc.timesteps` (`--timesteps`, default 16). The rate scales Λ need data: the pass
+module's `convc.timesteps` (`--timesteps`, default 16). A layer fed by int8 codes gets them as
+direct currents, or — with the module's `convc.spike_encoding = "rate"` (`--spike-encoding
+rate[,SEED]`) — as seeded Bernoulli spike trains of rate |current| / 128 (`convc.spike_seed`
+plus the layer's id seeds each layer's generator). The rate scales Λ need data: the pass
 runs the integer reference over the calibration samples, so each layer's Λ comes from the
 outputs its ANN form gives on the inputs the converted layers before it really produce. The new
 ops record `convc.source.conversion`; allocation then places the spiking ops on the spiking
@@ -51,6 +54,7 @@ from convc.passes.lowering import i8
 
 DEFAULT_TIMESTEPS = 16
 TIMESTEPS = "convc.timesteps"  # module attribute: time steps per inference of converted layers
+ENCODING, SEED = "convc.spike_encoding", "convc.spike_seed"  # module attributes: how codes become spikes
 CALIBRATION_SAMPLES = 32
 COST_MODEL = "cost model"
 
@@ -58,6 +62,13 @@ COST_MODEL = "cost model"
 def timesteps(module_op) -> int:
     attrs = module_op.attributes
     return ir.IntegerAttr(attrs[TIMESTEPS]).value if TIMESTEPS in attrs else DEFAULT_TIMESTEPS
+
+
+def spike_encoding(module_op) -> tuple[str, int]:
+    """("direct" or "rate", the base seed) for layers fed by int8 codes."""
+    attrs = module_op.attributes
+    kind = ir.StringAttr(attrs[ENCODING]).value if ENCODING in attrs else "direct"
+    return kind, (ir.IntegerAttr(attrs[SEED]).value if SEED in attrs else 0)
 
 
 def spiking_spec(target):
@@ -128,10 +139,11 @@ def run(module_op, ctx) -> None:
     if not chosen:
         return
     samples = integer_samples(module_op, ctx, CALIBRATION_SAMPLES)
+    kind, seed = spike_encoding(module_op)
 
     def before(op, operands):
         if ID.has(op) and ID.get(op) in chosen:
-            return convert(op, operands, chosen[ID.get(op)], steps, spec)
+            return convert(op, operands, chosen[ID.get(op)], steps, spec, (kind, (seed + ID.get(op)) % (1 << 32)))
         return None
 
     int_reference.run_samples(module_op, samples, before)
@@ -185,9 +197,10 @@ def _matrix_weights(op) -> np.ndarray:
     return w.transpose(1, 2, 3, 0).reshape(-1, w.shape[0]) if _is_conv(op) else w
 
 
-def convert(op, operands, rule, steps, spec) -> list:
+def convert(op, operands, rule, steps, spec, encoding=("direct", 0)) -> list:
     """Replace `op` by its spiking chain, fitted to the layer's inputs and ANN outputs on
-    `operands` (per calibration sample); returns the new ops for the integer reference."""
+    `operands` (per calibration sample); returns the new ops for the integer reference.
+    `encoding`: (kind, seed) for a layer fed by int8 codes."""
     zp, in_zp = get_int(op, "out_zp"), get_int(op, "in_zp")
     x = np.concatenate([_matrix_inputs(op, args) for args in operands]).astype(np.float64) - in_zp
     outputs = np.concatenate([op.reference(*args).reshape(-1) for args in operands]).astype(np.int64)
@@ -205,13 +218,20 @@ def convert(op, operands, rule, steps, spec) -> list:
     if raster is not None:  # input j's rate r stands for lam_in * r codes above in_zp
         weights, _ = spiking_weights(w * (factor * lam_in / lam)[None, :], beta, x / lam_in, None,
                                      spec.weight_bits, spec.membrane_bits, spec.max_shift, spec.min_shift)
-        rescale = None
+        rescale, encoding = None, ("direct", 0)
+    elif encoding[0] == "rate":  # currents at full scale k; a spike stands for 128 / k codes
+        scales = _current_scales(in_zp)
+        k = max(scales)
+        rates = np.clip(np.rint(k * x), -128, 127) / 128
+        weights, _ = spiking_weights(w * (factor / lam * 128 / k)[None, :], beta, rates, None,
+                                     spec.weight_bits, spec.membrane_bits, spec.max_shift, spec.min_shift)
+        rescale = scales[k]
     else:
         scales = _current_scales(in_zp)
         weights, k = spiking_weights(w * (factor / lam)[None, :], beta, x, list(scales),
                                      spec.weight_bits, spec.membrane_bits, spec.max_shift, spec.min_shift)
         rescale = scales[k]
-    new, out = _build(op, raster if raster is not None else op.input, rescale, weights, lam, steps, spec)
+    new, out = _build(op, raster if raster is not None else op.input, rescale, weights, lam, steps, spec, encoding)
     for n in new:
         set_source(n, "conversion", rule)
     op.results[0].replace_all_uses_with(out)
@@ -262,7 +282,8 @@ def _scale_of(value) -> float:
     return ir.FloatAttr(owner.attributes["out_scale"]).value if "out_scale" in owner.attributes else 1.0
 
 
-def _build(op, source, rescale, weights: SpikingWeights, lam: float, steps: int, spec) -> tuple[list, object]:
+def _build(op, source, rescale, weights: SpikingWeights, lam: float, steps: int, spec,
+           encoding=("direct", 0)) -> tuple[list, object]:
     """The chain before `op` (not yet wired to its readers): its ops in order, and the value
     standing for `op`'s result."""
     loc, new = op.location, []
@@ -284,7 +305,8 @@ def _build(op, source, rescale, weights: SpikingWeights, lam: float, steps: int,
             x = new[-1].output
         encoded = [steps, *per_step_in[:-1], per_step_in[-1] + weights.bias_inputs]
         encode = EncodeOp(x, steps=i64(steps), bias_inputs=i64(weights.bias_inputs),
-                          bias_level=i64(weights.bias_level), output=i8(encoded), loc=loc)
+                          bias_level=i64(weights.bias_level), encoding=ir.StringAttr.get(encoding[0]),
+                          seed=i64(encoding[1]), output=i8(encoded), loc=loc)
         codes = _conv_codes(op, weights) if conv else weights.codes
         codes = dense_constant(codes.astype(np.int8), loc=loc)
         params = dense_constant(weights.params().astype(np.int8), loc=loc)

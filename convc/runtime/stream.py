@@ -30,8 +30,8 @@ VERSION_MAJOR = 1
 # 1.4 DPU_LUT/HOST_LUT; 1.5 DPU_RESIZE/HOST_RESIZE; 1.6 DPU_SOFTMAX/HOST_SOFTMAX; 1.7 DPU_LAYERNORM/HOST_LAYERNORM, DPU_BATCH_MATMUL/HOST_BATCH_MATMUL;
 # 1.8 DPU_LOG_SOFTMAX/HOST_LOG_SOFTMAX; 1.9 AIMC_PROGRAM/AIMC_MVM (analog arrays); 1.10 CGRA_CONFIGURE/CGRA_LAUNCH;
 # 1.11 SNN_LIF (spiking layers)
-# 1.12 SNN_LIF_CONV (convolutional spiking layers)
-VERSION_MINOR = 12
+# 1.12 SNN_LIF_CONV (convolutional spiking layers); 1.13 SNN_RATE_ENCODE (seeded spike trains)
+VERSION_MINOR = 13
 HEADER = struct.Struct("<4sHHIII")  # magic, major, minor, payload_size, crc32, section_count
 SECTION_HEADER = struct.Struct("<II")  # kind, size
 IO_FIXED = struct.Struct("<BBBBIdi")  # direction, dtype, rank, reserved, addr, scale, zero_point

@@ -292,3 +292,43 @@ def test_convolutions_the_engine_cannot_run_are_refused(fields, match):
                                          width=4, c_in=1, c_out=2, kernel=3, stride=1, pad=1, shift=0), **fields})
     with pytest.raises(StreamError, match=match):
         validate(b.build(), TARGET)
+
+
+def run_rate(c, steps, seed, dst_stride=None):
+    """One SNN_RATE_ENCODE of currents c [rows, n]; returns the L1 raster [steps, rows, dst_stride]."""
+    c = np.asarray(c, np.int8)
+    rows, n = c.shape
+    dst_stride = dst_stride or n
+    b = StreamBuilder(TARGET.name, 1, "rate-test")
+    b.data(IN, c.reshape(-1))
+    b.data(OUT, np.full(steps * rows * dst_stride, 99, np.int8))  # what the encoder must leave alone
+    b.emit(0, Op.SNN_RATE_ENCODE, in_addr=IN, out_addr=OUT, steps=steps, rows=rows, n=n, dst_stride=dst_stride,
+           seed=seed)
+    prog = Program(Stream.decode(b.build().encode()), TARGET)
+    prog.run({})
+    return prog.memory.read(OUT, steps * rows * dst_stride).view(np.int8).reshape(steps, rows, dst_stride).astype(int)
+
+
+def test_rate_encoding_fires_with_the_currents_sign_at_their_rate():
+    """Rate |c| / 128 with c's sign: 0 never fires, -128 fires at every step, and the others at
+    their rate within the spread of 4096 draws; the columns past n are left as they were."""
+    c = np.array([[0, 32, -64, 96, 127, -128]])
+    out = run_rate(c, 4096, seed=3, dst_stride=8)
+    spikes = out[:, 0, :6]
+    assert set(np.unique(spikes)) <= {-1, 0, 1}
+    assert not spikes[:, 0].any() and np.all(spikes[:, 5] == -1)
+    assert np.all(spikes[:, 2] <= 0) and np.all(spikes[:, 1] >= 0)
+    rates = np.abs(spikes).mean(axis=0)
+    assert np.allclose(rates[1:5], np.array([32, 64, 96, 127]) / 128, atol=0.03), rates
+    assert np.all(out[:, 0, 6:] == 99)
+
+
+def test_rate_encoding_is_a_function_of_the_seed_and_matches_the_dialects_reference():
+    from convc.dialects.snn import rate_reference
+    c = np.random.default_rng(1).integers(-128, 128, (3, 5))
+    a, b, other = run_rate(c, 16, 7), run_rate(c, 16, 7), run_rate(c, 16, 8)
+    assert np.array_equal(a, b) and not np.array_equal(a, other)
+    assert np.array_equal(a.reshape(16, -1), rate_reference(c.reshape(1, -1), 16, 7).reshape(16, -1))
+    # spikes are not correlated from one step to the next
+    s = np.abs(run_rate(np.full((1, 64), 64), 256, 2)).reshape(256, -1).astype(float)
+    assert abs(np.corrcoef(s[:-1].ravel(), s[1:].ravel())[0, 1]) < 0.05

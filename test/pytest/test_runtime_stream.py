@@ -79,7 +79,7 @@ def test_every_opcode_has_documented_field_count():
                 Op.DPU_TRANSPOSE: 11, Op.DPU_RESCALE: 9, Op.DPU_LUT: 4,
                 Op.DPU_RESIZE: 19, Op.DPU_SOFTMAX: 10, Op.DPU_LAYERNORM: 11, Op.DPU_BATCH_MATMUL: 14,
                 Op.DPU_LOG_SOFTMAX: 11, Op.AIMC_PROGRAM: 3, Op.AIMC_MVM: 6,
-                Op.CGRA_CONFIGURE: 4, Op.CGRA_LAUNCH: 10, Op.SNN_LIF: 8, Op.SNN_LIF_CONV: 13}
+                Op.CGRA_CONFIGURE: 4, Op.CGRA_LAUNCH: 10, Op.SNN_LIF: 8, Op.SNN_LIF_CONV: 13, Op.SNN_RATE_ENCODE: 7}
     # The host runs every DPU operation with the DPU's layout, plus its own matmul.
     expected |= {getattr(Op, "HOST_" + op.name[4:]): n for op, n in expected.items()
                  if op.unit == "dpu"}

@@ -1,5 +1,6 @@
 """A spiking neural engine (after Kraken's SNE): layers of integrate-and-fire neurons stepped
-over time, SNN_LIF (format 1.11) and SNN_LIF_CONV (1.12).
+over time, SNN_LIF (format 1.11) and SNN_LIF_CONV (1.12), and a seeded rate encoder,
+SNN_RATE_ENCODE (1.13).
 
 SNN_LIF runs one dense layer for `steps` time steps. Its input is a [steps, n_in] raster of
 int8 values (spikes 0/1, or signed currents for a layer fed directly), its weights a
@@ -23,6 +24,12 @@ record per output channel shared by the channel's neurons, and its output [steps
 c_out] with out = (size + 2 pad - kernel) / stride + 1. The current of neuron (y, x, n) sums the
 kernel's window of the input at (y stride - pad, x stride - pad), the padding contributing 0.
 
+SNN_RATE_ENCODE turns `rows` rows of `n` signed int8 currents c into `steps` rows of spikes
+(-1, 0, 1) each, `dst_stride` bytes apart: value j of row r at step t fires, with the sign of c,
+when u < |c|, u = rate_uniform(seed, t, r * n + j) in [0, 128) — a Bernoulli (discrete-time
+Poisson) train of rate |c| / 128 whose draws are a pure function of (seed, t, index), so any
+reader reproduces them bit for bit.
+
 The static price assumes every input active at every step (the scheduler's bound); the unit
 measures the real cost of each execution — synaptic events (active inputs times fan-out),
 spikes, neuron updates — since an SNN's energy and time depend on its activity. The compiler's
@@ -36,14 +43,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import StreamError
-from ..geometry import flat
+from ..geometry import flat, strided
 from ..kernels import exact_matmul, rshift_round
 from ..schema import Table
 from .base import Measured, Opcode, Unit
 from .imc import packed_size, unpack_weights
 
-__all__ = ["EXPONENTIAL_LEAK", "MEMBRANE_OUT", "NO_FIRE", "PARAMS", "SNN_LIF", "SNN_LIF_CONV", "SUBTRACT_RESET",
-           "SnnSpec", "SnnUnit", "conv_out_size", "lif_steps"]
+__all__ = ["EXPONENTIAL_LEAK", "MEMBRANE_OUT", "NO_FIRE", "PARAMS", "SNN_LIF", "SNN_LIF_CONV", "SNN_RATE_ENCODE",
+           "SUBTRACT_RESET", "SnnSpec", "SnnUnit", "conv_out_size", "lif_steps", "rate_spikes"]
 
 SUBTRACT_RESET, EXPONENTIAL_LEAK, MEMBRANE_OUT, NO_FIRE = 1, 2, 4, 8
 SNN_LIF = Opcode.from_layout(0x18, "SNN_LIF", "in_addr w_addr params_addr out_addr steps n_in n_out shift(i32)", "snn",
@@ -51,6 +58,8 @@ SNN_LIF = Opcode.from_layout(0x18, "SNN_LIF", "in_addr w_addr params_addr out_ad
 SNN_LIF_CONV = Opcode.from_layout(
     0x19, "SNN_LIF_CONV", "in_addr w_addr params_addr out_addr steps height width c_in c_out kernel stride pad shift(i32)",
     "snn", {SUBTRACT_RESET: "sub", EXPONENTIAL_LEAK: "exp", MEMBRANE_OUT: "vmem", NO_FIRE: "nofire"}, since_minor=12)
+SNN_RATE_ENCODE = Opcode.from_layout(0x1A, "SNN_RATE_ENCODE", "in_addr out_addr steps rows n dst_stride seed", "snn",
+                                     {}, since_minor=13)
 PARAMS = 4  # int8 per neuron: threshold, leak, v_reset, refractory
 LEAK_MODES = ("linear", "exponential")
 
@@ -80,6 +89,23 @@ def lif_steps(x, w, params, shift: int, flags: int, membrane_bits: int):
     x [steps, n_in], weights w [n_in, n_out] and params [n_out, 4] (int64 arrays)."""
     current = exact_matmul(x, w) if x.size and w.size else np.zeros((x.shape[0], w.shape[1]), np.int64)
     return lif_integrate(current, params, shift, flags, membrane_bits)
+
+
+def rate_spikes(c, steps: int, seed: int):
+    """[steps, *c.shape] spikes -1/0/1 of the signed currents c (int): sign(c) where the
+    step's draw u in [0, 128) is below |c|. u is the top 7 bits of a 32-bit integer hash
+    (lowbias32, C. Wellons) of seed * 0x9E3779B9 + t * 0x85EBCA6B + index, all mod 2^32."""
+    c = np.asarray(c, np.int64)
+    index = np.arange(c.size, dtype=np.uint64).reshape(c.shape)
+    key = ((seed * 0x9E3779B9 + np.arange(steps, dtype=np.uint64).reshape(-1, *[1] * c.ndim) * 0x85EBCA6B
+            + index) & 0xFFFFFFFF).astype(np.uint64)
+    h = key ^ (key >> 16)
+    h = (h * 0x7FEB352D) & 0xFFFFFFFF
+    h ^= h >> 15
+    h = (h * 0x846CA68B) & 0xFFFFFFFF
+    h ^= h >> 16
+    u = (h >> 25).astype(np.int64)
+    return np.where(u < np.abs(c), np.sign(c), 0)
 
 
 def conv_out_size(size: int, kernel: int, stride: int, pad: int) -> int:
@@ -155,7 +181,7 @@ def _shape(cmd) -> _Shape:
 
 class SnnUnit(Unit):
     kind = "snn"
-    opcodes = (SNN_LIF, SNN_LIF_CONV)
+    opcodes = (SNN_LIF, SNN_LIF_CONV, SNN_RATE_ENCODE)
 
     def parse_spec(self, table, path):
         t = Table(table, path)
@@ -182,6 +208,10 @@ class SnnUnit(Unit):
         return spec
 
     def check(self, cmd, spec, state, target):
+        if cmd.op is SNN_RATE_ENCODE:
+            f = cmd.fields
+            return (f"has dst_stride {f['dst_stride']} below its {f['n']} values per row"
+                    if f["dst_stride"] < f["n"] else None)
         f, shape = cmd.fields, _shape(cmd)
         if cmd.op is SNN_LIF_CONV:
             if f["kernel"] not in spec.conv_kernels:
@@ -204,14 +234,23 @@ class SnnUnit(Unit):
         return spec  # what accesses() needs: the weights' packing
 
     def accesses(self, cmd, state):
-        f, shape = cmd.fields, _shape(cmd)
+        f = cmd.fields
+        if cmd.op is SNN_RATE_ENCODE:
+            return [flat("in_addr", False, f["in_addr"], f["rows"] * f["n"]),
+                    strided("out_addr", True, f["out_addr"], f["steps"] * f["rows"], f["n"], f["dst_stride"])]
+        shape = _shape(cmd)
         return [flat("in_addr", False, f["in_addr"], f["steps"] * shape.inputs),
                 flat("w_addr", False, f["w_addr"], packed_size(shape.weights, state.weight_bits)),
                 flat("params_addr", False, f["params_addr"], PARAMS * shape.channels),
                 flat("out_addr", True, f["out_addr"], f["steps"] * shape.neurons)]
 
     def price(self, cmd, spec, state, target):
-        """Every input active at every step: the bound the schedule may rely on."""
+        """Every input active at every step: the bound the schedule may rely on. An encoder
+        draws once per value per step, priced as a neuron update."""
+        if cmd.op is SNN_RATE_ENCODE:
+            f = cmd.fields
+            draws = f["steps"] * f["rows"] * f["n"]
+            return self._cost(spec, 0, draws, 0)
         shape, steps = _shape(cmd), cmd.fields["steps"]
         return self._cost(spec, steps * shape.synapses, steps * shape.neurons, steps * shape.neurons)
 
@@ -226,6 +265,8 @@ class SnnUnit(Unit):
         return SnnState(spec)
 
     def execute(self, cmd, memory, state):
+        if cmd.op is SNN_RATE_ENCODE:
+            return self._encode(cmd, memory, state)
         f, spec, shape = cmd.fields, state.spec, _shape(cmd)
         steps = f["steps"]
         x = memory.view(f["in_addr"], 1, steps * shape.inputs, 0, np.int8).reshape(steps, shape.inputs).astype(np.int64)
@@ -249,6 +290,15 @@ class SnnUnit(Unit):
         cycles, _, energy = self._cost(spec, events, steps * shape.neurons, spikes)
         state.measured = Measured(cycles, events, energy, {"events": events, "spikes": spikes,
                                                               "neurons": shape.neurons, "steps": steps})
+
+    @staticmethod
+    def _encode(cmd, memory, state):
+        f = cmd.fields
+        rows, n = f["rows"], f["n"]
+        c = memory.view(f["in_addr"], 1, rows * n, 0, np.int8).reshape(rows, n)
+        spikes = rate_spikes(c, f["steps"], f["seed"]).reshape(f["steps"] * rows, n)
+        memory.write2d(f["out_addr"], spikes.astype(np.int8), f["dst_stride"])
+        state.measured = None  # priced statically: one draw per value per step
 
     def measured(self, cmd, state):
         return state.measured

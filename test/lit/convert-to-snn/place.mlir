@@ -6,7 +6,7 @@
 // fc1 alone, so it takes fc1's spike raster: no decoder and no currents between them. fc2's
 // spikes are counted by the decoder (an avgpool over the 16 steps: Λ * count / 16 as fc2's int8
 // codes) for fc3, which has no ReLU and stays an ANN layer. The thresholds sit within the
-// 8-bit membrane's quarter (<= 32); neurons reset by subtraction and do not leak.
+// 8-bit membrane's quarter (<= 64); neurons reset by subtraction and do not leak.
 
 // CHECK-LABEL: func.func @main
 // CHECK:         %[[CUR:.*]] = "dpu.rescale"
