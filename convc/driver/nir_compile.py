@@ -18,6 +18,7 @@ from convc.dialects import dpu
 from convc.dialects.snn import LifConvOp, LifOp
 from convc.driver import int_reference
 from convc.driver.pipeline import Compiled, compile_engine_module, new_context
+from convc.driver.verify import mean_activity
 from convc.errors import ConvcError
 from convc.frontend.nir_import import DEFAULT_DT, QuantizedLayer, SpikingLayer, float_simulation, load, quantize
 from convc.ir.attrs import f64
@@ -134,7 +135,7 @@ def verify_nir(result: NirCompiled, rasters: np.ndarray) -> dict:
     compiled = result.compiled
     program = Program(compiled.stream, compiled.target)
     membrane = not result.layers[-1].fires
-    exact, same, diff, argmax, spikes, cosines = True, [], [], [], [], []
+    exact, same, diff, argmax, spikes, cosines, activities = True, [], [], [], [], [], []
     for x in rasters:
         run = program.run({"input": x})
         got = run.outputs_int8["output"].astype(np.int64)
@@ -153,10 +154,12 @@ def verify_nir(result: NirCompiled, rasters: np.ndarray) -> dict:
             diff.append(np.abs(counts - want_counts))
             argmax.append(int(np.argmax(counts)) == int(np.argmax(want_counts)))
         spikes.append([a["spikes"] for a in run.counters.activity])
+        activities.append(run.counters.activity)
     found = {"integer_exact": exact, "samples": len(rasters), "timesteps": result.timesteps, "dt": result.dt,
              "readout": "membrane" if membrane else "spikes", "argmax_agreement": float(np.mean(argmax)),
              "spikes_per_layer": [float(v) for v in np.mean(spikes, axis=0)],
-             "energy_uj": float(run.counters.energy_uj), "cycles": int(run.counters.total_cycles)}
+             "energy_uj": float(run.counters.energy_uj), "cycles": int(run.counters.total_cycles),
+             "spiking": mean_activity(activities)}
     if membrane:
         return found | {"membrane_cosine": float(np.min(cosines)), "membrane_max_abs_error": float(np.max(diff))}
     same, diff = np.array(same), np.array(diff)

@@ -112,7 +112,32 @@ def build_report(compiled, model_path, verify_result=None) -> dict:
     report["macs_by_engine"] = macs_by_engine(report["layers"])
     if verify_result is not None:
         report["verify"] = verify_result
+        _attach_activity(report["layers"], verify_result.get("spiking", []))
     return report
+
+
+MEASURED = ("snn.lif", "snn.lif_conv")  # the layers whose commands the runtime prices on their activity
+
+
+def _attach_activity(rows, spiking: list[dict]) -> None:
+    """Each spiking layer's measured activity (one command per layer, in program order) into
+    its row as `measured`: spikes, synaptic events, cycles and energy per inference."""
+    layers = [row for row in rows if row["op"] in MEASURED]
+    if len(layers) != len(spiking):
+        return  # a layer split over several commands: no one-to-one pairing to report
+    for row, measured in zip(layers, spiking):
+        row["measured"] = {k: measured[k] for k in ("spikes", "events", "cycles", "energy_uj")}
+
+
+def _spiking_lines(rows) -> list[str]:
+    layers = [row for row in rows if "measured" in row]
+    if not layers:
+        return []
+    total = sum(row["measured"]["energy_uj"] for row in layers)
+    return ["spiking layers, measured per inference (mean over the verify inputs):"] + [
+        f"  {row['node']} ({row['op']}): {row['measured']['spikes']:.1f} spikes, {row['measured']['events']:.0f} "
+        f"synaptic events, {row['measured']['cycles']:.0f} cycles, {row['measured']['energy_uj']:.4g} uJ"
+        for row in layers] + [f"  all spiking layers: {total:.4g} uJ"]
 
 
 def to_text(report: dict) -> str:
@@ -153,6 +178,7 @@ def to_text(report: dict) -> str:
                       f"cosine(min)={v['cosine']:.5f} max_abs_error={v['max_abs_error']:.5g} "
                       + (f"top1_agreement={v['top1_agreement']:.3f}" if v["top1_agreement"] is not None
                          else v.get("top1_note", ""))]
+    lines += _spiking_lines(report["layers"])
     return "\n".join(lines) + "\n"
 
 

@@ -68,10 +68,11 @@ def verify(compiled, model_path, samples: list[list[np.ndarray]], analog_noise=N
     exact, cosines, max_err, top1 = True, [], 0.0, 0.0
     shape = program.outputs[0].shape
     scores = is_class_scores(shape)
-    floats = []
+    floats, activities = [], []
     for sample in samples:
         feeds = dict(zip(compiled.input_names, sample))
         run = program.run(feeds)
+        activities.append(run.counters.activity)
         q_inputs = [quantize(x, t.scale, t.zero_point) for x, t in zip(sample, ins)]
         with compiled.module.context:
             ref = int_reference.run(compiled.module, q_inputs)
@@ -88,12 +89,23 @@ def verify(compiled, model_path, samples: list[list[np.ndarray]], analog_noise=N
     result = {"integer_exact": exact, "cosine": min(cosines), "cosine_mean": float(np.mean(cosines)),
               "max_abs_error": max_err, "top1_agreement": top1 / len(samples) if scores else None,
               "samples": len(samples)}
+    if activities and activities[0]:  # spiking layers: what they really did, per inference
+        result["spiking"] = mean_activity(activities)
     if not scores:
         result["top1_note"] = (f"no top-1 agreement: output 0 has shape {list(shape)}, not class scores "
                                f"[batch, classes]")
     if analog_noise is not None:
         result["analog_noise"] = _under_noise(compiled, samples, floats, *analog_noise)
     return result
+
+
+def mean_activity(activities: list[list[dict]]) -> list[dict]:
+    """Per command whose cost follows its data (a spiking layer), in program order: the mean
+    over the runs of its spikes, synaptic events, cycles and energy."""
+    keys = ("spikes", "events", "cycles", "energy_uj")
+    return [{"op": entries[0]["op"], "neurons": entries[0].get("neurons"),
+             **{k: round(float(np.mean([e.get(k, 0) for e in entries])), 6) for k in keys}}
+            for entries in zip(*activities)]
 
 
 def _under_noise(compiled, samples, floats, sigma: float, seed: int) -> dict:

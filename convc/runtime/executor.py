@@ -88,7 +88,8 @@ def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = 
             if got is not None:
                 cycles, step_macs = got.cycles, got.macs
                 step_energy = step.energy_pj - step.own_energy_pj + got.energy_pj
-                activity.append({"core": core, "command": step.index, "op": cmd.op.name, **got.activity})
+                activity.append({"core": core, "command": step.index, "op": cmd.op.name, "cycles": got.cycles,
+                                 "energy_uj": got.energy_pj * 1e-6, **got.activity})
             waited, signalled = unit.waits_for(cmd), unit.signals(cmd)
             if waited is not None:
                 clock[core] = max(clock[core], events[waited])

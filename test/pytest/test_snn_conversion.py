@@ -1,6 +1,7 @@
 """ANN-to-SNN conversion (convc-convert-to-snn, engines/snn_conversion.py): the fitted integers,
 converted layers of real models verified bit-exactly on kraken and close to the ANN, spikes
 passed between consecutive converted layers, the cost model's choice, and refusals."""
+import json
 import tomllib
 
 import numpy as np
@@ -206,3 +207,18 @@ def test_rate_coded_inputs_run_bit_exactly_and_a_bad_encoding_is_a_usage_error(m
     assert "SNN_RATE_ENCODE" in (tmp_path / "out" / "stream.txt").read_text()
     bad = convc(*common, "--spike-encoding", "poisson", "-o", tmp_path / "bad")
     assert bad.returncode == 2 and "expected direct, rate or rate,SEED" in bad.stderr
+
+
+def test_the_report_gives_each_spiking_layers_measured_spikes_and_energy(models_dir, tmp_path):
+    """--verify runs the stream: each converted layer's row in report.json gets what it really
+    did per inference (spikes, synaptic events, cycles, energy), and report.txt lists them."""
+    (tmp_path / "snn.cva").write_text('version 1\nplace "/0/Conv" on snn\nplace "/6/Gemm" on snn\n')
+    proc = convc(models_dir / "digits_cnn.onnx", "--target", "kraken", "--calib", models_dir / "digits_cnn.calib.npz",
+                 "--annotations", tmp_path / "snn.cva", "-o", tmp_path / "out", "--verify")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads((tmp_path / "out" / "report.json").read_text())["layers"]
+    measured = {row["node"]: row["measured"] for row in rows if "measured" in row}
+    assert sorted(measured) == ["/0/Conv", "/6/Gemm"]
+    assert all(m["spikes"] > 0 and m["events"] > 0 and m["energy_uj"] > 0 for m in measured.values())
+    text = (tmp_path / "out" / "report.txt").read_text()
+    assert "/0/Conv (snn.lif_conv):" in text and "all spiking layers:" in text
