@@ -83,6 +83,10 @@ def _compile_parser():
     s.add_argument("--spike-encoding", type=_spike_encoding, metavar="direct|rate[,SEED]",
                    help="how a converted layer fed by int8 codes gets them: as direct currents, the same at every "
                         "step (default), or as seeded Bernoulli spike trains of rate |current|/128 (SEED default 0)")
+    s.add_argument("--output-state", action="store_true",
+                   help="a NIR graph's program gets a second output, `state`: the last layer's membrane potential "
+                        "[T, n_out] after each step, in NIR's units (the SNE records spikes or the membrane, so the "
+                        "last layer runs twice; --verify compares it with the float simulation)")
     s.add_argument("--dt", type=float, default=1e-4, metavar="S",
                    help="the forward-Euler step NIR's continuous-time neurons are discretised with (default 1e-4 s)")
     g = p.add_argument_group("gray box (docs/annotations.md)")
@@ -110,6 +114,8 @@ def compile_main(argv) -> int:
     out = Path(args.output)
     if args.model.endswith(".nir"):
         return nir_main(args, target_path, out)
+    if args.output_state:
+        raise ConvcError("--output-state applies to a NIR graph (NET.nir), not to an ONNX model")
     try:
         compiled = compile_model(args.model, target_path, calib=args.calib, dump_after=args.dump_after,
                                  dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr),
@@ -190,7 +196,7 @@ def nir_main(args, target_path, out) -> int:
     if unsupported:
         raise ConvcError(f"{unsupported[0]} does not apply to a NIR graph yet")
     result = compile_nir(args.model, target_path, args.timesteps, args.dt, annotations=args.annotations,
-                         warn=lambda m: print(f"warning: {m}", file=sys.stderr))
+                         warn=lambda m: print(f"warning: {m}", file=sys.stderr), output_state=args.output_state)
     compiled = result.compiled
     verify_result = None
     if args.verify or args.verify_inputs:
@@ -208,8 +214,9 @@ def nir_main(args, target_path, out) -> int:
         versus = (f"membrane_cosine={v['membrane_cosine']:.5f}" if v["readout"] == "membrane" else
                   f"spike_count_agreement={v['spike_count_agreement']:.3f} "
                   f"mean_abs_count_diff={v['spike_count_mean_abs_diff']:.3f}")
-        print(f"verify: integer_exact={v['integer_exact']} {versus} argmax_agreement={v['argmax_agreement']:.3f} "
-              f"({v['samples']} rasters)")
+        state = f" state_cosine={v['state_cosine']:.3f}" if "state_cosine" in v else ""
+        print(f"verify: integer_exact={v['integer_exact']} {versus} argmax_agreement={v['argmax_agreement']:.3f}"
+              f"{state} ({v['samples']} rasters)")
         if not v["integer_exact"]:
             print("error: the runtime's integers differ from the integer reference", file=sys.stderr)
             return 3

@@ -51,11 +51,13 @@ def _i64(v: int):
 
 
 def build_module(shape: list[int], layers: list[SpikingLayer], quantized: list[QuantizedLayer], timesteps: int,
-                 spec) -> ir.Module:
+                 spec, output_state: bool = False) -> ir.Module:
     """The function over the input raster [T, *shape]: one `snn.lif` or `snn.lif_conv` per
     layer; NIR's channels-first input map turned channels last for a first convolution, and a
     convolution's map viewed as a vector for a dense layer after it (both on the cluster: a
-    transpose, and a reshape that moves nothing)."""
+    transpose, and a reshape that moves nothing). `output_state`: a second output, the last
+    layer's membrane after each step — the engine records spikes or the membrane, so a copy of
+    the layer on the same input records it."""
     context = new_context()
 
     def raster(*dims):
@@ -64,7 +66,8 @@ def build_module(shape: list[int], layers: list[SpikingLayer], quantized: list[Q
     with context, ir.Location.unknown():
         module = ir.Module.create()
         with ir.InsertionPoint(module.body):
-            f = func.FuncOp("main", ([raster(*shape)], [raster(layers[-1].outputs)]))
+            results = [raster(layers[-1].outputs)] * (2 if output_state else 1)
+            f = func.FuncOp("main", ([raster(*shape)], results))
         block = f.add_entry_block()
         with ir.InsertionPoint(block):
             x = block.arguments[0]
@@ -88,21 +91,27 @@ def build_module(shape: list[int], layers: list[SpikingLayer], quantized: list[Q
                     continue
                 if len(ir.RankedTensorType(x.type).shape) != 2:
                     x = dpu.ReshapeOp(x, output=raster(layer.drive.shape[0]), loc=loc).result
+                layer_input = x
                 x = LifOp(x, w, p, output=raster(layer.outputs), **neuron).result
-            func.ReturnOp([x])
+            outputs = [x]
+            if output_state:
+                neuron.update(record=ir.StringAttr.get("membrane"), loc=ir.Location.name(f"{layers[-1].name}.state"))
+                outputs.append(LifOp(layer_input, w, p, output=raster(layers[-1].outputs), **neuron).result)
+            func.ReturnOp(outputs)
         f.attributes["convc.input_names"] = ir.ArrayAttr.get([ir.StringAttr.get("input")])
         f.attributes["convc.input_scales"] = ir.ArrayAttr.get([f64(1.0)])
         f.attributes["convc.input_zps"] = ir.DenseI64ArrayAttr.get([0])
         # a spike is 1; an LI read-out's membrane codes are in units of its scale
-        f.attributes["convc.output_scales"] = ir.ArrayAttr.get([f64(1.0 if layers[-1].fires else quantized[-1].scale)])
-        f.attributes["convc.output_zps"] = ir.DenseI64ArrayAttr.get([0])
+        scales = [1.0 if layers[-1].fires else quantized[-1].scale] + [quantized[-1].scale] * output_state
+        f.attributes["convc.output_scales"] = ir.ArrayAttr.get([f64(s) for s in scales])
+        f.attributes["convc.output_zps"] = ir.DenseI64ArrayAttr.get([0] * len(scales))
         if not module.operation.verify():
             raise ConvcError("the NIR graph's layers do not verify as snn ops")
     return module
 
 
 def compile_nir(path, target_path, timesteps: int = DEFAULT_TIMESTEPS, dt: float = DEFAULT_DT, annotations=None,
-                warn=warnings.warn) -> NirCompiled:
+                warn=warnings.warn, output_state: bool = False) -> NirCompiled:
     if timesteps < 1:
         raise ConvcError(f"--timesteps must be at least 1, not {timesteps}")
     if not dt > 0:
@@ -110,13 +119,15 @@ def compile_nir(path, target_path, timesteps: int = DEFAULT_TIMESTEPS, dt: float
     target = load_target(target_path)
     spec = _spiking_spec(target, path)
     shape, layers = load(path, dt)
+    if output_state and not layers[-1].fires:
+        raise ConvcError(f"--output-state: {path} is read out by an LI layer, whose output already is its membrane")
     v_peak = None
     if not layers[-1].fires:  # an LI read-out: its membrane's range, simulated on seeded rasters (not --verify's)
         v_peak = max(float(np.abs(float_simulation(layers, r)).max()) for r in random_rasters(shape, timesteps, seed=1))
     quantized = [quantize(layer, spec.weight_bits, spec.membrane_bits, spec.max_shift, v_peak, spec.min_shift) for layer in layers]
-    module = build_module(shape, layers, quantized, timesteps, spec)
+    module = build_module(shape, layers, quantized, timesteps, spec, output_state)
     compiled = compile_engine_module(module, target_path, str(path).rsplit("/", 1)[-1].removesuffix(".nir"),
-                                     ["output"], annotations=annotations, warn=warn)
+                                     ["output", "state"][:1 + output_state], annotations=annotations, warn=warn)
     return NirCompiled(compiled, layers, quantized, timesteps, dt)
 
 
@@ -135,13 +146,18 @@ def verify_nir(result: NirCompiled, rasters: np.ndarray) -> dict:
     compiled = result.compiled
     program = Program(compiled.stream, compiled.target)
     membrane = not result.layers[-1].fires
-    exact, same, diff, argmax, spikes, cosines, activities = True, [], [], [], [], [], []
+    exact, same, diff, argmax, spikes, cosines, activities, state_cos = True, [], [], [], [], [], [], []
     for x in rasters:
         run = program.run({"input": x})
         got = run.outputs_int8["output"].astype(np.int64)
         with compiled.module.context:
-            ref = int_reference.run(compiled.module, [x])[0]
-        exact &= bool(np.array_equal(got, ref))
+            refs = int_reference.run(compiled.module, [x])
+        exact &= all(bool(np.array_equal(run.outputs_int8[name], r)) for name, r in zip(compiled.output_names, refs))
+        if "state" in compiled.output_names:
+            trace = run.outputs["state"].astype(np.float64)
+            want_v = float_simulation(result.layers, x, last_membrane=True)
+            state_cos.append(float(trace.ravel() @ want_v.ravel()
+                                   / max(np.linalg.norm(trace) * np.linalg.norm(want_v), 1e-30)))
         want = float_simulation(result.layers, x)
         if membrane:
             trace = run.outputs["output"].astype(np.float64)
@@ -160,6 +176,8 @@ def verify_nir(result: NirCompiled, rasters: np.ndarray) -> dict:
              "spikes_per_layer": [float(v) for v in np.mean(spikes, axis=0)],
              "energy_uj": float(run.counters.energy_uj), "cycles": int(run.counters.total_cycles),
              "spiking": mean_activity(activities)}
+    if state_cos:  # --output-state: the last layer's membrane against the float one
+        found["state_cosine"] = float(np.min(state_cos))
     if membrane:
         return found | {"membrane_cosine": float(np.min(cosines)), "membrane_max_abs_error": float(np.max(diff))}
     same, diff = np.array(same), np.array(diff)

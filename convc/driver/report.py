@@ -169,7 +169,9 @@ def to_text(report: dict) -> str:
                   f"{v['spike_count_mean_abs_diff']:.3f} spikes)")
         lines += ["", f"verify on {v['samples']} input rasters of {v['timesteps']} steps (dt {v['dt']:g} s): "
                       f"integer_exact={v['integer_exact']}; against the float simulation of the NIR graph: "
-                      f"{versus}, argmax agreement {v['argmax_agreement']:.3f}",
+                      f"{versus}, argmax agreement {v['argmax_agreement']:.3f}"
+                      + (f"; the last layer's membrane (--output-state): cosine {v['state_cosine']:.3f}"
+                         if "state_cosine" in v else ""),
                   "spikes per layer (mean per inference): " + ", ".join(f"{s:g}" for s in v["spikes_per_layer"])
                   + f"; measured on the last raster: {v['cycles']} cycles, {v['energy_uj']:.4g} uJ"]
     elif "verify" in report:

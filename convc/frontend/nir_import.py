@@ -367,15 +367,17 @@ def quantize(layer: SpikingLayer, weight_bits: int, membrane_bits: int, max_shif
     return QuantizedLayer(codes, shift, params.astype(np.int64), leak, scale)
 
 
-def float_simulation(layers: list[SpikingLayer], x: np.ndarray) -> np.ndarray:
+def float_simulation(layers: list[SpikingLayer], x: np.ndarray, last_membrane: bool = False) -> np.ndarray:
     """Spikes [T, n_out] of the discretised network on the input raster x [T, *input shape]
-    (the membrane trace for an LI read-out), in float64 with NIR's semantics: v += -decay * v +
-    drive; a spike where v > threshold; v = v_reset."""
+    (the membrane trace for an LI read-out, or with `last_membrane`: the last layer's membrane
+    after each step's reset), in float64 with NIR's semantics: v += -decay * v + drive; a spike
+    where v > threshold; v = v_reset."""
     s = np.asarray(x, np.float64)
     if layers[0].conv:  # NIR's maps are channels first; the layers' are channels last
         s = s.transpose(0, 2, 3, 1)
     s = s.reshape(s.shape[0], -1)
-    for layer in layers:
+    for i, layer in enumerate(layers):
+        record_v = not layer.fires or (last_membrane and i == len(layers) - 1)
         current = _conv_currents(layer, s) if layer.conv else s @ layer.drive
         channels = layer.decay.shape[0]
         v = np.zeros(current.shape[1:]).reshape(-1, channels)
@@ -384,7 +386,7 @@ def float_simulation(layers: list[SpikingLayer], x: np.ndarray) -> np.ndarray:
             v = v - layer.decay * v + current[t].reshape(-1, channels)
             fired = v > layer.threshold
             v = np.where(fired, layer.v_reset, v)
-            out[t] = (fired if layer.fires else v).reshape(-1)
+            out[t] = (v if record_v else fired).reshape(-1)
         s = out
     return s
 

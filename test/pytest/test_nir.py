@@ -138,3 +138,21 @@ def test_the_published_linear_leak_sne_refuses_lif_neurons(tmp_path, dense):
     target.write_text(text.replace('leak_modes = ["linear", "exponential"]', 'leak_modes = ["linear"]'))
     with pytest.raises(ConvcError, match="fc1.*its leak is exponential; the engine's is linear"):
         compile_nir(dense / "dense_lif.nir", target)
+
+
+def test_output_state_adds_the_last_layers_membrane_in_nirs_units(dense, tmp_path):
+    """--output-state: a second output `state`, the last layer's membrane after each step's
+    reset, dequantized by the layer's scale — below the threshold (1.0) wherever it was
+    recorded, bit-exact with the integer reference, and compared with the float membrane."""
+    proc = convc(dense / "dense_lif.nir", "--target", "kraken", "-o", tmp_path / "out", "--verify", "--output-state")
+    assert proc.returncode == 0, proc.stderr
+    v = json.loads((tmp_path / "out" / "report.json").read_text())["verify"]
+    # measured 0.56: end to end, so every upstream spike-timing difference moves the membrane
+    assert v["integer_exact"] is True and v["state_cosine"] > 0.3
+    run = convc("run", tmp_path / "out", "-i", dense / "dense_lif.input.npy", "-o", tmp_path / "y.npz")
+    assert run.returncode == 0, run.stderr
+    with np.load(tmp_path / "y.npz") as z:
+        spikes, state = z["output"], z["state"]
+    assert spikes.shape == state.shape == (8, 16, 10) and state.max() < 1.0 and np.abs(state).max() > 0.1
+    assert_one_line_error(convc(dense / "dense_li.nir", "--target", "kraken", "-o", tmp_path / "li", "--output-state"),
+                          "is read out by an LI layer, whose output already is its membrane")
