@@ -11,9 +11,11 @@ against.
 
 Supported: Input ([n] or [C, H, W]), Output, Affine (zero bias), Linear, Conv2d (zero bias, no
 groups or dilation; its neurons share their parameters per channel), IF, LIF (v_leak 0), LI
-(v_leak 0) as the read-out of the last layer (recorded by its membrane), Flatten, and
+(v_leak 0) as the read-out of the last layer (recorded by its membrane), Threshold (stateless
+neurons: a linear leak of the membrane's whole range empties them before each step), Flatten,
 SumPool2d/AvgPool2d before a dense synapse, into whose weights the pool folds exactly (a pool is
-linear: each input reaches the pooled positions whose window holds it). Convolutional layers
+linear: each input reaches the pooled positions whose window holds it), and Scale, folded into
+the synapse after it (its input columns) or before it (its output rows). Convolutional layers
 keep their maps channels last, as convc does; a dense synapse after one reads its weight's
 columns in that order. Anything else fails with one line naming the node and its type.
 """
@@ -33,11 +35,10 @@ NOT_YET = {
     "CubaLIF": "its synaptic current is a second state per neuron, which the engine's neurons do not have",
     "CubaLI": "its synaptic current is a second state per neuron, which the engine's neurons do not have",
     "I": "an integrator never fires; reading a layer out by its membrane is not supported yet",
-    "Scale": "a scale between layers is not supported yet",
-    "Threshold": "a bare threshold is not supported yet",
     "Delay": "synaptic delays are not supported",
 }
-SUPPORTED = ("Input", "Output", "Affine", "Linear", "Conv2d", "IF", "LIF", "LI", "Flatten", "SumPool2d", "AvgPool2d")
+SUPPORTED = ("Input", "Output", "Affine", "Linear", "Conv2d", "IF", "LIF", "LI", "Threshold", "Flatten", "SumPool2d",
+             "AvgPool2d", "Scale")
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class SpikingLayer:
     v_reset: np.ndarray  # [n_out]
     fires: bool = True  # False: an LI read-out layer, recorded by its membrane
     conv: ConvGeometry | None = None  # None: dense
+    stateless: bool = False  # a bare Threshold: v is each step's drive alone (decay 1)
 
     @property
     def outputs(self) -> int:
@@ -185,6 +187,7 @@ class _Builder:
         self.flat = len(shape) == 1
         self.pending = None  # (name, node, kind-specific synapse) waiting for its neurons
         self.pool: _Pool | None = None
+        self.input_scale: tuple[str, np.ndarray] | None = None  # a Scale waiting for the synapse it folds into
         self.layers: list[SpikingLayer] = []
 
     def synapse(self, name, node, kind):
@@ -195,6 +198,9 @@ class _Builder:
             self.pending = (name, node, self._conv(name, node))
             return
         weight = np.asarray(node.weight, np.float64)
+        if self.input_scale is not None:  # the scaled values are this synapse's inputs, in NIR's order
+            weight = weight * self.input_scale[1].reshape(1, -1)
+            self.input_scale = None
         n_in = int(np.prod(self.shape))
         if weight.ndim != 2 or weight.shape[1] != n_in:
             _fail(name, node, f"weight of shape {list(weight.shape)} does not take {n_in} inputs")
@@ -217,6 +223,13 @@ class _Builder:
         if len(self.shape) != 3 or self.flat or weight.ndim != 4 or weight.shape[1] != self.shape[0]:
             _fail(name, node, f"weight of shape {list(weight.shape)} does not take a {self.shape} map "
                               f"([C_out, C_in, kh, kw] over [C_in, H, W])")
+        if self.input_scale is not None:  # per input channel: a kernel weight reaches every position
+            per_channel = self.input_scale[1].reshape(self.shape[0], -1)
+            if np.any(per_channel != per_channel[:, :1]):
+                raise ConvcError(f"NIR node '{self.input_scale[0]}' (Scale): scales the positions of a channel "
+                                 f"differently before the convolution '{name}', whose weights are shared by them")
+            weight = weight * per_channel[:, 0].reshape(1, -1, 1, 1)
+            self.input_scale = None
         if int(node.groups) != 1 or _pair(node.dilation, name, node, "dilation") != (1, 1):
             _fail(name, node, "grouped or dilated convolutions are not supported yet")
         if node.bias is not None and np.any(np.asarray(node.bias) != 0):
@@ -246,6 +259,13 @@ class _Builder:
         conv = synapse[1] if isinstance(synapse, tuple) else None
         weight = synapse[0] if conv else synapse
         n, positions = weight.shape[0], (conv.out_hwc[0] * conv.out_hwc[1] if conv else 1)
+        if kind == "Threshold":  # stateless: spikes where this step's current exceeds the threshold
+            threshold = _vector(node, name, "threshold", n, positions)
+            if np.any(threshold <= 0):
+                _fail(name, node, "thresholds must be positive")
+            drive = weight if conv else weight.T
+            self._add(SpikingLayer(syn, name, drive, np.ones(n), threshold, np.zeros(n), conv=conv, stateless=True))
+            return
         r = _vector(node, name, "r", n, positions)
         if kind in ("LIF", "LI"):
             tau = _vector(node, name, "tau", n, positions)
@@ -269,13 +289,43 @@ class _Builder:
                 _fail(name, node, "thresholds must be positive")
             v_reset = _vector(node, name, "v_reset", n, positions) if node.v_reset is not None else np.zeros(n)
             layer = SpikingLayer(syn, name, drive, decay, threshold, v_reset, conv=conv)
+        self._add(layer)
+
+    def _add(self, layer: SpikingLayer):
         self.layers.append(layer)
         self.pending = None
+        conv = layer.conv
         if conv:
             h, w, c = conv.out_hwc
             self.shape, self.hwc, self.flat = [c, h, w], True, False
         else:
-            self.shape, self.hwc, self.flat = [n], False, True
+            self.shape, self.hwc, self.flat = [layer.decay.shape[0]], False, True
+
+    def scale(self, name, node):
+        """A Scale folds into the synapse it touches: after one, into its output rows (one factor
+        per output neuron, or channel); before one, into its input columns."""
+        if self.pool is not None:
+            _fail(name, node, f"scales the output of the pool '{self.pool.name}'; a scale next to a pool is not "
+                              f"supported yet")
+        if self.pending is not None:
+            syn, synapse_node, synapse = self.pending
+            outputs = (synapse[0].shape[0], synapse[1].out_hwc[0] * synapse[1].out_hwc[1]) if isinstance(synapse, tuple) \
+                else (synapse.shape[0], 1)
+            factor = _vector(node, name, "scale", *outputs)
+            if isinstance(synapse, tuple):
+                self.pending = (syn, synapse_node, (synapse[0] * factor.reshape(-1, 1, 1, 1), synapse[1]))
+            else:
+                self.pending = (syn, synapse_node, synapse * factor.reshape(-1, 1))
+            return
+        if self.input_scale is not None:
+            _fail(name, node, f"follows the scale '{self.input_scale[0]}' with no synapse between them")
+        factor = np.asarray(node.scale, np.float64)
+        size = int(np.prod(self.shape))
+        if factor.size not in (1, size) and not (len(self.shape) == 3 and factor.size == self.shape[0]):
+            _fail(name, node, f"has {factor.size} factors for a {self.shape} value")
+        if len(self.shape) == 3 and factor.size == self.shape[0]:
+            factor = np.repeat(factor.reshape(-1), size // self.shape[0])
+        self.input_scale = (name, np.broadcast_to(factor.reshape(-1), (size,)).copy())
 
     def flatten(self, name, node):
         if self.pending is not None:
@@ -312,14 +362,18 @@ def spiking_layers(graph, dt: float) -> tuple[list[int], list[SpikingLayer]]:
             b.pool_node(name, node, kind)
         elif kind in ("Affine", "Linear", "Conv2d"):
             b.synapse(name, node, kind)
-        elif kind in ("IF", "LIF", "LI"):
+        elif kind in ("IF", "LIF", "LI", "Threshold"):
             b.neurons(name, node, kind)
+        elif kind == "Scale":
+            b.scale(name, node)
         else:
             _fail(name, node, "cannot appear here")
     if b.pending is not None:
         raise ConvcError(f"NIR node '{b.pending[0]}' feeds the output without neurons: convc's layers end in neurons")
     if b.pool is not None:
         raise ConvcError(f"NIR node '{b.pool.name}' pools the output; convc's layers end in neurons")
+    if b.input_scale is not None:
+        raise ConvcError(f"NIR node '{b.input_scale[0]}' (Scale) scales the output; convc's layers end in neurons")
     if not b.layers:
         raise ConvcError("the NIR graph has no spiking layer")
     if b.layers[-1].conv:
@@ -355,6 +409,10 @@ def quantize(layer: SpikingLayer, weight_bits: int, membrane_bits: int, max_shif
     shift = min(range(min_shift, max_shift + 1),
                 key=lambda s: (float(((codes_at(s) * 2.0 ** s - units) ** 2).sum()), abs(s)))
     codes = codes_at(shift)
+    if layer.stateless:  # a linear leak of the membrane's whole range empties it before each step
+        n = len(layer.decay)
+        params = np.stack([np.clip(np.rint(layer.threshold / scale), 1, hi), np.full(n, hi), np.zeros(n), np.zeros(n)], 1)
+        return QuantizedLayer(codes, shift, params.astype(np.int64), "linear", scale)
     leak_codes = np.rint(layer.decay * 256).astype(np.int64)
     if np.any(leak_codes > 127):
         n = int(np.argmax(leak_codes > 127))

@@ -156,3 +156,36 @@ def test_output_state_adds_the_last_layers_membrane_in_nirs_units(dense, tmp_pat
     assert spikes.shape == state.shape == (8, 16, 10) and state.max() < 1.0 and np.abs(state).max() > 0.1
     assert_one_line_error(convc(dense / "dense_li.nir", "--target", "kraken", "-o", tmp_path / "li", "--output-state"),
                           "is read out by an LI layer, whose output already is its membrane")
+
+
+def _scaled_graph(path, with_scales: bool):
+    """Input(4) -> [Scale] -> Linear -> [Scale] -> LIF -> Linear -> Threshold; without the scales,
+    the same graph with them multiplied into the weights by hand."""
+    rng = np.random.default_rng(3)
+    w1, w2 = rng.normal(0.5, 1.0, (6, 4)), rng.normal(0.5, 0.5, (3, 6))
+    s_in, s_out = np.array([1.0, 2.0, 0.5, 3.0]), np.linspace(0.5, 2.0, 6)
+    nodes = {"input": nir.Input(input_type=np.array([4]))}
+    if with_scales:
+        nodes |= {"s_in": nir.Scale(scale=s_in), "fc1": nir.Linear(weight=w1), "s_out": nir.Scale(scale=s_out)}
+    else:
+        nodes |= {"fc1": nir.Linear(weight=s_out[:, None] * w1 * s_in[None, :])}
+    nodes |= {"lif": _lif(6), "fc2": nir.Linear(weight=w2), "thr": nir.Threshold(threshold=np.full(3, 0.3)),
+              "output": nir.Output(output_type=np.array([3]))}
+    names = list(nodes)
+    nir.write(str(path), nir.NIRGraph(nodes=nodes, edges=list(zip(names, names[1:])), type_check=False))
+    return path
+
+
+def test_scales_fold_into_the_synapses_and_a_threshold_is_a_stateless_layer(tmp_path):
+    _, scaled = load(_scaled_graph(tmp_path / "a.nir", True))
+    _, folded = load(_scaled_graph(tmp_path / "b.nir", False))
+    assert all(np.allclose(a.drive, b.drive) for a, b in zip(scaled, folded))
+    thr = scaled[-1]
+    assert thr.stateless and thr.neuron == "thr"
+    x = random_rasters(4, 16, 1, seed=4)[0]
+    hidden = float_simulation(scaled[:1], x)
+    # a bare threshold: this step's current alone decides, nothing carries over
+    assert np.array_equal(float_simulation(scaled, x), (hidden @ thr.drive > 0.3).astype(float))
+    result = compile_nir(tmp_path / "a.nir", resolve("kraken"))
+    assert result.quantized[-1].leak == "linear" and np.all(result.quantized[-1].params[:, 1] == 127)
+    assert verify_nir(result, random_rasters(4, 16, 4, seed=5))["integer_exact"] is True
