@@ -121,10 +121,15 @@ def compile_nir(path, target_path, timesteps: int = DEFAULT_TIMESTEPS, dt: float
     shape, layers = load(path, dt)
     if output_state and not layers[-1].fires:
         raise ConvcError(f"--output-state: {path} is read out by an LI layer, whose output already is its membrane")
-    v_peak = None
-    if not layers[-1].fires:  # an LI read-out: its membrane's range, simulated on seeded rasters (not --verify's)
-        v_peak = max(float(np.abs(float_simulation(layers, r)).max()) for r in random_rasters(shape, timesteps, seed=1))
-    quantized = [quantize(layer, spec.weight_bits, spec.membrane_bits, spec.max_shift, v_peak, spec.min_shift) for layer in layers]
+    quantized = []
+    for i, layer in enumerate(layers):
+        v_peak = None
+        if not layer.fires:  # read out by its membrane: its range, simulated on seeded rasters (not --verify's)
+            v_peak = max(float(np.abs(float_simulation(layers[:i + 1], r)).max())
+                         for r in random_rasters(shape, timesteps, seed=1))
+        unit = quantized[-1].scale if i and not layers[i - 1].fires else 1.0  # membrane codes in, or spikes
+        quantized.append(quantize(layer, spec.weight_bits, spec.membrane_bits, spec.max_shift, v_peak, spec.min_shift,
+                                  unit))
     module = build_module(shape, layers, quantized, timesteps, spec, output_state)
     compiled = compile_engine_module(module, target_path, str(path).rsplit("/", 1)[-1].removesuffix(".nir"),
                                      ["output", "state"][:1 + output_state], annotations=annotations, warn=warn)

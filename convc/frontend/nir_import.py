@@ -32,13 +32,11 @@ DEFAULT_DT = 1e-4
 MEMBRANE_CODES_PER_THRESHOLD = 100  # the largest threshold of a layer, in membrane codes
 NOT_YET = {
     "Conv1d": "one-dimensional convolutions are not supported yet",
-    "CubaLIF": "its synaptic current is a second state per neuron, which the engine's neurons do not have",
-    "CubaLI": "its synaptic current is a second state per neuron, which the engine's neurons do not have",
     "I": "an integrator never fires; reading a layer out by its membrane is not supported yet",
     "Delay": "synaptic delays are not supported",
 }
-SUPPORTED = ("Input", "Output", "Affine", "Linear", "Conv2d", "IF", "LIF", "LI", "Threshold", "Flatten", "SumPool2d",
-             "AvgPool2d", "Scale")
+SUPPORTED = ("Input", "Output", "Affine", "Linear", "Conv2d", "IF", "LIF", "LI", "CubaLIF", "CubaLI", "Threshold",
+             "Flatten", "SumPool2d", "AvgPool2d", "Scale")
 
 
 @dataclass(frozen=True)
@@ -259,6 +257,9 @@ class _Builder:
         conv = synapse[1] if isinstance(synapse, tuple) else None
         weight = synapse[0] if conv else synapse
         n, positions = weight.shape[0], (conv.out_hwc[0] * conv.out_hwc[1] if conv else 1)
+        if kind in ("CubaLIF", "CubaLI"):
+            self._current_based(name, node, kind, syn, weight, conv)
+            return
         if kind == "Threshold":  # stateless: spikes where this step's current exceeds the threshold
             threshold = _vector(node, name, "threshold", n, positions)
             if np.any(threshold <= 0):
@@ -290,6 +291,35 @@ class _Builder:
             v_reset = _vector(node, name, "v_reset", n, positions) if node.v_reset is not None else np.zeros(n)
             layer = SpikingLayer(syn, name, drive, decay, threshold, v_reset, conv=conv)
         self._add(layer)
+
+    def _current_based(self, name, node, kind, syn, weight, conv):
+        """A current-based neuron has two states, its synaptic current I and its membrane v; the
+        engine's neurons have one. So it becomes two layers: the synapse into leaky integrators
+        that never fire and are read out by their membrane (I += dt/tau_syn (w_in W s - I)), and
+        one-to-one synapses from them into the neurons (v += dt/tau_mem (r I - v)), which
+        integrate the current of the same step."""
+        if conv:
+            _fail(name, node, "a convolutional current-based layer is not supported yet")
+        n = weight.shape[0]
+        tau_syn, tau_mem = _vector(node, name, "tau_syn", n), _vector(node, name, "tau_mem", n)
+        if np.any(tau_syn <= 0) or np.any(tau_mem <= 0):
+            _fail(name, node, "tau_syn and tau_mem must be positive")
+        if np.any(_vector(node, name, "v_leak", n) != 0):
+            _fail(name, node, "a non-zero v_leak is not supported (the engine's neurons rest at 0)")
+        syn_decay, mem_decay = self.dt / tau_syn, self.dt / tau_mem
+        w_in, r = _vector(node, name, "w_in", n), _vector(node, name, "r", n)
+        current = SpikingLayer(syn, f"{name}.current", (weight * (syn_decay * w_in)[:, None]).T, syn_decay,
+                               np.full(n, np.inf), np.zeros(n), fires=False)
+        self.layers.append(current)
+        drive = np.diag(mem_decay * r)
+        if kind == "CubaLI":
+            self._add(SpikingLayer(name, name, drive, mem_decay, np.full(n, np.inf), np.zeros(n), fires=False))
+            return
+        threshold = _vector(node, name, "v_threshold", n)
+        if np.any(threshold <= 0):
+            _fail(name, node, "thresholds must be positive")
+        v_reset = _vector(node, name, "v_reset", n) if node.v_reset is not None else np.zeros(n)
+        self._add(SpikingLayer(name, name, drive, mem_decay, threshold, v_reset))
 
     def _add(self, layer: SpikingLayer):
         self.layers.append(layer)
@@ -362,7 +392,7 @@ def spiking_layers(graph, dt: float) -> tuple[list[int], list[SpikingLayer]]:
             b.pool_node(name, node, kind)
         elif kind in ("Affine", "Linear", "Conv2d"):
             b.synapse(name, node, kind)
-        elif kind in ("IF", "LIF", "LI", "Threshold"):
+        elif kind in ("IF", "LIF", "LI", "CubaLIF", "CubaLI", "Threshold"):
             b.neurons(name, node, kind)
         elif kind == "Scale":
             b.scale(name, node)
@@ -392,14 +422,16 @@ class QuantizedLayer:
 
 
 def quantize(layer: SpikingLayer, weight_bits: int, membrane_bits: int, max_shift: int,
-             v_peak: float | None = None, min_shift: int = 0) -> QuantizedLayer:
-    """The layer's codes. A firing layer's scale comes from its thresholds; a read-out layer's
-    from `v_peak`, the largest membrane magnitude seen in simulation, at the same 100 codes."""
+             v_peak: float | None = None, min_shift: int = 0, input_unit: float = 1.0) -> QuantizedLayer:
+    """The layer's codes. A firing layer's scale comes from its thresholds; a layer read out by
+    its membrane from `v_peak`, the largest membrane magnitude seen in simulation, at the same
+    100 codes. `input_unit`: what one code of the layer's input stands for (1 for spikes; the
+    scale Δ of a layer read out by its membrane, such as a current-based neuron's current)."""
     hi = (1 << (membrane_bits - 1)) - 1
     peak = float(layer.threshold.max()) if layer.fires else max(float(v_peak or 0.0), 1e-12)
     scale = peak / min(MEMBRANE_CODES_PER_THRESHOLD, hi)
     wmax = (1 << (weight_bits - 1)) - 1
-    units = layer.drive / scale
+    units = layer.drive * input_unit / scale
 
     def codes_at(shift):
         return np.clip(np.rint(units / 2.0 ** shift), -wmax - 1, wmax).astype(np.int64)

@@ -102,9 +102,8 @@ def _lif(n=3, **kw):
 
 
 @pytest.mark.parametrize("middle,needle", [
-    ([("fc", nir.Linear(weight=np.ones((3, 4)))), ("cuba", nir.CubaLIF(
-        tau_syn=np.ones(3) * 1e-3, tau_mem=np.ones(3) * 1e-3, r=np.ones(3), v_leak=np.zeros(3),
-        v_threshold=np.ones(3)))], "NIR node 'cuba' (CubaLIF): its synaptic current"),
+    ([("fc", nir.Linear(weight=np.ones((3, 4)))), ("delay", nir.Delay(delay=np.ones(3))), ("lif", _lif())],
+     "NIR node 'delay' (Delay): synaptic delays are not supported"),
     ([("fc", nir.Linear(weight=np.ones((3, 5)))), ("lif", _lif())],
      "NIR node 'fc' (Linear): weight of shape [3, 5] does not take 4 inputs"),
     ([("fc", nir.Affine(weight=np.ones((3, 4)), bias=np.ones(3))), ("lif", _lif())],
@@ -189,3 +188,29 @@ def test_scales_fold_into_the_synapses_and_a_threshold_is_a_stateless_layer(tmp_
     result = compile_nir(tmp_path / "a.nir", resolve("kraken"))
     assert result.quantized[-1].leak == "linear" and np.all(result.quantized[-1].params[:, 1] == 127)
     assert verify_nir(result, random_rasters(4, 16, 4, seed=5))["integer_exact"] is True
+
+
+def test_a_current_based_neuron_becomes_a_current_layer_and_a_membrane_layer(tmp_path):
+    """CubaLIF has two states; the engine's neurons one. The importer makes two layers — leaky
+    integrators of the synaptic current (never firing, read out by their membrane) and the
+    neurons, fed one to one by that current — whose float simulation equals stepping the
+    CubaLIF equations directly (v integrating the same step's current), and whose stream runs
+    bit-exactly."""
+    rng = np.random.default_rng(2)
+    w = rng.normal(0.8, 1.0, (5, 4))
+    tau_syn, tau_mem, r = np.full(5, 2e-3), np.linspace(1e-3, 2e-3, 5), np.full(5, 1.5)
+    path = _graph(tmp_path / "cuba.nir", ("fc", nir.Linear(weight=w)),
+                  ("cuba", nir.CubaLIF(tau_syn=tau_syn, tau_mem=tau_mem, r=r, v_leak=np.zeros(5),
+                                       v_threshold=np.ones(5), v_reset=np.zeros(5))))
+    _, layers = load(path)
+    assert [(layer.name, layer.fires) for layer in layers] == [("fc", False), ("cuba", True)]
+    x = random_rasters(4, 32, 1, seed=6)[0].astype(float)
+    current, v, want = np.zeros(5), np.zeros(5), np.zeros((32, 5))
+    for t in range(32):  # forward Euler at dt = 1e-4, as NIR's equations read
+        current = current + 1e-4 / tau_syn * (w @ x[t] - current)
+        v = v + 1e-4 / tau_mem * (r * current - v)
+        want[t] = v > 1.0
+        v = np.where(want[t] > 0, 0.0, v)
+    assert want.sum() > 0 and np.array_equal(float_simulation(layers, x), want)
+    result = compile_nir(path, resolve("kraken"), timesteps=32)
+    assert verify_nir(result, random_rasters(4, 32, 4, seed=7))["integer_exact"] is True
