@@ -3,10 +3,11 @@
 several numbers of time steps: spike-count agreement, argmax agreement, spikes per layer, and
 the cycles and energy the runtime measures on the activity.
 
-    python bench/snn_nir.py [--graph dense_lif|conv_lif] [--rasters 32] [--steps 4 8 16 32]
+    python bench/snn_nir.py [--graph dense_lif|conv_lif|cuba_lif] [--rasters 32] [--steps 4 8 16 32]
 
 The graphs are tools/make_nir.py's: the dense LIF network (100 -> 64 -> 10) or the
-convolutional one ([2, 8, 8] -> two 3x3 conv LIF layers -> sum pool -> 10); the inputs are
+convolutional one ([2, 8, 8] -> two 3x3 conv LIF layers -> sum pool -> 10), or the
+current-based one (40 -> 32 -> 10 CubaLIF); the inputs are
 seeded Bernoulli rasters at rate 0.2. Exit status 1 if any run is not bit-exact with the integer
 reference.
 """
@@ -24,7 +25,7 @@ from convc.targets import resolve  # noqa: E402
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--graph", choices=["dense_lif", "conv_lif"], default="dense_lif")
+    ap.add_argument("--graph", choices=["dense_lif", "conv_lif", "cuba_lif"], default="dense_lif")
     ap.add_argument("--rasters", type=int, default=32)
     ap.add_argument("--steps", type=int, nargs="+", default=[4, 8, 16, 32])
     args = ap.parse_args(argv)

@@ -11,7 +11,8 @@ and DIR/conv_lif.nir: Input(2, 8, 8) → Conv2d 3x3 pad 1 → LIF(4, 8, 8) → C
 pad 1 → LIF(8, 4, 4) → SumPool2d 2x2 → Flatten → Linear → LIF(10) → Output, its LIF parameters
 per channel (tau alternating 1 ms and 2 ms). The weights are drawn so that, at dt = 1e-4 s,
 every layer fires at moderate rates on such inputs (each input spike adds dt/tau * W to a
-membrane whose threshold is 1).
+membrane whose threshold is 1); and DIR/cuba_lif.nir: Input(40) → Linear → CubaLIF(32) → Linear →
+CubaLIF(10) → Output (tau_syn 2 ms, tau_mem 1 ms), current-based neurons.
 """
 import argparse
 from pathlib import Path
@@ -73,6 +74,20 @@ def conv_lif(seed: int = 0) -> nir.NIRGraph:
     return nir.NIRGraph(nodes=nodes, edges=list(zip(names, names[1:])), type_check=False)
 
 
+def cuba_lif(seed: int = 0) -> nir.NIRGraph:
+    rng = np.random.default_rng(seed)
+    w1, w2 = rng.normal(0.8, 1.0, (32, 40)), rng.normal(1.5, 1.0, (SIZES[2], 32))
+
+    def cuba(n):
+        return nir.CubaLIF(tau_syn=np.full(n, 2e-3), tau_mem=np.full(n, 1e-3), r=np.ones(n), v_leak=np.zeros(n),
+                           v_threshold=np.ones(n), v_reset=np.zeros(n))
+
+    nodes = {"input": nir.Input(input_type=np.array([40])), "fc1": nir.Linear(weight=w1), "cuba1": cuba(32),
+             "fc2": nir.Linear(weight=w2), "cuba2": cuba(SIZES[2]), "output": nir.Output(output_type=np.array([SIZES[2]]))}
+    names = list(nodes)
+    return nir.NIRGraph(nodes=nodes, edges=list(zip(names, names[1:])), type_check=False)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="build/nir")
@@ -82,9 +97,10 @@ def main(argv=None) -> int:
     nir.write(str(out / "dense_lif.nir"), dense_lif())
     nir.write(str(out / "dense_li.nir"), dense_li())
     nir.write(str(out / "conv_lif.nir"), conv_lif())
+    nir.write(str(out / "cuba_lif.nir"), cuba_lif())
     rasters = (np.random.default_rng(1).random((8, TIMESTEPS, SIZES[0])) < 0.2).astype(np.float32)
     np.save(out / "dense_lif.input.npy", rasters)
-    print(f"make_nir: wrote {out}/dense_lif.nir, dense_li.nir, dense_lif.input.npy and conv_lif.nir")
+    print(f"make_nir: wrote {out}/dense_lif.nir, dense_li.nir, dense_lif.input.npy, conv_lif.nir and cuba_lif.nir")
     return 0
 
 
