@@ -114,7 +114,6 @@ class LifOp(Snn.Operation, name="lif"):
 
 def _lif_problem(op) -> Any:
     x, w, p, y = (tensor_shape(v) for v in (op.input, op.weights, op.params, op.output))
-    bits, vbits = get_int(op, "weight_bits"), get_int(op, "membrane_bits")
     return first_error(
         *(check_int_tensor(v, 8, n) for n, v in (("input", op.input), ("weights", op.weights),
                                                  ("params", op.params), ("result", op.output))),
@@ -122,12 +121,7 @@ def _lif_problem(op) -> Any:
         f"input {x} and weights {w} must be [T, n_in] and [n_in, n_out]",
         None if p == [w[-1], 4] else f"params must be [n_out, 4] (threshold, leak, v_reset, refractory), not {p}",
         None if y == [x[0], w[-1]] else f"the result must be [T, n_out] = {[x[0], w[-1]]}, not {y}",
-        None if _string(op, "reset") in RESETS else f"reset must be one of {', '.join(RESETS)}",
-        None if _string(op, "leak") in LEAKS else f"leak must be one of {', '.join(LEAKS)}",
-        None if _string(op, "record") in RECORDS else f"record must be one of {', '.join(RECORDS)}",
-        None if 2 <= bits <= 8 and 2 <= vbits <= 8 else "weight_bits and membrane_bits must be in [2, 8]",
-        None if -24 <= get_int(op, "shift") <= 24 else "shift must be in [-24, 24]",
-        _constant_problem(op, bits, vbits),
+        *_neuron_problems(op),
     )
 
 
@@ -167,7 +161,6 @@ class LifConvOp(Snn.Operation, name="lif_conv"):
 
 def _lif_conv_problem(op) -> Any:
     x, w, p, y = (tensor_shape(v) for v in (op.input, op.weights, op.params, op.output))
-    bits, vbits = get_int(op, "weight_bits"), get_int(op, "membrane_bits")
     stride, pad = get_array(op, "stride"), get_array(op, "pad")
     return first_error(
         *(check_int_tensor(v, 8, n) for n, v in (("input", op.input), ("weights", op.weights),
@@ -178,6 +171,15 @@ def _lif_conv_problem(op) -> Any:
         f"stride must be [sy, sx] >= 1 and pad [top, bottom, left, right] >= 0, not {stride} and {pad}",
         None if p == [w[0], 4] else f"params must be [Cout, 4] (threshold, leak, v_reset, refractory), not {p}",
         check_window_shape(op, x, y, w[1:3], w[0]),
+        *_neuron_problems(op),
+    )
+
+
+def _neuron_problems(op) -> tuple:
+    """The checks a dense and a convolutional layer share: the neuron attributes, the widths,
+    the shift, and the constants' ranges."""
+    bits, vbits = get_int(op, "weight_bits"), get_int(op, "membrane_bits")
+    return (
         None if _string(op, "reset") in RESETS else f"reset must be one of {', '.join(RESETS)}",
         None if _string(op, "leak") in LEAKS else f"leak must be one of {', '.join(LEAKS)}",
         None if _string(op, "record") in RECORDS else f"record must be one of {', '.join(RECORDS)}",
