@@ -77,8 +77,9 @@ def _compile_parser():
                         "with the passes after PASS; MODEL still gives the inputs and outputs")
     s = p.add_argument_group("spiking networks (NET.nir; docs/snn.md)")
     s.add_argument("--timesteps", type=int, metavar="T",
-                   help="time steps per inference (default 16) of a NIR graph — its inputs are [T, n] rasters, "
-                        "`convc run` takes [N, T, n] and writes [N, T, n_out] spike trains — and of the ReLU layers "
+                   help="time steps per inference (default 16) of a NIR graph — its inputs are [T, *input shape] "
+                        "rasters, `convc run` takes [N, T, *input shape] and writes [N, T, n_out] spike trains — and of "
+                        "the ReLU layers "
                         "of an ONNX model converted to spiking layers (`place SEL on snn`)")
     s.add_argument("--spike-encoding", type=_spike_encoding, metavar="direct|rate[,SEED]",
                    help="how a converted layer fed by int8 codes gets them: as direct currents, the same at every "
