@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from convc.ir.mlir import ext, ir
-from convc.dialects.integer import (div_round, layer_norm, log_softmax, repeat_to, requantize, resize_nearest_index, resize_taps,
-                                    rshift_round, window_patches)
+from convc.dialects.integer import (div_round, exact_matmul, layer_norm, log_softmax, repeat_to, requantize,
+                                    resize_nearest_index, resize_taps, rshift_round, window_patches)
 from convc.ir.attrs import get_array, get_int, numel, tensor_shape
 from convc.dialects.verify import (
     check_clamp,
@@ -180,7 +180,7 @@ class BatchMatmulOp(Dpu.Operation, name="batch_matmul"):
     def reference(self, a, b):
         a64 = a.astype(np.int64) - get_int(self, "lhs_zp")
         b64 = b.astype(np.int64) - get_int(self, "rhs_zp")
-        acc = np.einsum("bmk,bkn->bmn", a64, b64)
+        acc = exact_matmul(a64, b64)
         return _clamp(self, get_int(self, "out_zp") + rshift_round(acc * get_int(self, "mult"), get_int(self, "shift")))
 
     def verify_invariants(self) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from convc.ir.mlir import ext, ir
-from convc.dialects.integer import analog_tiles, requantize, window_patches
+from convc.dialects.integer import analog_tiles, exact_matmul, requantize, window_patches
 from convc.ir.attrs import get_array, get_int, tensor_shape
 from convc.ir.schema import ADC_RANGE, ADC_SHIFT, DAC_RANGE, TILE_ROWS
 from convc.dialects.verify import (
@@ -42,7 +42,7 @@ class Imc(ext.Dialect, name="imc"):
 def _products(op, x, w):
     """x [M, K] @ w [K, N] as the array computes it: exact, or through the analog array's tiles."""
     if not ADC_SHIFT.has(op):
-        return x @ w
+        return exact_matmul(x, w)
     return analog_tiles(x, w, TILE_ROWS.get(op, w.shape[0]), DAC_RANGE.get(op), ADC_RANGE.get(op), ADC_SHIFT.get(op))
 
 

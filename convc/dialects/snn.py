@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from convc.dialects.integer import window_patches
+from convc.dialects.integer import exact_matmul, window_patches
 from convc.dialects.verify import check_int_tensor, check_window_shape, first_error, report
 from convc.frontend.tosa_eval import const_value
 from convc.ir.attrs import get_array, get_int, tensor_shape
@@ -48,7 +48,7 @@ def _string(op, name: str) -> str:
 def lif_reference(x, w, params, shift: int, reset: str, leak: str, record: str, membrane_bits: int) -> np.ndarray:
     """The dense layer over x [T, n_in] (int): each neuron's current at step t is x[t] @ w."""
     x, w = np.asarray(x, np.int64), np.asarray(w, np.int64)
-    return lif_stepping(x @ w, params, shift, reset, leak, record, membrane_bits)
+    return lif_stepping(exact_matmul(x, w), params, shift, reset, leak, record, membrane_bits)
 
 
 def lif_conv_reference(x, w, params, stride, pad, shift: int, reset: str, leak: str, record: str,
@@ -58,7 +58,7 @@ def lif_conv_reference(x, w, params, stride, pad, shift: int, reset: str, leak: 
     x, w = np.asarray(x, np.int64), np.asarray(w, np.int64)
     patches = window_patches(x, w.shape[1:3], stride, pad)  # [T, Ho, Wo, kh, kw, Cin]
     steps, ho, wo = patches.shape[:3]
-    current = patches.reshape(steps * ho * wo, -1) @ w.reshape(w.shape[0], -1).T
+    current = exact_matmul(patches.reshape(steps * ho * wo, -1), w.reshape(w.shape[0], -1).T)
     per_neuron = np.tile(np.asarray(params, np.int64), (ho * wo, 1))  # channels last
     out = lif_stepping(current.reshape(steps, -1), per_neuron, shift, reset, leak, record, membrane_bits)
     return out.reshape(steps, ho, wo, w.shape[0])

@@ -7,7 +7,6 @@ TOSA specification (NHWC, OHWI weights, pads as top/bottom/left/right).
 """
 
 import numpy as np
-import scipy.special
 
 from convc.errors import UnsupportedOpError
 from convc.ir.locations import describe
@@ -48,8 +47,15 @@ def _float_attr(op, name):
 
 def _conv2d(op, env):
     x, w, b = (env[v] for v in list(op.operands)[:3])
-    p = window_patches(x, w.shape[1:3], int_array(op, "stride"), int_array(op, "pad"), int_array(op, "dilation"))
-    y = np.tensordot(p, w, axes=([3, 4, 5], [1, 2, 3]))
+    stride, pad = int_array(op, "stride"), int_array(op, "pad")
+    if w.shape[1:3] == (1, 1) and stride == [1, 1] and not any(pad):
+        # A pointwise conv is a matmul: no windows to gather. The same dot as tensordot's on
+        # the patches, so the values (and the calibration) do not change by a bit.
+        c_in = w.shape[3]
+        y = np.dot(x.reshape(-1, c_in), w.transpose(1, 2, 3, 0).reshape(c_in, -1)).reshape(*x.shape[:3], -1)
+    else:
+        p = window_patches(x, w.shape[1:3], stride, pad, int_array(op, "dilation"))
+        y = np.tensordot(p, w, axes=([3, 4, 5], [1, 2, 3]))
     return (y + b.reshape(-1)).astype(np.float32)
 
 
@@ -130,6 +136,11 @@ def _binary(fn):
     return lambda op, env: fn(env[op.operands[0]], env[op.operands[1]]).astype(np.float32)
 
 
+def _erf(x):
+    import scipy.special  # here: importing scipy costs every compile 0.2 s, and only GELU needs erf
+    return scipy.special.erf(x)
+
+
 def _unary(fn):
     def evaluate(op, env):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -174,7 +185,7 @@ _EVAL = {
     "tosa.sigmoid": _unary(_sigmoid),
     "tosa.tanh": _unary(np.tanh),
     "tosa.exp": _unary(np.exp),
-    "tosa.erf": _unary(scipy.special.erf),
+    "tosa.erf": _unary(lambda x: _erf(x)),
     "tosa.log": _unary(np.log),
     "tosa.abs": _unary(np.abs),
     "tosa.floor": _unary(np.floor),
@@ -216,13 +227,21 @@ def entry_function(module: ir.Module):
     raise UnsupportedOpError("the module has no function")
 
 
-def run_function(func_op, inputs: list[np.ndarray], record=None):
-    """Evaluate `func_op` on `inputs`; `record(op, value)` sees every computed result."""
+def run_function(func_op, inputs: list[np.ndarray], record=None, constants: dict | None = None):
+    """Evaluate `func_op` on `inputs`; `record(op, value)` sees every computed result.
+    `constants`, if given, keeps the constants' values between calls (reading a large dense
+    attribute costs more than the arithmetic on it): pass the same dict for every sample."""
     block = func_op.regions[0].blocks[0]
     env = {arg: np.asarray(x, dtype=np.float32) for arg, x in zip(block.arguments, inputs)}
     for op in block.operations:
         if op.operation.name == "func.return":
             return [env[v] for v in op.operands]
+        if constants is not None and op.operation.name in STRUCTURAL:
+            result = op.results[0]
+            if result not in constants:
+                constants[result] = evaluate_op(op, env)
+            env[result] = constants[result]
+            continue
         env[op.results[0]] = value = evaluate_op(op, env)
         if record is not None and op.operation.name not in STRUCTURAL:
             record(op, value)

@@ -98,11 +98,12 @@ def run(module_op, ctx) -> None:
     samples = ctx.calibration
     if not samples:
         raise ValueError("convc-quantize needs calibration samples (the driver supplies synthetic ones)")
+    constants = {}
     for sample in samples:
         for s, x in zip(arg_stats, sample):
             s.add(np.asarray(x, np.float32))
-        tosa_eval.run_function(func_op, sample,
-                               record=lambda op, v: stats[index[op.results[0]]].add(v))
+        tosa_eval.run_function(func_op, sample, record=lambda op, v: stats[index[op.results[0]]].add(v),
+                               constants=constants)
 
     returned = {v for op in ops if op_name(op) == "func.return" for v in op.operands}
     given = _qdq_scales(module_op)
