@@ -69,14 +69,13 @@ def verify(compiled, model_path, samples: list[list[np.ndarray]], analog_noise=N
     shape = program.outputs[0].shape
     scores = is_class_scores(shape)
     floats, activities = [], []
-    for sample in samples:
-        feeds = dict(zip(compiled.input_names, sample))
-        run = program.run(feeds)
+    feeds = [dict(zip(compiled.input_names, sample)) for sample in samples]
+    runs = program.run_samples(feeds)  # in lock-step batches
+    for sample, feed, run in zip(samples, feeds, runs):
         activities.append(run.counters.activity)
-        q_inputs = [quantize(x, t.scale, t.zero_point) for x, t in zip(sample, ins)]
-        with compiled.module.context:
-            ref = int_reference.run(compiled.module, q_inputs)
-        float_out = session.run(None, {k: np.asarray(v, np.float32) for k, v in feeds.items()})
+        with compiled.module.context:  # one sample at a time: the reference keeps every value
+            ref = int_reference.run(compiled.module, [quantize(x, t.scale, t.zero_point) for x, t in zip(sample, ins)])
+        float_out = session.run(None, {k: np.asarray(v, np.float32) for k, v in feed.items()})
         floats.append(float_out)
         for i, name in enumerate(compiled.output_names):
             got_q = run.outputs_int8[name]
@@ -116,8 +115,8 @@ def _under_noise(compiled, samples, floats, sigma: float, seed: int) -> dict:
         program = Program(compiled.stream, compiled.target, analog_noise=(sigma, s))
         scores = is_class_scores(program.outputs[0].shape)
         cos, top1 = [], 0.0
-        for sample, float_out in zip(samples, floats):
-            run = program.run(dict(zip(compiled.input_names, sample)))
+        runs = program.run_samples([dict(zip(compiled.input_names, sample)) for sample in samples])
+        for run, float_out in zip(runs, floats):
             for i, name in enumerate(compiled.output_names):
                 cos.append(_compare(run.outputs[name], float_out[i]))
                 if i == 0 and scores:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .host import InputError, Program
+from .host import BATCH, BATCH_BYTES, InputError, Program
 from .stream import Stream, StreamError
 from .target import TargetError
 
@@ -102,7 +102,7 @@ def run_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="convc run", epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run a compiled program (OUT_DIR/stream.bin on OUT_DIR/target.toml) on the "
-                    "bit-exact reference runtime, one sample after the other.")
+                    "bit-exact reference runtime, a batch of samples at a time.")
     parser.add_argument("out_dir", metavar="OUT_DIR", type=Path,
                         help="directory written by `convc ... -o OUT_DIR`")
     parser.add_argument("--input", "-i", required=True, type=Path, metavar="X",
@@ -115,11 +115,18 @@ def run_main(argv: list[str]) -> int:
     parser.add_argument("--analog-noise", metavar="SIGMA[,SEED]", type=parse_analog_noise,
                         help="add Gaussian noise of SIGMA ADC steps to every analog column sum (AIMC_MVM), "
                              "seeded by SEED (default 0) and the sample's index: reproducible per run")
+    parser.add_argument("--batch", type=int, metavar="B",
+                        help=f"run up to B samples at once in lock step: the same outputs and counters as one "
+                             f"at a time (--batch 1), faster; each sample in flight keeps its own copy of the "
+                             f"memory pages the stream touches (default: {BATCH}, fewer for streams with more "
+                             f"than {BATCH_BYTES >> 20 >> 4} MB of DATA)")
     args = parser.parse_args(argv)
+    if args.batch is not None and args.batch < 1:
+        parser.error(f"--batch must be at least 1, got {args.batch}")
     if args.output.suffix not in (".npy", ".npz"):  # refused before running anything
         raise UserError(f"-o {args.output}: give a .npy (one output) or .npz path")
 
-    program = Program.load(args.out_dir, args.analog_noise)
+    program = Program.load(args.out_dir, args.analog_noise, args.batch)
     inputs = _load_inputs(args.input, program)
     start = time.perf_counter()
     outputs, counters = program.run_batch(inputs)

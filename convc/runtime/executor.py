@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 from . import units
-from .memory import Memory
+from .memory import BatchMemory, Memory
 from .stream import Stream, StreamError
 from .target import Target
 from .validate import LEVELS, Plan, deadlock_message, validate
@@ -42,15 +44,31 @@ class RunOptions:
 
 def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = None,
             name: str = "stream.bin", options: RunOptions | None = None) -> Counters:
-    """Execute all queues. `plan` is the result of validate(stream, target); it is computed
-    here when not given (callers running many samples should validate once)."""
+    """Execute all queues on one sample's memory. `plan` is the result of
+    validate(stream, target); it is computed here when not given (callers running many
+    samples should validate once)."""
+    return execute_batch(stream, target, memory.as_batch(), plan, name, [options])[0]
+
+
+def execute_batch(stream: Stream, target: Target, memory: BatchMemory, plan: Plan | None = None,
+                  name: str = "stream.bin", options: list | None = None,
+                  cache: dict | None = None) -> list[Counters]:
+    """Execute all queues for the B samples of `memory` in lock step; `options` holds each
+    sample's RunOptions (or None). The command order depends only on the stream (which core
+    waits for which event), never on data or times, so it is the same for every sample, and
+    each sample's counters are what running it alone gives: its own clocks follow its own
+    measured costs. `cache`: kept by the caller across runs of this stream (units/base.py
+    new_batch_state)."""
     plan = plan or validate(stream, target, name)
-    states: dict[tuple[int, str], object] = {}  # (core, unit kind) -> execution state
-    clock = [0] * target.cores
+    batch = memory.batch
+    options = options if options is not None else [None] * batch
+    states: dict[tuple[int, str], object] = {}  # (core, unit kind) -> execution state of the batch
+    clock = np.zeros((target.cores, batch), np.int64)  # per core and sample
     pc = dict.fromkeys(plan.steps, 0)
-    events: dict[int, int] = {}  # event -> time of the signalling core
-    macs, commands, energy = 0, 0, 0.0
-    activity: list[dict] = []
+    events: dict[int, np.ndarray] = {}  # event -> time of the signalling core, per sample
+    macs, energy = np.zeros(batch, np.int64), np.zeros(batch, np.float64)
+    commands = 0
+    activity: list[list[dict]] = [[] for _ in range(batch)]
     moved = [0] * len(LEVELS)
 
     def awaited(core: int) -> int | None:
@@ -77,22 +95,29 @@ def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = 
             unit = units.unit_of(cmd.op)
             key = (core, unit.kind)
             if key not in states:
-                states[key] = unit.new_state(target.engines(core).get(unit.kind), options)
+                states[key] = unit.new_batch_state(target.engines(core).get(unit.kind), options,
+                                                   cache.setdefault(key, {}) if cache is not None else {})
             try:
-                unit.execute(cmd, memory, states[key])
+                unit.execute_batch(cmd, memory, states[key])
             except StreamError as e:
                 raise StreamError(f"{plan.name}: command {step.index} of core {core} "
                                   f"({cmd.label}): {e}") from None
-            cycles, step_macs, step_energy = step.cycles, step.macs, step.energy_pj
-            got = unit.measured(cmd, states[key])
-            if got is not None:
-                cycles, step_macs = got.cycles, got.macs
-                step_energy = step.energy_pj - step.own_energy_pj + got.energy_pj
-                activity.append({"core": core, "command": step.index, "op": cmd.op.name, "cycles": got.cycles,
-                                 "energy_uj": got.energy_pj * 1e-6, **got.activity})
+            cycles, step_macs, step_energy = step.cycles, step.macs, step.energy_pj  # every sample's
+            measured = unit.measured_batch(cmd, states[key])
+            if measured is not None:  # this command's cost depends on each sample's data
+                cycles = np.full(batch, step.cycles, np.int64)
+                step_macs = np.full(batch, step.macs, np.int64)
+                step_energy = np.full(batch, step.energy_pj, np.float64)
+            for i, got in enumerate(measured or ()):
+                if got is None:
+                    continue
+                cycles[i], step_macs[i] = got.cycles, got.macs
+                step_energy[i] = step.energy_pj - step.own_energy_pj + got.energy_pj
+                activity[i].append({"core": core, "command": step.index, "op": cmd.op.name, "cycles": got.cycles,
+                                    "energy_uj": got.energy_pj * 1e-6, **got.activity})
             waited, signalled = unit.waits_for(cmd), unit.signals(cmd)
             if waited is not None:
-                clock[core] = max(clock[core], events[waited])
+                np.maximum(clock[core], events[waited], out=clock[core])
             if signalled is not None:
                 events[signalled] = clock[core] + cycles
             clock[core] += cycles
@@ -101,6 +126,7 @@ def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = 
             moved = [a + b for a, b in zip(moved, step.bytes)]
             commands += 1
             pc[core] += 1
-    return Counters(cycles=clock, total_cycles=max(clock), macs=macs,
-                    bytes=dict(zip(LEVELS, moved)), commands=commands, energy_uj=energy * 1e-6,
-                    activity=activity)
+    return [Counters(cycles=[int(c) for c in clock[:, i]], total_cycles=int(clock[:, i].max()) if target.cores else 0,
+                     macs=int(macs[i]), bytes=dict(zip(LEVELS, moved)), commands=commands,
+                     energy_uj=float(energy[i]) * 1e-6, activity=activity[i])
+            for i in range(batch)]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .executor import Counters, RunOptions, execute
-from .memory import Memory
+from .executor import Counters, RunOptions, execute_batch
+from .memory import BatchMemory, Memory
 from .stream import IOTensor, Stream
 from .target import Target, load_target
 from .units.aimc import AnalogNoise
@@ -68,30 +68,59 @@ def _dims(shape) -> str:
     return ",".join(str(d) for d in shape)
 
 
+BATCH = 16  # the most samples per lock-step batch (executor.execute_batch) by default
+BATCH_BYTES = 128 << 20  # ... and about this much DATA in flight
+# Larger batches amortise more of the per-command work, but every sample keeps its own copy of
+# each memory page the stream touches, the weights included: tens of MB for a 224x224
+# network, whose batches are also slower per sample beyond a few samples (the working set
+# leaves the caches), so the default shrinks with the stream's DATA.
+
+
+def default_batch(stream: Stream) -> int:
+    data = sum(len(seg.data) for seg in stream.data)
+    return max(1, min(BATCH, BATCH_BYTES // max(data, 1)))
+
+
 class Program:
     """A validated stream bound to its target and a reusable simulated memory."""
 
     def __init__(self, stream: Stream, target: Target, name: str = "stream.bin",
-                 analog_noise: tuple[float, int] | None = None):
+                 analog_noise: tuple[float, int] | None = None, batch: int | None = None):
         """`analog_noise` (sigma, seed): every analog column sum gets Gaussian noise of sigma
         ADC steps (units/aimc.py); run i of this program draws from seed (seed, i), so a
-        program's results are reproducible and differ from sample to sample."""
+        program's results are reproducible and differ from sample to sample. `batch`: the
+        most samples run_batch executes in lock step (1: one after the other; None:
+        default_batch)."""
+        batch = default_batch(stream) if batch is None else batch
+        if batch < 1:
+            raise ValueError(f"batch must be >= 1, got {batch}")
         self.stream, self.target, self.name = stream, target, name
-        self.analog_noise, self._runs = analog_noise, 0
+        self.analog_noise, self._runs, self.batch = analog_noise, 0, batch
         self.plan = validate(stream, target, name)
-        self.memory = Memory(target)
-        for seg in stream.data:
-            self.memory.write(seg.addr, seg.data)
+        self._memory = self._new_memory(1)
+        self._cache: dict = {}  # what units derive from memory contents, across runs
+
+    def _new_memory(self, batch: int) -> BatchMemory:
+        memory = BatchMemory(self.target, batch)
+        for seg in self.stream.data:
+            memory.write(seg.addr, seg.data)  # the same bytes in every sample
         # Every run starts by rolling back to this state (zeros + DATA), so results never
         # depend on earlier samples, and only the chunks a run wrote are restored.
-        self.memory.checkpoint()
+        memory.checkpoint()
+        return memory
+
+    @property
+    def memory(self) -> Memory:
+        """The first sample's memory as the last run left it."""
+        return self._memory.sample(0)
 
     @classmethod
-    def load(cls, out_dir: str | Path, analog_noise: tuple[float, int] | None = None) -> "Program":
+    def load(cls, out_dir: str | Path, analog_noise: tuple[float, int] | None = None,
+             batch: int | None = None) -> "Program":
         out_dir = Path(out_dir)
         target = load_target(out_dir / "target.toml")
         path = out_dir / "stream.bin"
-        return cls(Stream.decode(path.read_bytes(), str(path)), target, str(path), analog_noise)
+        return cls(Stream.decode(path.read_bytes(), str(path)), target, str(path), analog_noise, batch)
 
     @property
     def inputs(self) -> list[IOTensor]:
@@ -113,9 +142,7 @@ class Program:
                              f"{sorted(want)}")
         return inputs
 
-    def run(self, inputs) -> RunResult:
-        """Run one sample. `inputs`: {name: array of the descriptor's shape, optionally with
-        an extra leading axis of 1}, or a bare array if the program has a single input."""
+    def _quantized(self, inputs) -> dict[str, np.ndarray]:
         named = self._named(inputs)
         quantized = {}
         for t in self.inputs:
@@ -123,32 +150,58 @@ class Program:
             if x.shape != t.shape and x.shape != (1,) + t.shape:
                 raise InputError(f"input {t.name!r} has shape [{_dims(x.shape)}], expected "
                                  f"[{_dims(t.shape)}]")
-            quantized[t.name] = quantize(t, x)
-        self.memory.rollback()
+            quantized[t.name] = quantize(t, x).reshape(t.shape)
+        return quantized
+
+    def run(self, inputs) -> RunResult:
+        """Run one sample. `inputs`: {name: array of the descriptor's shape, optionally with
+        an extra leading axis of 1}, or a bare array if the program has a single input."""
+        return self.run_samples([inputs])[0]
+
+    def run_samples(self, samples: list) -> list[RunResult]:
+        """Run each sample (as for `run`), up to `batch` of them at a time in lock step.
+        Each result is bit for bit what running the sample alone gives, counters included."""
+        quantized = [self._quantized(s) for s in samples]
+        results = []
+        for start in range(0, len(quantized), self.batch):
+            results += self._run_lockstep(quantized[start:start + self.batch])
+        return results
+
+    def _run_lockstep(self, quantized: list[dict[str, np.ndarray]]) -> list[RunResult]:
+        n = len(quantized)
+        if self._memory.batch < n:
+            self._memory = self._new_memory(n)
+        self._memory.rollback()
+        memory = self._memory.rows(0, n)
         for t in self.inputs:
-            self.memory.write(t.addr, quantized[t.name])
-        options = None
+            memory.write(t.addr, np.stack([q[t.name] for q in quantized]))
+        options = [None] * n
         if self.analog_noise is not None:
             sigma, seed = self.analog_noise
-            options = RunOptions(AnalogNoise(sigma, np.random.default_rng([seed, self._runs])))
-        self._runs += 1
-        counters = execute(self.stream, self.target, self.memory, self.plan, self.name, options)
-        ints = {t.name: self.memory.read(t.addr, t.nbytes).view(np.int8).reshape(t.shape)
+            options = [RunOptions(AnalogNoise(sigma, np.random.default_rng([seed, self._runs + i])))
+                       for i in range(n)]
+        self._runs += n
+        counters = execute_batch(self.stream, self.target, memory, self.plan, self.name, options, self._cache)
+        ints = {t.name: memory.read(t.addr, t.nbytes).view(np.int8).reshape((n,) + tuple(t.shape))
                 for t in self.outputs}
-        floats = {t.name: dequantize(t, ints[t.name]) for t in self.outputs}
-        return RunResult(floats, ints, counters)
+        results = []
+        for i in range(n):
+            sample_ints = {name: v[i] for name, v in ints.items()}
+            floats = {t.name: dequantize(t, sample_ints[t.name]) for t in self.outputs}
+            results.append(RunResult(floats, sample_ints, counters[i]))
+        return results
 
     def run_batch(self, inputs) -> tuple[dict[str, np.ndarray], list[Counters]]:
-        """Run N samples one after the other (conventions of split_batch). Returns
-        ({output name: stacked float32 outputs}, [counters of each sample])."""
+        """Run N samples (conventions of split_batch), `batch` at a time in lock step.
+        Returns ({output name: stacked float32 outputs}, [counters of each sample])."""
         named = self._named(inputs)
         split = {t.name: split_batch(t, named[t.name]) for t in self.inputs}
         counts = {name: len(samples) for name, samples in split.items()}
         if len(set(counts.values())) > 1:
             raise InputError(f"inputs hold different sample counts: {counts}")
         n = next(iter(counts.values()), 1)
-        results = [self.run({name: samples[i] for name, samples in split.items()})
-                   for i in range(n)]
+        results = self.run_samples([{name: samples[i] for name, samples in split.items()}
+                                    for i in range(n)])
         outputs = {t.name: stack_outputs(t, [r.outputs[t.name] for r in results])
                    for t in self.outputs}
         return outputs, [r.counters for r in results]

@@ -1,47 +1,39 @@
-"""The integer kernels behind the DPU_* and HOST_* commands (and the IMC array's exact matmul).
+"""The integer kernels behind the DPU_* and HOST_* commands.
 
-Each kernel reads its operands from a `Memory`, computes with numpy and writes its result back:
-`kernel(memory, fields, flags)`. The DPU and the host run the very same functions, so the two
-give bit-identical results by construction (units/vector.py pairs them with their layouts).
+Each kernel reads its operands from a memory.BatchMemory, computes with numpy for every sample
+of the batch at once (axis 0 of every array here is the sample) and writes its result back:
+`kernel(memory, fields, flags)`; a single sample's memory.Memory is accepted too. The DPU and
+the host run the very same functions, so the two give bit-identical results by construction
+(units/vector.py pairs them with their layouts). The row operations (softmax, layer norm, the
+attention product) are in kernels_rows.py.
 
-Arithmetic is int64 with two's complement wrap-around (numpy integer arrays wrap silently),
-which is what "computed in 64-bit" means for a hardware datapath. Each kernel reads all its
-inputs before writing its output, so in-place operation (out_addr == in_addr) is allowed.
+Arithmetic is exact (exact.py). Each kernel reads all its inputs before writing its output, so
+in-place operation (out_addr == in_addr) is allowed.
 """
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import StreamError
+from .exact import F32_EXACT, div_round, exact_matmul, i64, rshift_round, wrap_int32
 
 if TYPE_CHECKING:  # only for annotations: memory.py imports the target, which imports the units
-    from .memory import Memory
+    from .memory import BatchMemory
 
 ACCUMULATE = 1  # IMC_MVM, HOST_MATMUL: add to the int32 results already in memory
 COUNT_INCLUDE_PAD = 1  # DPU_AVGPOOL, HOST_AVGPOOL: divide by kh*kw instead of the valid count
 RESIZE_BILINEAR = 1  # DPU_RESIZE, HOST_RESIZE: interpolate the 4 neighbours instead of nearest
 
-i64 = np.int64
 
-
-def wrap_int32(values: np.ndarray) -> np.ndarray:
-    """int64 -> int32 keeping the low 32 bits (two's complement wrap-around, as the
-    hardware's 32-bit accumulators), spelled out so it never depends on cast behaviour."""
-    return (values & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
-
-
-def exact_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """The exact int64 product of int8-range matrices x [m, k] and w [k, n].
-
-    Computed through a float64 BLAS matmul: every product of two int8 is an integer of
-    magnitude <= 2^14, so every partial sum of up to k of them is an integer of magnitude
-    <= k * 2^14, far below 2^53 for any realistic k (< 2^39). Integers that small are
-    represented exactly in float64 and so are all intermediate sums, whatever order or
-    blocking the BLAS uses: the result is the exact integer dot product, and this is much
-    faster than an int64 matmul."""
-    return (x.astype(np.float64, copy=False) @ w.astype(np.float64, copy=False)).astype(i64)
+def batched(kernel):
+    """Let a kernel written for a BatchMemory also take one sample's Memory."""
+    @functools.wraps(kernel)
+    def run(mem, f: dict, flags: int) -> None:
+        kernel(mem.as_batch() if hasattr(mem, "as_batch") else mem, f, flags)
+    return run
 
 
 def transpose_dims(f: dict) -> tuple[list[int], list[int]]:
@@ -50,30 +42,20 @@ def transpose_dims(f: dict) -> tuple[list[int], list[int]]:
     return [f[f"d{i}"] for i in range(rank)], [f[f"p{i}"] for i in range(rank)]
 
 
-def rshift_round(x: np.ndarray, s) -> np.ndarray:
-    """(x + 2^(s-1)) >> s with an arithmetic shift: rounds ties towards +inf."""
-    s = np.asarray(s, i64)
-    return (x + (i64(1) << (s - 1))) >> s
-
-
-def div_round(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a / b (b > 0) rounded to nearest, ties away from zero."""
-    q = (np.abs(a) + b // 2) // b
-    return np.where(a < 0, -q, q)
-
-
-def _store(mem: Memory, addr: int, f: dict, values: np.ndarray) -> None:
+def _store(mem: BatchMemory, addr: int, f: dict, values: np.ndarray) -> None:
     """Clamp, then write as contiguous int8 (the clamp range is validated to lie in int8)."""
     out = np.clip(values, f["clamp_min"], f["clamp_max"]).astype(np.int8)
     mem.write(addr, out)
 
 
-def _load(mem: Memory, addr: int, n: int, dtype=np.int8) -> np.ndarray:
-    return mem.view(addr, 1, n, n * np.dtype(dtype).itemsize, dtype)[0]
+def _load(mem: BatchMemory, addr: int, n: int, dtype=np.int8) -> np.ndarray:
+    """[B, n] elements at addr."""
+    return mem.view(addr, 1, n, n * np.dtype(dtype).itemsize, dtype)[:, 0]
 
 
-def _feature_map(mem: Memory, f: dict) -> np.ndarray:
-    return _load(mem, f["in_addr"], f["h"] * f["w"] * f["c"]).reshape(f["h"], f["w"], f["c"])
+def _feature_map(mem: BatchMemory, f: dict) -> np.ndarray:
+    """[B, h, w, c] int8."""
+    return _load(mem, f["in_addr"], f["h"] * f["w"] * f["c"]).reshape(-1, f["h"], f["w"], f["c"])
 
 
 def _taps(n_out: int, stride: int, pad: int, dil: int, k: int) -> np.ndarray:
@@ -88,47 +70,97 @@ def _window_bounds(n_out: int, stride: int, pad: int, k: int, size: int):
     return np.clip(start, 0, size), np.clip(start + k, 0, size)
 
 
-def im2col(mem: Memory, f: dict, flags: int) -> None:
+def _padded(x: np.ndarray, top: int, left: int, rows: int, cols: int, fill: int) -> np.ndarray | None:
+    """A [B, rows, cols, c] array of `fill` with x [B, h, w, c] placed so that x's pixel (0, 0)
+    lands at (top, left) (negative: x's first rows or columns are cut off; what does not fit
+    is cropped), or None when that array would be far larger than x: absurd paddings take the
+    kernels' slower paths instead of allocating gigabytes."""
+    batch, h, w, c = x.shape
+    if rows * cols > 4 * h * w + (1 << 16):
+        return None
+    out = np.full((batch, rows, cols, c), fill, x.dtype)
+    y0, x0 = max(0, -top), max(0, -left)  # first input row and column that land inside
+    y1, x1 = min(h, rows - top), min(w, cols - left)
+    if y1 > y0 and x1 > x0:
+        out[:, y0 + top:y1 + top, x0 + left:x1 + left] = x[:, y0:y1, x0:x1]
+    return out
+
+
+@batched
+def im2col(mem: BatchMemory, f: dict, flags: int) -> None:
     h, w, c, kh, kw = f["h"], f["w"], f["c"], f["kh"], f["kw"]
     n = f["n_rows"]
     if n == 0 or kh * kw * c == 0:
         return
+    x = _load(mem, f["in_addr"], h * w * c).reshape(-1, h, w, c)
+    # The output rows [row_start, row_start + n) lie in output image rows oy0..oy1; each tap
+    # of those rows is one strided slice of the input padded with pad_value.
+    oy0, oy1 = f["row_start"] // f["out_w"], (f["row_start"] + n - 1) // f["out_w"] + 1
+    sh, sw, dh, dw = f["stride_h"], f["stride_w"], f["dil_h"], f["dil_w"]
+    top = f["pad_top"] - oy0 * sh  # the padded array starts at input row oy0*sh - pad_top
+    padded = _padded(x, top, f["pad_left"], (oy1 - oy0 - 1) * sh + (kh - 1) * dh + 1,
+                     (f["out_w"] - 1) * sw + (kw - 1) * dw + 1, f["pad_value"])
+    if padded is None:
+        _im2col_gather(mem, f, x)
+        return
+    patches = np.empty((x.shape[0], oy1 - oy0, f["out_w"], kh, kw, c), np.int8)
+    for ky in range(kh):
+        for kx in range(kw):
+            patches[:, :, :, ky, kx] = padded[:, ky * dh:ky * dh + (oy1 - oy0 - 1) * sh + 1:sh,
+                                              kx * dw:kx * dw + (f["out_w"] - 1) * sw + 1:sw]
+    first = f["row_start"] - oy0 * f["out_w"]
+    rows = patches.reshape(x.shape[0], -1, kh * kw * c)[:, first:first + n]
+    mem.write(f["out_addr"], rows)  # [B, n, kh*kw*c] = rows in (ky, kx, ch) order
+
+
+def _im2col_gather(mem: BatchMemory, f: dict, x: np.ndarray) -> None:
+    """im2col by gathering every tap's pixel, for geometries `_padded` declines."""
+    h, w, c, kh, kw = f["h"], f["w"], f["c"], f["kh"], f["kw"]
+    n = f["n_rows"]
     # Gather from the input pixels plus one extra "pixel" holding pad_value.
-    pixels = np.empty((h * w + 1, c), np.int8)
-    pixels[:-1] = _load(mem, f["in_addr"], h * w * c).reshape(h * w, c)
-    pixels[-1] = f["pad_value"]
+    pixels = np.empty((x.shape[0], h * w + 1, c), np.int8)
+    pixels[:, :-1] = x.reshape(-1, h * w, c)
+    pixels[:, -1] = f["pad_value"]
     oy, ox = np.divmod(f["row_start"] + np.arange(n, dtype=i64), f["out_w"])
     iy = oy[:, None] * f["stride_h"] - f["pad_top"] + np.arange(kh, dtype=i64) * f["dil_h"]
     ix = ox[:, None] * f["stride_w"] - f["pad_left"] + np.arange(kw, dtype=i64) * f["dil_w"]
     inside = ((iy >= 0) & (iy < h))[:, :, None] & ((ix >= 0) & (ix < w))[:, None, :]
     index = np.where(inside, iy[:, :, None] * w + ix[:, None, :], h * w)  # [n, kh, kw]
-    mem.write(f["out_addr"], pixels[index])  # [n, kh, kw, c] = rows in (ky, kx, ch) order
+    mem.write(f["out_addr"], pixels[:, index])  # [B, n, kh, kw, c] = rows in (ky, kx, ch) order
 
 
-def requant(mem: Memory, f: dict, flags: int) -> None:
+@batched
+def requant(mem: BatchMemory, f: dict, flags: int) -> None:
     m, c = f["m"], f["c"]
     if m == 0 or c == 0:
         return
-    params = _load(mem, f["params_addr"], 3 * c, np.int32).astype(i64).reshape(3, c)
-    bias, mult, shift = params
-    bad = np.flatnonzero((shift < 1) | (shift > 62))
+    params = _load(mem, f["params_addr"], 3 * c, np.int32).astype(i64).reshape(-1, 3, 1, c)
+    bias, mult, shift = params[:, 0], params[:, 1], params[:, 2]  # [B, 1, c] each
+    bad = np.argwhere((shift < 1) | (shift > 62))
     if bad.size:
-        j = int(bad[0])
-        raise StreamError(f"shift[{j}] = {int(shift[j])} at params_addr is outside [1, 62]")
-    acc = mem.view(f["in_addr"], m, c, f["in_stride"], np.int32).astype(i64)
-    out = np.clip(f["out_zp"] + rshift_round((acc + bias) * mult, shift),
-                  f["clamp_min"], f["clamp_max"]).astype(np.int8)
-    mem.write2d(f["out_addr"], out, f["out_stride"])
+        j = int(bad[0][-1])
+        raise StreamError(f"shift[{j}] = {int(shift[tuple(bad[0])])} at params_addr is outside [1, 62]")
+    # out_zp + rshift_round((acc + bias) * mult, shift), in place and with the bias and the
+    # rounding term folded into one per-channel offset: the same int64 value (the identity
+    # holds modulo 2^64, so even wrapped products agree), four passes instead of nine.
+    y = mem.view(f["in_addr"], m, c, f["in_stride"], np.int32).astype(i64)
+    y *= mult
+    y += bias * mult + (i64(1) << (shift - 1))
+    y >>= shift
+    y += f["out_zp"]
+    np.clip(y, f["clamp_min"], f["clamp_max"], out=y)
+    mem.write2d(f["out_addr"], y.astype(np.int8), f["out_stride"])
 
 
-def _operands(mem: Memory, f: dict) -> tuple[np.ndarray, np.ndarray]:
+def _operands(mem: BatchMemory, f: dict) -> tuple[np.ndarray, np.ndarray]:
     n = f["n"]
     a = _load(mem, f["a_addr"], n).astype(i64)
-    b = np.resize(_load(mem, f["b_addr"], f["b_len"]).astype(i64), n)  # b[i % b_len]
+    b = _load(mem, f["b_addr"], f["b_len"]).astype(i64)[:, np.arange(n) % f["b_len"]]  # b[i % b_len]
     return a, b
 
 
-def add(mem: Memory, f: dict, flags: int) -> None:
+@batched
+def add(mem: BatchMemory, f: dict, flags: int) -> None:
     if f["n"] == 0:
         return
     a, b = _operands(mem, f)
@@ -136,7 +168,8 @@ def add(mem: Memory, f: dict, flags: int) -> None:
     _store(mem, f["out_addr"], f, f["out_zp"] + rshift_round(acc, f["shift"]))
 
 
-def mul(mem: Memory, f: dict, flags: int) -> None:
+@batched
+def mul(mem: BatchMemory, f: dict, flags: int) -> None:
     if f["n"] == 0:
         return
     a, b = _operands(mem, f)
@@ -144,7 +177,8 @@ def mul(mem: Memory, f: dict, flags: int) -> None:
     _store(mem, f["out_addr"], f, f["out_zp"] + rshift_round(acc, f["shift"]))
 
 
-def rescale(mem: Memory, f: dict, flags: int) -> None:
+@batched
+def rescale(mem: BatchMemory, f: dict, flags: int) -> None:
     if f["n"] == 0:
         return
     x = _load(mem, f["in_addr"], f["n"]).astype(i64)
@@ -152,12 +186,14 @@ def rescale(mem: Memory, f: dict, flags: int) -> None:
                                                              f["shift"]))
 
 
-def lut(mem: Memory, f: dict, flags: int) -> None:
+@batched
+def lut(mem: BatchMemory, f: dict, flags: int) -> None:
     """Table lookup: out[i] = table[x[i] + 128] (256 int8 entries, indexed by the int8 code)."""
     if f["n"] == 0:
         return
     table = _load(mem, f["table_addr"], 256)
-    mem.write(f["out_addr"], table[_load(mem, f["in_addr"], f["n"]).astype(np.int64) + 128])
+    codes = _load(mem, f["in_addr"], f["n"]).astype(i64) + 128
+    mem.write(f["out_addr"], np.take_along_axis(table, codes, axis=1))
 
 
 def _resize_taps(n_out, scale_n, scale_d, offset, n_in):
@@ -169,7 +205,8 @@ def _resize_taps(n_out, scale_n, scale_d, offset, n_in):
     return np.clip(i, 0, n_in - 1), np.clip(i + 1, 0, n_in - 1), r
 
 
-def resize(mem: Memory, f: dict, flags: int) -> None:
+@batched
+def resize(mem: BatchMemory, f: dict, flags: int) -> None:
     """TOSA RESIZE. Nearest copies the code at i1 where 2r >= scale_n (ties up), else i0.
     Bilinear: sum of (v - in_zp) * wy * wx over the 4 neighbours, with wy = scale_y_n - r_y
     for the upper row and r_y for the lower (wx alike), requantized by mult, shift."""
@@ -181,102 +218,18 @@ def resize(mem: Memory, f: dict, flags: int) -> None:
     if not flags & RESIZE_BILINEAR:
         ys = np.where(2 * ry >= f["scale_y_n"], y1, y0)
         xs = np.where(2 * rx >= f["scale_x_n"], x1, x0)
-        mem.write(f["out_addr"], np.ascontiguousarray(x[ys][:, xs]))
+        mem.write(f["out_addr"], np.ascontiguousarray(x[:, ys][:, :, xs]))
         return
     v = x.astype(i64) - f["in_zp"]
     wy0, wy1 = (f["scale_y_n"] - ry)[:, None, None], ry[:, None, None]
     wx0, wx1 = (f["scale_x_n"] - rx)[None, :, None], rx[None, :, None]
-    acc = ((v[y0][:, x0] * wx0 + v[y0][:, x1] * wx1) * wy0
-           + (v[y1][:, x0] * wx0 + v[y1][:, x1] * wx1) * wy1)
+    acc = ((v[:, y0][:, :, x0] * wx0 + v[:, y0][:, :, x1] * wx1) * wy0
+           + (v[:, y1][:, :, x0] * wx0 + v[:, y1][:, :, x1] * wx1) * wy1)
     _store(mem, f["out_addr"], f, f["out_zp"] + rshift_round(acc * f["mult"], f["shift"]))
 
 
-def softmax(mem: Memory, f: dict, flags: int) -> None:
-    """Per row of `len` int8 codes: d = max - x, e = table[d] (int32 entries in [0, 2^16]),
-    out = clamp(out_zp + div_round(e * mult, sum(e) << shift))."""
-    rows, n = f["rows"], f["len"]
-    if rows * n == 0:
-        return
-    table = mem.read(f["table_addr"], 1024).view("<i4").astype(i64)
-    if table.min() < 0 or table.max() > 1 << 16:
-        raise StreamError(f"SOFTMAX table at {f['table_addr']:#x} has entries outside [0, 2^16]")
-    x = _load(mem, f["in_addr"], rows * n).astype(i64).reshape(rows, n)
-    e = table[x.max(axis=1, keepdims=True) - x]
-    q = div_round(e * f["mult"], e.sum(axis=1, keepdims=True) << i64(f["shift"]))
-    _store(mem, f["out_addr"], f, f["out_zp"] + q)
-
-
-LN2_Q16 = 45426  # round(2^16 * ln 2)
-
-
-def log_softmax(mem: Memory, f: dict, flags: int) -> None:
-    """Per row of `len` int8 codes: d = max - x, S = sum(exp[d]), k = floor(log2 S),
-    y = -(d * step) - ((k - 16) * LN2_Q16 + log[(S >> (k - 8)) & 255]) (2^-16 units),
-    out = clamp(out_zp + rshift_round(y * mult, shift)). table: exp (256 int32, entries in
-    [0, 2^16], the first 2^16) then log (256 int32, in [0, 2^16))."""
-    rows, n = f["rows"], f["len"]
-    if rows * n == 0:
-        return
-    table = mem.read(f["table_addr"], 2048).view("<i4").astype(i64)
-    exp, log = table[:256], table[256:]
-    if exp[0] != 1 << 16 or exp.min() < 0 or exp.max() > 1 << 16 or log.min() < 0 or log.max() >= 1 << 16:
-        raise StreamError(f"LOG_SOFTMAX table at {f['table_addr']:#x} is not an exponential (first entry 2^16, "
-                          f"entries in [0, 2^16]) followed by a logarithm (entries in [0, 2^16))")
-    x = _load(mem, f["in_addr"], rows * n).astype(i64).reshape(rows, n)
-    d = x.max(axis=1, keepdims=True) - x
-    total = exp[d].sum(axis=1, keepdims=True)  # >= 2^16: the maximum's entry is 2^16
-    k = np.floor(np.log2(total.astype(np.float64))).astype(i64)
-    k = np.where((i64(1) << k) > total, k - 1, k)
-    k = np.where((i64(1) << (k + 1)) <= total, k + 1, k)
-    y = -(d * f["step"]) - ((k - 16) * LN2_Q16 + log[(total >> (k - 8)) & 255])
-    _store(mem, f["out_addr"], f, f["out_zp"] + rshift_round(y * f["mult"], f["shift"]))
-
-
-def isqrt(v: np.ndarray) -> np.ndarray:
-    """floor(sqrt(v)) for int64 v in [0, 2^62]: float64's root, corrected by one either way."""
-    r = np.floor(np.sqrt(v.astype(np.float64))).astype(i64)
-    r = np.where(r * r > v, r - 1, r)
-    return np.where((r + 1) * (r + 1) <= v, r + 1, r)
-
-
-def layernorm(mem: Memory, f: dict, flags: int) -> None:
-    """Per row of `len` codes q = x - in_zp: c = len*q - sum(q), r = max(1, isqrt((sum(c^2) +
-    eps) << 2*sqrt_shift)), out = clamp(out_zp + div_round((c*G << sqrt_shift) + B*r, r << shift)).
-    params: eps (int64), then G and B (int32 each, one per element of a row)."""
-    rows, n, m = f["rows"], f["len"], f["sqrt_shift"]
-    if rows * n == 0:
-        return
-    params = mem.read(f["params_addr"], 8 + 8 * n)
-    eps = int(params[:8].view("<i8")[0])
-    g = params[8:8 + 4 * n].view("<i4").astype(i64)
-    b = params[8 + 4 * n:].view("<i4").astype(i64)
-    q = _load(mem, f["in_addr"], rows * n).astype(i64).reshape(rows, n) - f["in_zp"]
-    c = n * q - q.sum(axis=1, keepdims=True)
-    squares = (c * c).sum(axis=1, keepdims=True)  # |c| < 2^22 and len < 2^14: no int64 overflow
-    # Python integers for the bounds, so an overflow is reported instead of wrapping.
-    if eps < 0 or (int(squares.max()) + eps) << (2 * m) > 1 << 62:
-        raise StreamError(f"LAYERNORM at {f['in_addr']:#x}: eps {eps} or sum(c^2) << {2 * m} outside [0, 2^62]")
-    r = np.maximum(1, isqrt((squares + eps) << i64(2 * m)))
-    g_max, b_max, r_max = int(np.abs(g).max()), int(np.abs(b).max()), int(r.max())
-    if (int(np.abs(c).max()) * g_max << m) >= 1 << 62 or b_max * r_max >= 1 << 62 or r_max << f["shift"] >= 1 << 62:
-        raise StreamError(f"LAYERNORM params at {f['params_addr']:#x}: gains or offsets overflow int64")
-    q = div_round(((c * g) << i64(m)) + b * r, r << i64(f["shift"]))
-    _store(mem, f["out_addr"], f, f["out_zp"] + q)
-
-
-def batch_matmul(mem: Memory, f: dict, flags: int) -> None:
-    """int8 a [batch, m, k] times int8 b [batch, k, n], both row-major, each minus its zero
-    point: out = clamp(out_zp + rshift_round(acc * mult, shift)) per element."""
-    batch, m, k, n = f["batch"], f["m"], f["k"], f["n"]
-    if batch * m * n == 0:
-        return
-    a = _load(mem, f["a_addr"], batch * m * k).astype(i64).reshape(batch, m, k) - f["a_zp"]
-    b = _load(mem, f["b_addr"], batch * k * n).astype(i64).reshape(batch, k, n) - f["b_zp"]
-    acc = np.stack([exact_matmul(a[i], b[i]) for i in range(batch)])
-    _store(mem, f["out_addr"], f, f["out_zp"] + rshift_round(acc * i64(f["mult"]), f["shift"]))
-
-
-def maxpool(mem: Memory, f: dict, flags: int) -> None:
+@batched
+def maxpool(mem: BatchMemory, f: dict, flags: int) -> None:
     """Separable: the window maximum is the maximum over rows of the maxima over columns.
     Windows are contiguous input ranges, so np.maximum.reduceat over interleaved [lo, hi)
     boundaries computes all of them without a Python loop (the validator guarantees every
@@ -295,23 +248,37 @@ def maxpool(mem: Memory, f: dict, flags: int) -> None:
         return np.take(np.maximum.reduceat(x, bounds, axis=axis), np.arange(0, 2 * n_out, 2),
                        axis=axis)
 
-    cols = reduce(x, 1, f["out_w"], f["stride_w"], f["pad_left"], f["kw"])
-    out = reduce(cols, 0, f["out_h"], f["stride_h"], f["pad_top"], f["kh"])
+    oh, ow, sh, sw, kh, kw = f["out_h"], f["out_w"], f["stride_h"], f["stride_w"], f["kh"], f["kw"]
+    # Usually: the maximum of kw strided column slices, then of kh row slices, of the input
+    # padded with -128 (no code is below it, and every window holds an input pixel).
+    padded = _padded(x, f["pad_top"], f["pad_left"], (oh - 1) * sh + kh, (ow - 1) * sw + kw, -128)
+    if padded is None:
+        cols = reduce(x, 2, ow, sw, f["pad_left"], kw)
+        mem.write(f["out_addr"], reduce(cols, 1, oh, sh, f["pad_top"], kh))
+        return
+    cols = padded[:, :, 0:(ow - 1) * sw + 1:sw].copy()
+    for t in range(1, kw):
+        np.maximum(cols, padded[:, :, t:t + (ow - 1) * sw + 1:sw], out=cols)
+    out = cols[:, 0:(oh - 1) * sh + 1:sh].copy()
+    for t in range(1, kh):
+        np.maximum(out, cols[:, t:t + (oh - 1) * sh + 1:sh], out=out)
     mem.write(f["out_addr"], out)
 
 
-def avgpool(mem: Memory, f: dict, flags: int) -> None:
+@batched
+def avgpool(mem: BatchMemory, f: dict, flags: int) -> None:
     """Window sums from prefix sums (two gathers per axis, no loop over the window)."""
     h, w = f["h"], f["w"]
     if f["out_h"] * f["out_w"] * f["c"] == 0:
         return
     x = _feature_map(mem, f).astype(i64) - f["in_zp"]
+    batch = x.shape[0]
     ylo, yhi = _window_bounds(f["out_h"], f["stride_h"], f["pad_top"], f["kh"], h)
     xlo, xhi = _window_bounds(f["out_w"], f["stride_w"], f["pad_left"], f["kw"], w)
-    px = np.concatenate([np.zeros((h, 1, f["c"]), i64), np.cumsum(x, axis=1)], axis=1)
-    cols = px[:, xhi] - px[:, xlo]  # [h, out_w, c]
-    py = np.concatenate([np.zeros((1,) + cols.shape[1:], i64), np.cumsum(cols, axis=0)])
-    s = py[yhi] - py[ylo]  # [out_h, out_w, c]
+    px = np.concatenate([np.zeros((batch, h, 1, f["c"]), i64), np.cumsum(x, axis=2)], axis=2)
+    cols = px[:, :, xhi] - px[:, :, xlo]  # [B, h, out_w, c]
+    py = np.concatenate([np.zeros((batch, 1) + cols.shape[2:], i64), np.cumsum(cols, axis=1)], axis=1)
+    s = py[:, yhi] - py[:, ylo]  # [B, out_h, out_w, c]
     if flags & COUNT_INCLUDE_PAD:
         cnt = np.full((1, 1, 1), f["kh"] * f["kw"], i64)
     else:
@@ -320,43 +287,54 @@ def avgpool(mem: Memory, f: dict, flags: int) -> None:
     _store(mem, f["out_addr"], f, f["out_zp"] + q)
 
 
-def dwconv(mem: Memory, f: dict, flags: int) -> None:
-    c, out_h, out_w = f["c"], f["out_h"], f["out_w"]
+@batched
+def dwconv(mem: BatchMemory, f: dict, flags: int) -> None:
+    """Per tap, the outputs whose input pixel lies inside the feature map form a contiguous
+    block (the input coordinate grows with the output's), so each tap adds one strided slice
+    of the input times its weights; taps that only see padding add nothing (padding is in_zp,
+    which is 0 after the zero point is subtracted)."""
+    c, out_h, out_w, kh, kw = f["c"], f["out_h"], f["out_w"], f["kh"], f["kw"]
     if out_h * out_w * c == 0:
         return
-    x = _feature_map(mem, f).astype(i64) - f["in_zp"]
-    wts = _load(mem, f["w_addr"], f["kh"] * f["kw"] * c).astype(i64).reshape(f["kh"], f["kw"], c)
-    iy = _taps(out_h, f["stride_h"], f["pad_top"], f["dil_h"], f["kh"])  # [out_h, kh]
-    ix = _taps(out_w, f["stride_w"], f["pad_left"], f["dil_w"], f["kw"])  # [out_w, kw]
+    sh, sw = f["stride_h"], f["stride_w"]
+    x_bound = max(abs(-128 - f["in_zp"]), abs(127 - f["in_zp"]))
+    kind = np.float32 if kh * kw * x_bound * 128 <= F32_EXACT else i64  # exact, see exact.py
+    x = _feature_map(mem, f).astype(kind) - kind(f["in_zp"])
+    wts = _load(mem, f["w_addr"], kh * kw * c).astype(kind).reshape(-1, kh, kw, 1, 1, c)
+    iy = _taps(out_h, sh, f["pad_top"], f["dil_h"], kh)  # [out_h, kh]
+    ix = _taps(out_w, sw, f["pad_left"], f["dil_w"], kw)  # [out_w, kw]
     in_y, in_x = (iy >= 0) & (iy < f["h"]), (ix >= 0) & (ix < f["w"])
-    acc = np.zeros((out_h, out_w, c), i64)
-    # Taps that only ever see padding contribute 0: loop over the others only.
+    acc = np.zeros((x.shape[0], out_h, out_w, c), kind)
     for ky in np.flatnonzero(in_y.any(axis=0)):
         rows = np.flatnonzero(in_y[:, ky])
+        r0, r1, y0 = rows[0], rows[-1] + 1, iy[rows[0], ky]
         for kx in np.flatnonzero(in_x.any(axis=0)):
             cols = np.flatnonzero(in_x[:, kx])
-            patch = x[np.ix_(iy[rows, ky], ix[cols, kx])]  # [len(rows), len(cols), c]
-            acc[np.ix_(rows, cols)] += patch * wts[ky, kx]
-    mem.write(f["out_addr"], wrap_int32(acc))
+            c0, c1, x0 = cols[0], cols[-1] + 1, ix[cols[0], kx]
+            patch = x[:, y0:y0 + (r1 - r0 - 1) * sh + 1:sh, x0:x0 + (c1 - c0 - 1) * sw + 1:sw]
+            acc[:, r0:r1, c0:c1] += patch * wts[:, ky, kx]
+    mem.write(f["out_addr"], wrap_int32(acc.astype(np.int32) if kind is np.float32 else acc))
 
 
-def transpose(mem: Memory, f: dict, flags: int) -> None:
+@batched
+def transpose(mem: BatchMemory, f: dict, flags: int) -> None:
     dims, perm = transpose_dims(f)
     n = int(np.prod(dims))
     if n == 0:
         return
-    x = _load(mem, f["in_addr"], n).reshape(dims)
-    mem.write(f["out_addr"], np.ascontiguousarray(x.transpose(perm)))
+    x = _load(mem, f["in_addr"], n).reshape([-1] + dims)
+    mem.write(f["out_addr"], np.ascontiguousarray(x.transpose([0] + [p + 1 for p in perm])))
 
 
-def matmul(mem: Memory, f: dict, flags: int) -> None:
+@batched
+def matmul(mem: BatchMemory, f: dict, flags: int) -> None:
     """int8 [m, k] rows (in_addr, in_stride) times int8 [k, n] row-major at w_addr -> int32
     [m, n] rows (out_addr, out_stride), added to what is there with ACCUMULATE."""
     m, k, n = f["m"], f["k"], f["n"]
     if m == 0 or n == 0:
         return
     x = mem.view(f["in_addr"], m, k, f["in_stride"], np.int8)
-    w = _load(mem, f["w_addr"], k * n).reshape(k, n)
+    w = _load(mem, f["w_addr"], k * n).reshape(-1, k, n)
     y = exact_matmul(x, w)
     if flags & ACCUMULATE:
         y += mem.view(f["out_addr"], m, n, f["out_stride"], np.int32)

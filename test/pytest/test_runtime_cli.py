@@ -152,3 +152,21 @@ def test_module_entry_point_has_no_traceback(out_dir, tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.startswith("error: ") and "bad magic" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("batch", ["1", "2", "16"])
+def test_run_batches_give_the_outputs_of_one_sample_at_a_time(out_dir, tmp_path, batch, capsys):
+    """tiny_model's scratch buffer carries a sample's input into the next run if runs leak:
+    every batch size must give y == x, as one sample at a time does."""
+    x = np.arange(5 * 8, dtype=np.float32).reshape(5, 8) - 20
+    np.save(tmp_path / "x.npy", x)
+    assert run_main([str(out_dir), "-i", str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.npy"),
+                     "--batch", batch]) == 0
+    assert np.array_equal(np.load(tmp_path / "y.npy"), expected(x))
+
+
+def test_run_refuses_a_batch_of_zero(out_dir, tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.zeros((1, 8), np.float32))
+    with pytest.raises(SystemExit) as e:
+        run_main([str(out_dir), "-i", str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.npy"), "--batch", "0"])
+    assert e.value.code == 2 and "--batch must be at least 1" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from convc.driver.pipeline import compile_model
 from convc.driver.verify import verify
 from convc.errors import UnsupportedOpError
 from convc.passes.softmax import exp_table, log_table
-from convc.runtime import kernels
+from convc.runtime import kernels_rows
 from convc.runtime.memory import Memory
 from convc.runtime.target import load_target
 from convc.runtime.stream import Op
@@ -125,7 +125,7 @@ def test_log_softmax_kernel_by_hand():
     mem, base = Memory(target), target.l1_base(0)
     mem.write(base, x.reshape(-1))
     mem.write(base + 0x100, np.frombuffer(table.tobytes(), np.uint8))
-    kernels.log_softmax(mem, dict(in_addr=base, table_addr=base + 0x100, out_addr=base + 0x1000, rows=2, len=4, step=16384,
+    kernels_rows.log_softmax(mem, dict(in_addr=base, table_addr=base + 0x100, out_addr=base + 0x1000, rows=2, len=4, step=16384,
                                   mult=mult, shift=shift, out_zp=0, clamp_min=-128, clamp_max=127), 0)
     out = mem.read(base + 0x1000, 8).view(np.int8).reshape(2, 4)
     np.testing.assert_array_equal(out, [[-89, -89, -89, -89], [-14, -128, -128, -128]])

@@ -19,7 +19,8 @@ import numpy as np
 
 from ..errors import StreamError
 from ..geometry import flat
-from ..kernels import ACCUMULATE, exact_matmul, wrap_int32
+from ..exact import exact_matmul, wrap_int32
+from ..kernels import ACCUMULATE
 from ..schema import Table
 from .base import Opcode, Unit
 from .imc import mvm_accesses, packed_size, unpack_weights

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:  # annotations only: these modules import the registry themselves
     from ..geometry import Access
-    from ..memory import Memory
+    from ..memory import BatchMemory, Memory
     from ..target import Target
 
 
@@ -138,10 +138,44 @@ class Unit:
         depends on it (a spiking engine's activity); None: the static price stands."""
         return None
 
+    # Lock-step batches (executor.py): by default a unit runs a batch one sample at a time,
+    # each sample with its own state from new_state; a unit whose commands vectorise over the
+    # sample axis overrides all three with one state for the whole batch.
+    def new_batch_state(self, spec: Any, options: list, cache: dict) -> Any:
+        """The execution state of a batch; `options` holds each sample's run options. `cache`
+        outlives the run (one dict per core and unit for all runs of a program): a unit may
+        keep there what it derives from memory contents, provided it checks the contents
+        still match before reusing it (IMC arrays keep their converted weight tiles)."""
+        return [self.new_state(spec, o) for o in options]
+
+    def execute_batch(self, cmd, memory: BatchMemory, state: Any) -> None:
+        """Run the command on every sample of `memory` (a [B, ...] memory.BatchMemory)."""
+        for i, sample_state in enumerate(state):
+            self.execute(cmd, memory.sample(i), sample_state)
+
+    def measured_batch(self, cmd, state: Any) -> list[Measured | None] | None:
+        """Per sample, what `measured` gives; None: the static price stands for all."""
+        got = [self.measured(cmd, s) for s in state]
+        return None if all(g is None for g in got) else got
+
     # Synchronisation: the scheduler's only concern besides cycles. A command may mark an
     # event done, or block its core until one is.
     def signals(self, cmd) -> int | None:
         return None
 
     def waits_for(self, cmd) -> int | None:
+        return None
+
+
+class StatelessUnit(Unit):
+    """A unit without execution state whose `execute` takes a BatchMemory as well as one
+    sample's Memory (kernels.py, memory.copy2d): a batch runs as one call."""
+
+    def new_batch_state(self, spec, options, cache):
+        return None
+
+    def execute_batch(self, cmd, memory, state):
+        self.execute(cmd, memory, None)
+
+    def measured_batch(self, cmd, state):
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ..geometry import strided
-from .base import Opcode, Unit
+from .base import Opcode, StatelessUnit
 
 DMA = Opcode.from_layout(0x01, "DMA", "src dst rows row_bytes src_stride dst_stride", "core")
 SIGNAL = Opcode.from_layout(0x02, "SIGNAL", "event", "core")
@@ -20,7 +20,7 @@ def dma_cycles(target, nbytes: int, level_a: str, level_b: str) -> int:
     return latency + math.ceil(nbytes / target.dma_bandwidth(level_a, level_b))
 
 
-class CoreUnit(Unit):
+class CoreUnit(StatelessUnit):
     kind = "core"
     opcodes = (DMA, SIGNAL, WAIT)
     compute = False  # the DMA is what moves data between levels and cores

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..schema import Table
-from .base import Unit
+from .base import StatelessUnit
 from .vector import VECTOR_OP_NAMES, vector_opcodes
 
 DPU_OPS = vector_opcodes(0x20, "DPU_", "dpu")  # {opcode: VectorOp}, DPU_IM2COL = 0x20 ...
@@ -21,7 +21,7 @@ class DpuSpec:
     energy_pj_per_op: float  # per element of work
 
 
-class DpuUnit(Unit):
+class DpuUnit(StatelessUnit):
     kind = "dpu"
     opcodes = tuple(DPU_OPS)
 

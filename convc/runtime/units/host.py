@@ -16,7 +16,7 @@ from .. import kernels
 from ..geometry import flat, strided
 from ..kernels import ACCUMULATE
 from ..schema import Table
-from .base import Opcode, Unit
+from .base import Opcode, StatelessUnit
 from .vector import vector_opcodes
 
 HOST_FORMAT_MINOR = 3  # the host opcodes came with stream format 1.3
@@ -41,7 +41,7 @@ def matmul_accesses(f: dict, accumulate: bool):
                for w in reads_out])
 
 
-class HostUnit(Unit):
+class HostUnit(StatelessUnit):
     kind = "host"
     opcodes = (HOST_MATMUL, *HOST_VECTOR_OPS)
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..geometry import flat, strided
-from ..kernels import ACCUMULATE, exact_matmul, wrap_int32
+from ..exact import ExactWeights, wrap_int32
+from ..kernels import ACCUMULATE
 from ..schema import Table
 from .base import Opcode, Unit
 
@@ -92,10 +93,14 @@ def mvm_accesses(f: dict, shape: tuple[int, int], accumulate: bool) -> list:
 
 
 class ImcArray:
-    """One core's array during execution."""
+    """One core's array during execution, for every sample of a batch (memory.BatchMemory)."""
 
-    def __init__(self):
-        self.weights: np.ndarray | None = None  # float64 [rows, cols], see exact_matmul
+    def __init__(self, cache: dict | None = None):
+        # Converted tiles of earlier runs: (src, rows, cols, weight bits) -> (bytes, tile).
+        self.cache = {} if cache is None else cache
+        # The programmed tile, converted once for every MVM: one ExactWeights when all samples
+        # programmed the same bytes (weights come from DATA), else one per sample.
+        self.weights: ExactWeights | list[ExactWeights] | None = None
         self.weight_bits, self.input_bits = 8, 8
 
     def set_mode(self, f: dict) -> None:
@@ -103,28 +108,41 @@ class ImcArray:
 
     @property
     def shape(self) -> tuple[int, int] | None:
-        return None if self.weights is None else self.weights.shape
+        if self.weights is None:
+            return None
+        return (self.weights if isinstance(self.weights, ExactWeights) else self.weights[0]).shape
 
     def program(self, mem, f: dict) -> None:
         """Write a rows x cols matrix; narrow modes read it packed (see pack_weights), so every
         bit pattern is a valid weight and there is nothing to range-check."""
         rows, cols = f["rows"], f["cols"]
         n = rows * cols
-        blob = mem.view(f["src"], 1, packed_size(n, self.weight_bits), 0, np.uint8).reshape(-1)
-        codes = unpack_weights(blob, n, self.weight_bits).reshape(rows, cols)
-        self.weights = codes.astype(np.float64)  # converted once, reused by every MVM
+        blobs = mem.view(f["src"], 1, packed_size(n, self.weight_bits), 0, np.uint8)[:, 0]
+        if (blobs == blobs[:1]).all():
+            key = (f["src"], rows, cols, self.weight_bits)
+            seen = self.cache.get(key)
+            if seen is None or not np.array_equal(seen[0], blobs[0]):  # converting costs more than comparing
+                seen = self.cache[key] = (blobs[0].copy(), ExactWeights(
+                    unpack_weights(blobs[0], n, self.weight_bits).reshape(rows, cols)))
+            self.weights = seen[1]
+        else:
+            self.weights = [ExactWeights(unpack_weights(b, n, self.weight_bits).reshape(rows, cols))
+                            for b in blobs]
 
     def mvm(self, mem, f: dict, flags: int) -> None:
-        rows, cols = self.weights.shape
+        rows, cols = self.shape
         m = f["m"]
         if m == 0:
             return
-        x = mem.view(f["in_addr"], m, rows, f["in_stride"], np.int8)
+        x = mem.view(f["in_addr"], m, rows, f["in_stride"], np.int8)  # [B, m, rows]
         if self.input_bits < 8:  # bit-serial: the array only sees the low input_bits bits
             sign = 1 << (self.input_bits - 1)
             x = ((x.astype(np.int64) & ((1 << self.input_bits) - 1)) ^ sign) - sign
-        y = exact_matmul(x, self.weights)
-        if flags & ACCUMULATE:
+        if isinstance(self.weights, ExactWeights):
+            y = self.weights.times(x)  # one matrix product for the whole batch
+        else:
+            y = np.stack([w.times(xi) for w, xi in zip(self.weights, x)])
+        if flags & ACCUMULATE:  # int32 + int32 wraps like the 32-bit accumulators
             y += mem.view(f["out_addr"], m, cols, f["out_stride"], np.int32)
         mem.write2d(f["out_addr"], wrap_int32(y), f["out_stride"])
 
@@ -198,7 +216,19 @@ class ImcUnit(Unit):
     def new_state(self, spec, options=None):
         return ImcArray()
 
+    # One ImcArray serves the whole batch (it takes a BatchMemory; a sample's Memory is a
+    # batch of one).
+    def new_batch_state(self, spec, options, cache):
+        return ImcArray(cache)
+
+    def execute_batch(self, cmd, memory, state):
+        self.execute(cmd, memory, state)
+
+    def measured_batch(self, cmd, state):
+        return None
+
     def execute(self, cmd, memory, state):
+        memory = memory.as_batch() if hasattr(memory, "as_batch") else memory
         if cmd.op is IMC_PROGRAM:
             state.program(memory, cmd.fields)
         elif cmd.op is IMC_MVM:

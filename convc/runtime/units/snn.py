@@ -44,7 +44,7 @@ import numpy as np
 
 from ..errors import StreamError
 from ..geometry import flat, strided
-from ..kernels import exact_matmul, rshift_round
+from ..exact import exact_matmul, rshift_round
 from ..schema import Table
 from .base import Measured, Opcode, Unit
 from .imc import packed_size, unpack_weights

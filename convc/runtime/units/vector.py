@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from .. import kernels
+from .. import kernels, kernels_rows
 from ..geometry import Access, flat, strided
 from ..kernels import COUNT_INCLUDE_PAD, RESIZE_BILINEAR, transpose_dims
 from .base import Opcode
@@ -268,7 +268,7 @@ VECTOR_OPS = (
              lambda f: [flat("in_addr", False, f["in_addr"], f["rows"] * f["len"]),
                         flat("table_addr", False, f["table_addr"], 1024 if f["rows"] * f["len"] else 0),
                         flat("out_addr", True, f["out_addr"], f["rows"] * f["len"])],
-             lambda f: 3 * f["rows"] * f["len"], kernels.softmax, since_minor=6,
+             lambda f: 3 * f["rows"] * f["len"], kernels_rows.softmax, since_minor=6,
              divisions=lambda f: f["rows"] * f["len"]),
     # Layer normalisation over rows with an integer square root; format 1.7.
     VectorOp("layernorm", 12,
@@ -276,7 +276,7 @@ VECTOR_OPS = (
              lambda f: [flat("in_addr", False, f["in_addr"], f["rows"] * f["len"]),
                         flat("params_addr", False, f["params_addr"], 8 + 8 * f["len"] if f["rows"] else 0),
                         flat("out_addr", True, f["out_addr"], f["rows"] * f["len"])],
-             lambda f: 4 * f["rows"] * f["len"], kernels.layernorm, since_minor=7,
+             lambda f: 4 * f["rows"] * f["len"], kernels_rows.layernorm, since_minor=7,
              divisions=lambda f: f["rows"] * f["len"] + f["rows"]),
     # A product of two activations (attention); format 1.7.
     VectorOp("batch_matmul", 13,
@@ -284,14 +284,14 @@ VECTOR_OPS = (
              lambda f: [flat("a_addr", False, f["a_addr"], f["batch"] * f["m"] * f["k"] if f["n"] else 0),
                         flat("b_addr", False, f["b_addr"], f["batch"] * f["k"] * f["n"] if f["m"] else 0),
                         flat("out_addr", True, f["out_addr"], f["batch"] * f["m"] * f["n"])],
-             lambda f: f["batch"] * f["m"] * f["n"] * max(1, f["k"]), kernels.batch_matmul, since_minor=7),
+             lambda f: f["batch"] * f["m"] * f["n"] * max(1, f["k"]), kernels_rows.batch_matmul, since_minor=7),
     # Log-softmax over rows: the softmax's exponential table, then a logarithm table; format 1.8.
     VectorOp("log_softmax", 14, f"in_addr table_addr out_addr rows len step mult(i32) shift {RESULT}",
              _log_softmax,
              lambda f: [flat("in_addr", False, f["in_addr"], f["rows"] * f["len"]),
                         flat("table_addr", False, f["table_addr"], 2048 if f["rows"] * f["len"] else 0),
                         flat("out_addr", True, f["out_addr"], f["rows"] * f["len"])],
-             lambda f: 3 * f["rows"] * f["len"] + f["rows"], kernels.log_softmax, since_minor=8),
+             lambda f: 3 * f["rows"] * f["len"] + f["rows"], kernels_rows.log_softmax, since_minor=8),
 )
 VECTOR_OP_NAMES = tuple(op.name for op in VECTOR_OPS)
 
