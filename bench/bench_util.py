@@ -70,14 +70,14 @@ class Run:
     stderr: str
 
 
-def run_measured(cmd, timeout_s=900):
+def run_measured(cmd, timeout_s=900, env=None):
     """Run cmd; wall time and the child's own peak RSS via os.wait4
     (RUSAGE_CHILDREN deltas would report the max over all earlier children)."""
     cmd = [str(c) for c in cmd]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         try:
-            p = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+            p = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         except OSError as e:  # missing or not executable
             raise ToolFailed(f"cannot start {cmd[0]}: {e}") from None
         killer = threading.Timer(timeout_s, p.kill)

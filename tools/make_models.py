@@ -28,8 +28,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # loaded by path from tests and bench
-from networks import (AlexNetLRN, ConvAutoencoder, EfficientNetLite0, MobileNetV2, MobileNetV2Mini, ResNet18,  # noqa: E402
-                      ResNetMini, TinyViT, YoloHead, digits_cnn, mlp)
+from networks import (AlexNetLRN, ConvAutoencoder, ConvChain, EfficientNetLite0, MobileNetV2, MobileNetV2Mini,  # noqa: E402
+                      ResNet18, ResNet50, ResNetMini, TinyViT, YoloHead, digits_cnn, mlp)
 
 OPSET = 17
 N_CALIB = 64          # synthetic models: random calibration inputs
@@ -315,6 +315,12 @@ def build_qdq(out, base="resnet_mini"):
 
 
 BUILDERS["resnet_mini_qdq"] = build_qdq
+# Benchmark-only models (bench/speed.py), not in the default set the tests build: ResNet-50,
+# and the same block repeated for the compile-time scaling table.
+CHAIN_DEPTHS = (25, 50, 100, 200)
+SCALING = {"resnet50": lambda out: build_synthetic("resnet50", ResNet50, (1, 3, 224, 224), 11, out, N_CALIB_224),
+           **{f"conv_chain_{d}": (lambda d: lambda out: build_synthetic(
+               f"conv_chain_{d}", lambda: ConvChain(d), (1, 3, 16, 16), 12, out, 8))(d) for d in CHAIN_DEPTHS}}
 MODEL_NAMES = tuple(BUILDERS)
 
 
@@ -325,11 +331,12 @@ def make_all(out_dir, names=None, verbose=False):
     out.mkdir(parents=True, exist_ok=True)
     result = {}
     for name in names or MODEL_NAMES:
-        if name not in BUILDERS:
-            raise ValueError(f"unknown model {name!r}; known: {', '.join(MODEL_NAMES)}")
-        paths, proto = BUILDERS[name](out)
+        builder = BUILDERS.get(name) or SCALING.get(name)
+        if builder is None:
+            raise ValueError(f"unknown model {name!r}; known: {', '.join(MODEL_NAMES + tuple(SCALING))}")
+        paths, proto = builder(out)
         ops = op_histogram(proto)
-        if name in ("resnet_mini", "mobilenetv2_mini", "resnet18", "mobilenetv2", "efficientnet_lite0"):
+        if name in ("resnet_mini", "mobilenetv2_mini", "resnet18", "resnet50", "mobilenetv2", "efficientnet_lite0"):
             # The compiler folds BN itself; a fused export would not test that.
             assert ops.get("BatchNormalization"), f"{name}: BN was fused away"
         if verbose:
@@ -346,8 +353,8 @@ def make_all(out_dir, names=None, verbose=False):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="output directory")
-    ap.add_argument("--only", nargs="+", choices=MODEL_NAMES, metavar="NAME",
-                    help=f"subset of: {' '.join(MODEL_NAMES)}")
+    ap.add_argument("--only", nargs="+", choices=MODEL_NAMES + tuple(SCALING), metavar="NAME",
+                    help=f"subset of: {' '.join(MODEL_NAMES)}; or the benchmark-only {' '.join(SCALING)}")
     args = ap.parse_args(argv)
     make_all(args.out, args.only, verbose=True)
     return 0

@@ -128,6 +128,69 @@ class ResNet18(nn.Module):
         return self.fc(torch.flatten(self.pool(self.stages(self.stem(x))), 1))
 
 
+class TVBottleneck(nn.Module):
+    """torchvision's Bottleneck (v1.5: the stride on the 3x3 conv): 1x1 reduce, 3x3, 1x1
+    expand by 4, projection shortcut where the shape changes."""
+
+    def __init__(self, cin, width, stride):
+        super().__init__()
+        cout = 4 * width
+        self.conv1, self.bn1 = conv_bn(cin, width, 1)
+        self.conv2, self.bn2 = conv_bn(width, width, 3, stride)
+        self.conv3, self.bn3 = conv_bn(width, cout, 1)
+        self.relu = nn.ReLU()
+        self.downsample = (nn.Sequential(*conv_bn(cin, cout, 1, stride))
+                           if stride != 1 or cin != cout else None)
+
+    def forward(self, x):
+        y = self.relu(self.bn1(self.conv1(x)))
+        y = self.relu(self.bn2(self.conv2(y)))
+        y = self.bn3(self.conv3(y))
+        return self.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+
+class ResNet50(nn.Module):
+    """torchvision.models.resnet50's structure: the ResNet-18 stem, stages of 3, 4, 6 and 3
+    bottleneck blocks (widths 64..512, outputs 256..2048 channels), 1000-way FC. 25.6 M
+    parameters, 4.1 G MACs at 224x224."""
+
+    def __init__(self, classes=1000):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+                                  nn.MaxPool2d(3, 2, 1))
+        blocks, cin = [], 64
+        for width, count, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+            for i in range(count):
+                blocks.append(TVBottleneck(cin, width, stride if i == 0 else 1))
+                cin = 4 * width
+        self.stages = nn.Sequential(*blocks)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(2048, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.stages(self.stem(x))), 1))
+
+
+class ConvChain(nn.Module):
+    """`depth` layers for the compile-time scaling benchmark: 3x3 conv + BN + ReLU pairs at
+    32 channels on 16x16, every other one with a residual add, then a classifier. Layers grow
+    linearly with depth and nothing else does."""
+
+    def __init__(self, depth, channels=32, classes=10):
+        super().__init__()
+        self.stem = nn.Conv2d(3, channels, 3, padding=1)
+        self.body = nn.ModuleList(nn.Sequential(*conv_bn(channels, channels, 3)) for _ in range(depth))
+        self.relu = nn.ReLU()
+        self.fc = nn.Linear(channels, classes)
+
+    def forward(self, x):
+        x = self.relu(self.stem(x))
+        for i, layer in enumerate(self.body):
+            y = self.relu(layer(x))
+            x = x + y if i % 2 else y
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
 class TVInvertedResidual(nn.Module):
     def __init__(self, cin, cout, stride, expand):
         super().__init__()

@@ -27,8 +27,12 @@ def run_samples(module, samples: list[list[np.ndarray]], before=None) -> list[li
     are evaluated instead (convc-convert-to-snn)."""
     func_op = entry_func(module.operation if hasattr(module, "operation") else module)
     block = func_op.regions[0].blocks[0]
+    ops = body_ops(func_op)
+    dying = {}  # op index -> the values it uses last: dropped after it, so memory holds live values only
+    for v, i in {v: i for i, op in enumerate(ops) for v in op.operands}.items():
+        dying.setdefault(i, []).append(v)
     envs = [{arg: np.asarray(x, np.int8) for arg, x in zip(block.arguments, inputs)} for inputs in samples]
-    for op in body_ops(func_op):
+    for i, op in enumerate(ops):
         name = op_name(op)
         if name == "func.return":
             return [[env[v] for v in op.operands] for env in envs]
@@ -37,6 +41,9 @@ def run_samples(module, samples: list[list[np.ndarray]], before=None) -> list[li
             replaced = before(op, [[env[v] for v in op.operands] for env in envs])
         for each in (op,) if replaced is None else replaced:
             _evaluate(each, envs)
+        for v in dying.get(i, ()):
+            for env in envs:
+                env.pop(v, None)
     raise ValueError("function has no return")
 
 

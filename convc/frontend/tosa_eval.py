@@ -16,10 +16,12 @@ from convc.ir.schema import POOL_COUNTS_PAD
 from convc.ir.util import defining_op, is_constant
 
 
-def const_value(op) -> np.ndarray:
-    """The numpy value of a tosa.const / tosa.const_shape / arith.constant."""
+def const_value(op, copy: bool = True) -> np.ndarray:
+    """The numpy value of a tosa.const / tosa.const_shape / arith.constant; copy=False: a
+    read-only view of the attribute's storage where MLIR allows one (it lives as long as the
+    context)."""
     attr = op.attributes["values" if "values" in op.attributes else "value"]
-    arr = np.array(attr)
+    arr = np.array(attr) if copy else np.asarray(attr)
     shape = ir.ShapedType(attr.type).shape
     return arr.reshape(shape) if arr.size == int(np.prod(shape)) else np.broadcast_to(arr, shape).copy()
 
@@ -230,19 +232,31 @@ def entry_function(module: ir.Module):
 def run_function(func_op, inputs: list[np.ndarray], record=None, constants: dict | None = None):
     """Evaluate `func_op` on `inputs`; `record(op, value)` sees every computed result.
     `constants`, if given, keeps the constants' values between calls (reading a large dense
-    attribute costs more than the arithmetic on it): pass the same dict for every sample."""
+    attribute costs more than the arithmetic on it): pass the same dict for every sample.
+    A value is dropped after its last use, so memory holds the live activations only (all of
+    ResNet-50's at once would be hundreds of MB per sample)."""
     block = func_op.regions[0].blocks[0]
+    ops = list(block.operations)
+    last_use = {}
+    for i, op in enumerate(ops):
+        for v in op.operands:
+            last_use[v] = i
+    dying = {}
+    for v, i in last_use.items():
+        dying.setdefault(i, []).append(v)
     env = {arg: np.asarray(x, dtype=np.float32) for arg, x in zip(block.arguments, inputs)}
-    for op in block.operations:
+    for i, op in enumerate(ops):
         if op.operation.name == "func.return":
             return [env[v] for v in op.operands]
         if constants is not None and op.operation.name in STRUCTURAL:
             result = op.results[0]
-            if result not in constants:
-                constants[result] = evaluate_op(op, env)
+            if result not in constants:  # a view, not a copy: the weights are most of the memory
+                constants[result] = const_value(op, copy=False)
             env[result] = constants[result]
             continue
         env[op.results[0]] = value = evaluate_op(op, env)
         if record is not None and op.operation.name not in STRUCTURAL:
             record(op, value)
+        for v in dying.get(i, ()):
+            env.pop(v, None)
     raise UnsupportedOpError("function has no return")

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .host import BATCH, BATCH_BYTES, InputError, Program
+from .parallel import cpus
 from .stream import Stream, StreamError
 from .target import TargetError
 
@@ -120,16 +121,21 @@ def run_main(argv: list[str]) -> int:
                              f"at a time (--batch 1), faster; each sample in flight keeps its own copy of the "
                              f"memory pages the stream touches (default: {BATCH}, fewer for streams with more "
                              f"than {BATCH_BYTES >> 20 >> 4} MB of DATA)")
+    parser.add_argument("--jobs", "-j", type=int, default=cpus(), metavar="N",
+                        help=f"split more than a batch of samples over N processes (default: the {cpus()} "
+                             f"CPUs this process may use); the results do not depend on N")
     args = parser.parse_args(argv)
     if args.batch is not None and args.batch < 1:
         parser.error(f"--batch must be at least 1, got {args.batch}")
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
     if args.output.suffix not in (".npy", ".npz"):  # refused before running anything
         raise UserError(f"-o {args.output}: give a .npy (one output) or .npz path")
 
     program = Program.load(args.out_dir, args.analog_noise, args.batch)
     inputs = _load_inputs(args.input, program)
     start = time.perf_counter()
-    outputs, counters = program.run_batch(inputs)
+    outputs, counters = program.run_batch(inputs, args.jobs)
     wall = time.perf_counter() - start
     _save_outputs(args.output, program, outputs)
     n = len(counters)

@@ -99,6 +99,7 @@ class Program:
         self.plan = validate(stream, target, name)
         self._memory = self._new_memory(1)
         self._cache: dict = {}  # what units derive from memory contents, across runs
+        self.source: Path | None = None  # the OUT_DIR it was loaded from
 
     def _new_memory(self, batch: int) -> BatchMemory:
         memory = BatchMemory(self.target, batch)
@@ -120,7 +121,9 @@ class Program:
         out_dir = Path(out_dir)
         target = load_target(out_dir / "target.toml")
         path = out_dir / "stream.bin"
-        return cls(Stream.decode(path.read_bytes(), str(path)), target, str(path), analog_noise, batch)
+        program = cls(Stream.decode(path.read_bytes(), str(path)), target, str(path), analog_noise, batch)
+        program.source = out_dir  # where worker processes load it from (run_samples' jobs)
+        return program
 
     @property
     def inputs(self) -> list[IOTensor]:
@@ -158,9 +161,14 @@ class Program:
         an extra leading axis of 1}, or a bare array if the program has a single input."""
         return self.run_samples([inputs])[0]
 
-    def run_samples(self, samples: list) -> list[RunResult]:
-        """Run each sample (as for `run`), up to `batch` of them at a time in lock step.
-        Each result is bit for bit what running the sample alone gives, counters included."""
+    def run_samples(self, samples: list, jobs: int = 1) -> list[RunResult]:
+        """Run each sample (as for `run`), up to `batch` of them at a time in lock step, and
+        with jobs > 1 on that many processes (parallel.py) when there is more than a batch of
+        work and the program was loaded from a directory. Each result is bit for bit what
+        running the sample alone gives, counters included."""
+        if jobs > 1 and self.source is not None and len(samples) > self.batch:
+            from .parallel import run_across_processes
+            return run_across_processes(self, samples, min(jobs, -(-len(samples) // self.batch)))
         quantized = [self._quantized(s) for s in samples]
         results = []
         for start in range(0, len(quantized), self.batch):
@@ -191,9 +199,10 @@ class Program:
             results.append(RunResult(floats, sample_ints, counters[i]))
         return results
 
-    def run_batch(self, inputs) -> tuple[dict[str, np.ndarray], list[Counters]]:
-        """Run N samples (conventions of split_batch), `batch` at a time in lock step.
-        Returns ({output name: stacked float32 outputs}, [counters of each sample])."""
+    def run_batch(self, inputs, jobs: int = 1) -> tuple[dict[str, np.ndarray], list[Counters]]:
+        """Run N samples (conventions of split_batch), `batch` at a time in lock step, on up
+        to `jobs` processes (run_samples). Returns ({output name: stacked float32 outputs},
+        [counters of each sample])."""
         named = self._named(inputs)
         split = {t.name: split_batch(t, named[t.name]) for t in self.inputs}
         counts = {name: len(samples) for name, samples in split.items()}
@@ -201,7 +210,7 @@ class Program:
             raise InputError(f"inputs hold different sample counts: {counts}")
         n = next(iter(counts.values()), 1)
         results = self.run_samples([{name: samples[i] for name, samples in split.items()}
-                                    for i in range(n)])
+                                    for i in range(n)], jobs)
         outputs = {t.name: stack_outputs(t, [r.outputs[t.name] for r in results])
                    for t in self.outputs}
         return outputs, [r.counters for r in results]

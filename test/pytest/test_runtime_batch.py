@@ -127,6 +127,21 @@ def test_analog_noise_draws_per_sample_in_a_batch(models_dir):
     assert any(not np.array_equal(outs[0], o) for o in outs[1:])  # the inputs differ, so do the outputs
 
 
+def test_processes_split_the_samples_without_changing_a_bit(models_dir, tmp_path):
+    """`convc run --jobs 2`: parts of the samples run in worker processes, each sample with
+    its own noise seed (seed, i) as in one process."""
+    import shutil
+    c = compile_model(models_dir / "digits_cnn_ternary.onnx", resolve("diana"),
+                      calib=models_dir / "digits_cnn_ternary.calib.npz", warn=lambda m: None)
+    (tmp_path / "stream.bin").write_bytes(c.stream.encode())
+    shutil.copy(resolve("diana"), tmp_path / "target.toml")
+    samples = _samples(c, 7)
+    one = Program.load(tmp_path, analog_noise=(1.5, 3), batch=2).run_samples(samples)
+    split = Program.load(tmp_path, analog_noise=(1.5, 3), batch=2)
+    _assert_same(split.run_samples(samples, jobs=2), one)
+    assert split._runs == 7  # a second call goes on with sample index 7, as in one process
+
+
 def test_spiking_layers_keep_their_own_measured_activity(models_dir, tmp_path):
     """The SNE's cost follows each sample's spikes: a batch keeps per-sample counters."""
     ann = tmp_path / "snn.cva"
