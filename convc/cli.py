@@ -4,12 +4,15 @@
     convc NET.nir --target kraken -o OUT [--timesteps T] [--dt S] [--verify]
     convc run OUT --input x.npy -o y.npy
     convc dump OUT/stream.bin
+    convc report OUT [--trace T.json]
+    convc explore SWEEP.toml -o DIR [--jobs N] [--ray ADDRESS]
     convc passes
 
 User mistakes print one `error: ...` line and exit 1; they never show a traceback.
 """
 
 import argparse
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -21,13 +24,17 @@ Compile an ONNX model (or a NIR graph of spiking neurons, NET.nir) for a heterog
 SoC and emit a command stream.
 
 Writes to OUT: stream.bin (the binary command stream, see docs/command-stream.md),
-stream.txt (readable dump), target.toml (the target it was compiled for), report.json and
-report.txt (per layer: engine, core, tiles, precision, addresses, estimated cycles), and
+stream.txt (readable dump), target.toml (the target it was compiled for), report.json,
+report.txt and report.html (per layer: engine, core, tiles, precision, addresses, estimated
+cycles; the page adds, after --verify, a timeline per core, memory occupancy and utilisation),
+with --verify trace.json (the first sample's timeline, Chrome trace-event format), and
 ir/NN-PASS.mlir for every pass named by --dump-after (or all with --dump-all).
 
 Other commands:
   convc run OUT --input x.npy -o y.npy   execute the stream on the reference runtime (a batch)
   convc dump OUT/stream.bin              print a stream in readable form
+  convc report OUT [--trace T.json]      write OUT/report.html again, with the timeline of a run
+  convc explore SWEEP.toml -o DIR        compile models on many variants of a target: table, Pareto front, plots
   convc passes                           list the pipeline's passes in order
 """
 
@@ -131,23 +138,26 @@ def compile_main(argv) -> int:
     annotations = compiled.ctx.annotations
     out.mkdir(parents=True, exist_ok=True)
 
-    verify_result = None
+    verify_result, trace = None, None
     if args.verify or args.verify_inputs or args.analog_noise or (annotations is not None
                                                                  and annotations.of_kind("max_error")):
         from convc.driver.verify import verify
         shapes = input_shapes(compiled.onnx_model)
         samples = (load_calibration(args.verify_inputs, shapes) if args.verify_inputs
                    else compiled.ctx.calibration[:16])
-        verify_result = verify(compiled, args.model, samples, args.analog_noise)
+        spans = []
+        verify_result = verify(compiled, args.model, samples, args.analog_noise, spans=spans)
+        from convc.runtime.trace import chrome_trace
+        trace = chrome_trace(compiled.stream, compiled.target, spans)
     rep = report_mod.build_report(compiled, args.model, verify_result)
     try:
         rep["constraints_checked"] = constraints.check(compiled, annotations, verify_result)
     except constraints.ConstraintViolation as exc:
         rep["constraint_violation"] = str(exc)
-        report_mod.write(rep, out)  # the report shows the figures behind the violation
+        report_mod.write(rep, out, compiled.target, trace)  # the report shows the figures behind the violation
         raise
 
-    _write_outputs(compiled, rep, target_path, out)
+    _write_outputs(compiled, rep, target_path, out, trace)
     _write_dumps(compiled, out)
     if args.save_annotations:
         from convc.annotations.starter import starter_text
@@ -241,13 +251,16 @@ def _load_rasters(path, timesteps: int, shape: list[int]):
     return array.astype(np.int8)
 
 
-def _write_outputs(compiled, rep: dict, target_path, out) -> None:
-    """out/stream.bin, stream.txt, target.toml (the stream travels with its target) and the report."""
+def _write_outputs(compiled, rep: dict, target_path, out, trace: dict | None = None) -> None:
+    """out/stream.bin, stream.txt, target.toml (the stream travels with its target), the
+    report and, after --verify, trace.json (the first verify sample's timeline)."""
     from convc.driver import report as report_mod
     (out / "stream.bin").write_bytes(compiled.stream.encode())
     (out / "stream.txt").write_text(compiled.stream.dump_text())
     shutil.copyfile(target_path, out / "target.toml")
-    report_mod.write(rep, out)
+    if trace is not None:
+        (out / "trace.json").write_text(json.dumps(trace, separators=(",", ":"), sort_keys=True) + "\n")
+    report_mod.write(rep, out, compiled.target, trace)
 
 
 def _write_dumps(compiled, out) -> None:
@@ -259,6 +272,35 @@ def _write_dumps(compiled, out) -> None:
     order = ["frontend"] + compiled.pass_names
     for name, text in compiled.dumps.items():
         (ir_dir / f"{order.index(name):02d}-{name}.mlir").write_text(text)
+
+
+def report_main(argv) -> int:
+    """`convc report OUT [--trace T.json]`: report.html again, with a run's timeline."""
+    from convc.driver import report_html
+    from convc.errors import ConvcError
+    from convc.runtime.target import load_target
+    p = argparse.ArgumentParser(prog="convc report", description="Write OUT/report.html from OUT/report.json "
+                                "and, with --trace, the timeline of a run (convc run OUT ... --trace T.json).")
+    p.add_argument("out_dir", metavar="OUT", type=Path, help="a directory written by convc MODEL -o OUT")
+    p.add_argument("--trace", type=Path, metavar="T.json", help="a trace of `convc run --trace` (default: "
+                   "OUT/trace.json if --verify wrote one)")
+    p.add_argument("-o", "--output", type=Path, metavar="HTML", help="where to write (default OUT/report.html)")
+    args = p.parse_args(argv)
+    trace_path = args.trace or (args.out_dir / "trace.json")
+    try:
+        report = json.loads((args.out_dir / "report.json").read_text())
+        trace = json.loads(trace_path.read_text()) if args.trace or trace_path.exists() else None
+    except FileNotFoundError as exc:
+        raise ConvcError(f"{exc.filename}: no such file") from None
+    except json.JSONDecodeError as exc:
+        raise ConvcError(f"not a JSON file: {exc}") from None
+    if trace is not None and not isinstance(trace.get("traceEvents") if isinstance(trace, dict) else None, list):
+        raise ConvcError(f"{trace_path}: not a trace-event file (no traceEvents list)")
+    target = load_target(args.out_dir / "target.toml")
+    out = args.output or args.out_dir / "report.html"
+    out.write_text(report_html.render(report, trace, report_html.capacities(target)))
+    print(f"convc report: {out}" + (f" (timeline from {trace_path})" if trace is not None else " (no timeline)"))
+    return 0
 
 
 def passes_main(argv) -> int:
@@ -282,6 +324,11 @@ def main(argv=None) -> int:
     try:
         if argv and argv[0] == "passes":
             return passes_main(argv[1:])
+        if argv and argv[0] == "report":
+            return report_main(argv[1:])
+        if argv and argv[0] == "explore":
+            from convc.explore.cli import explore_main
+            return explore_main(argv[1:])
         return compile_main(argv)
     except (ConvcError, StreamError, TargetError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -34,4 +34,18 @@ say "torch 2.13.0 (CPU build, for the model generators)"
 pip_install "torch==2.13.0"
 say "convc and its pinned dependencies (torch-mlir, onnx, onnxruntime, ...; pyproject.toml)"
 pip_install -e ".[models,test]"
+# The report test renders report.html in a real headless browser: Debian's Chromium, installed
+# here when missing and this user may install system packages (CI runs as root).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: Debian's chromium (the report test's headless browser; about a minute)"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$LOG" 2>&1; then
+      cat "$LOG" >&2
+      echo "setup: apt-get install chromium failed (log above)" >&2
+      exit 1
+    fi
+  else
+    echo "setup: chromium not found and not root: the report test will be skipped (apt-get install chromium)" >&2
+  fi
+fi
 echo "setup: .venv ready ($(.venv/bin/python -c 'import convc, torch_mlir; print("convc", "OK")'))"

@@ -6,6 +6,7 @@ the engines' models generate each op's commands. Per op, in its core's queue: we
 """
 
 from convc.engines import engine_of
+from convc.ir.locations import node_name
 from convc.ir.util import entry_func, op_name
 from convc.ir.mlir import ir
 from convc.passes.engine_ops import engine_ops
@@ -56,15 +57,25 @@ def emit_stream(module, target, model_name: str, output_names: list[str]) -> Str
         b.output(name, list(v.type.shape), addr, s, z)
 
     em = StreamEmitter(target, b, func_op)
+    layers = []
     for op in engine_ops(module_op):
         engine = engine_of(op)
         for name, blob in engine.constants(op).items():
             b.data(CONST.get(op, name), blob)
-        em.bind(op, CORE.get(op))
+        core = CORE.get(op)
+        first = len(b.stream.queues.get(core, []))
+        em.bind(op, core)
         engine.emit_prefetch(op, em)
         for event in WAITS.get(op, []):
             em.cmd(Op.WAIT, event=event)
         engine.emit(op, em)
         if SIGNAL.get(op):
             em.cmd(Op.SIGNAL, event=ID.get(op))
+        count = len(b.stream.queues.get(core, [])) - first
+        if count:
+            layers.append({"id": ID.get(op), "node": node_name(op.location), "engine": engine.kind,
+                           "core": core, "first": first, "count": count})
+    # Which commands each layer emitted: debug information for traces and reports (the
+    # runtime names a trace's spans with it; executing the stream never reads it).
+    b.stream.meta["layers"] = layers
     return b.build()

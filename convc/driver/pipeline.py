@@ -166,11 +166,14 @@ def restart_module(restart, names: list[str], context):
 
 def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=False,
                   warn=warnings.warn, annotations=None, relax=False, plugins=(), restart=None,
-                  timesteps=None, spike_encoding=None) -> Compiled:
+                  timesteps=None, spike_encoding=None, onnx_model=None, stop_after=None) -> Compiled:
     """Compile the ONNX model for the target. `restart` = (PASS, FILE) continues from the IR in
     FILE as if PASS had just written it (the model still gives the inputs, outputs and
     calibration shapes). `timesteps`: time steps of layers converted to spiking ones;
-    `spike_encoding`: ("direct" or "rate", seed) for those fed by int8 codes."""
+    `spike_encoding`: ("direct" or "rate", seed) for those fed by int8 codes. `onnx_model`:
+    with `restart`, the frontend's simplified model of an earlier compile of the same file
+    (its inputs and outputs), so the frontend does not run again (convc explore).
+    `stop_after`: run the pipeline up to and including that pass only (no stream)."""
     start = time.perf_counter()
     target = load_target(target_path)
     passes = extend(PIPELINE, plugins)
@@ -181,7 +184,10 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
     ann = load_annotations(annotations) if annotations else None
     contradictions(ann)
     context = new_context()
-    module, model = frontend.onnx_to_tosa(model_path, context)
+    if restart is not None and onnx_model is not None:
+        module, model = None, onnx_model  # the module comes from the restart point
+    else:
+        module, model = frontend.onnx_to_tosa(model_path, context)
     done = 0
     if restart is not None:
         module, done = restart_module(restart, names, context)
@@ -218,8 +224,9 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
 
     if dump_all and not done:
         dump("frontend", module)
+    todo = passes[done:names.index(stop_after) + 1] if stop_after else passes[done:]
     try:
-        run_passes(module, passes[done:], ctx,
+        run_passes(module, todo, ctx,
                    after_each=lambda p, mod: dump(p.name, mod) if (dump_all or p.name in dump_after) else None)
     except ConvcError as exc:
         exc.dumps, exc.pass_names = dumps, names  # the IR up to the failing pass, for the CLI to write
@@ -230,6 +237,9 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
     for w in ctx.warnings[len(notes):]:
         warn(w)
     output_names = [o.name for o in model.graph.output]
+    if stop_after:
+        return Compiled(module, None, target, model, ctx, list(shapes), output_names,
+                        time.perf_counter() - start, dumps, [p.name for p in passes])
     with context:
         stream = emit_stream(module, target, Path(model_path).stem, output_names)
     return Compiled(module, stream, target, model, ctx, list(shapes), output_names,

@@ -6,8 +6,11 @@ report.json is for tools (and the tests); report.txt is the same content for peo
 import hashlib
 import json
 
+import numpy as np
+
 from convc.engines import ENGINES, engine_of
 from convc.ir.locations import node_name
+from convc.ir.mlir import ir
 from convc.passes.engine_ops import engine_ops
 from convc.ir.schema import ACT_BITS, CONST, CORE, ID, IN_BITS, L1, OUT_ADDR, REPLICA, SOURCE, WAITS, WEIGHT_PRECISION
 from convc.passes.allocate_cores import choices
@@ -55,6 +58,21 @@ def _alternatives(op, target) -> dict:
     return {"candidates": candidates, "chosen_because": because}
 
 
+def _inputs(op) -> list[int]:
+    """The ids of the layers whose results this one reads (network inputs are not layers)."""
+    ids = []
+    for v in op.operands:
+        owner = v.owner
+        if not isinstance(owner, ir.Block) and ID.has(owner) and ID.get(owner) not in ids:
+            ids.append(ID.get(owner))
+    return ids
+
+
+def _result_bytes(op) -> int:
+    t = op.results[0].type
+    return int(np.prod(t.shape)) * max(1, t.element_type.width // 8)
+
+
 def layer_rows(module, target) -> list[dict]:
     rows = []
     for op in engine_ops(module.operation):
@@ -62,8 +80,11 @@ def layer_rows(module, target) -> list[dict]:
         cost = engine.cost(op, target, CORE.get(op))
         addresses = {f"{family.prefix}_{name}": f"0x{addr:08x}" for family in (CONST, L1)
                      for name, addr in family.items(op)}
+        out_level = {}
         if OUT_ADDR.has(op):
             addresses["out_addr"] = f"0x{OUT_ADDR.get(op):08x}"
+            region = target.region(OUT_ADDR.get(op), 1)
+            out_level = {"out_level": region.level.name} if region is not None else {}
         rows.append({
             "id": ID.get(op),
             "node": node_name(op.location),
@@ -75,6 +96,10 @@ def layer_rows(module, target) -> list[dict]:
             "shape": list(op.results[0].type.shape),
             "estimated_cycles": cost.total,
             "waits_for": WAITS.get(op, []),
+            "reads": _inputs(op),  # the layers whose results it reads
+            "out_bytes": _result_bytes(op),
+            **out_level,
+            "l1_bytes": sum(size for _, size in engine.l1_buffers(op, target, CORE.get(op))),
             **_replica(op),
             "addresses": addresses,
             **engine.describe(op),
@@ -184,6 +209,11 @@ def to_text(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(report: dict, out_dir) -> None:
+def write(report: dict, out_dir, target=None, trace: dict | None = None) -> None:
+    """report.json, report.txt and report.html (with the timeline of `trace`, a run's
+    Chrome trace: runtime/trace.py; `target` scales the memory charts)."""
+    from convc.driver import report_html
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     (out_dir / "report.txt").write_text(to_text(report))
+    capacity = report_html.capacities(target) if target is not None else {}
+    (out_dir / "report.html").write_text(report_html.render(report, trace, capacity))

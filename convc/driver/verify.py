@@ -19,6 +19,7 @@ from convc.driver import int_reference
 from convc.errors import ConvcError
 from convc.quant_math import quantize
 from convc.runtime.host import Program
+from convc.runtime.progress import progress
 
 
 NOISE_SEEDS = 5
@@ -57,7 +58,9 @@ def _session(model_path):
 ORT_IR_VERSION = 10
 
 
-def verify(compiled, model_path, samples: list[list[np.ndarray]], analog_noise=None) -> dict:
+def verify(compiled, model_path, samples: list[list[np.ndarray]], analog_noise=None, spans=None) -> dict:
+    """The figures of the module docstring; `spans`, if given, receives the first sample's
+    timeline (runtime executor.Span per command)."""
     program = Program(compiled.stream, compiled.target)
     try:
         session = _session(model_path)
@@ -70,21 +73,24 @@ def verify(compiled, model_path, samples: list[list[np.ndarray]], analog_noise=N
     scores = is_class_scores(shape)
     floats, activities = [], []
     feeds = [dict(zip(compiled.input_names, sample)) for sample in samples]
-    runs = program.run_samples(feeds)  # in lock-step batches
-    for sample, feed, run in zip(samples, feeds, runs):
-        activities.append(run.counters.activity)
-        with compiled.module.context:  # one sample at a time: the reference keeps every value
-            ref = int_reference.run(compiled.module, [quantize(x, t.scale, t.zero_point) for x, t in zip(sample, ins)])
-        float_out = session.run(None, {k: np.asarray(v, np.float32) for k, v in feed.items()})
-        floats.append(float_out)
-        for i, name in enumerate(compiled.output_names):
-            got_q = run.outputs_int8[name]
-            exact &= bool(np.array_equal(got_q.reshape(-1), ref[i].reshape(-1)))
-            y, r = run.outputs[name], float_out[i]
-            cosines.append(_compare(y, r))
-            max_err = max(max_err, float(np.abs(y.reshape(-1) - r.reshape(-1)).max()))
-            if i == 0 and scores:
-                top1 += _top1(y, r)
+    runs = program.run_samples(feeds, spans=spans)  # in lock-step batches
+    with progress("verifying", len(samples)) as advance:
+        for sample, feed, run in zip(samples, feeds, runs):
+            activities.append(run.counters.activity)
+            with compiled.module.context:  # one sample at a time: the reference keeps every value
+                ref = int_reference.run(compiled.module,
+                                        [quantize(x, t.scale, t.zero_point) for x, t in zip(sample, ins)])
+            float_out = session.run(None, {k: np.asarray(v, np.float32) for k, v in feed.items()})
+            floats.append(float_out)
+            for i, name in enumerate(compiled.output_names):
+                got_q = run.outputs_int8[name]
+                exact &= bool(np.array_equal(got_q.reshape(-1), ref[i].reshape(-1)))
+                y, r = run.outputs[name], float_out[i]
+                cosines.append(_compare(y, r))
+                max_err = max(max_err, float(np.abs(y.reshape(-1) - r.reshape(-1)).max()))
+                if i == 0 and scores:
+                    top1 += _top1(y, r)
+            advance()
     result = {"integer_exact": exact, "cosine": min(cosines), "cosine_mean": float(np.mean(cosines)),
               "max_abs_error": max_err, "top1_agreement": top1 / len(samples) if scores else None,
               "samples": len(samples)}

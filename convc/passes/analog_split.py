@@ -158,4 +158,5 @@ def _max_error_bound(ctx):
 
 PASS = Pass("convc-analog-split", run,
             "On targets with an analog array: measure each layer's sensitivity to ternary weights and DAC inputs "
-            "on the calibration set, propose the least sensitive layers for the analog array within an error budget")
+            "on the calibration set, propose the least sensitive layers for the analog array within an error budget",
+            target_key=lambda target: repr(analog_spec(target)))

@@ -13,11 +13,25 @@ from convc.errors import ConvcError, mlir_error_lines
 from convc.ir.mlir import PassManager, ir
 
 
+def whole_target(target) -> str:
+    """A pass's default target_key: it may read anything of the target."""
+    return repr(sorted(target.raw.items()))
+
+
+def no_target(target) -> None:
+    """The target_key of a pass that never reads ctx.target."""
+    return None
+
+
 @dataclass(frozen=True)
 class Pass:
     name: str
     run: Callable[[Any, "PassContext"], None]
     description: str
+    # What of the target the pass's result depends on: two targets with equal keys give the
+    # same IR. `convc explore` runs the passes up to convc-quantize once for all design points
+    # whose keys agree (the calibration is most of a compile).
+    target_key: Callable[[Any], Any] = whole_target
 
 
 ONNX_TYPES = "convc.onnx_types"  # module attribute: ONNX node name -> op type (set by the frontend)

@@ -13,7 +13,7 @@ from convc.frontend import tosa_eval
 from convc.ir.util import (body_ops, defining_op, entry_func, erase_dead, is_constant,
                                    op_name, tosa_constant, users)
 from convc.ir.mlir import ir
-from convc.passes.api import Pass
+from convc.passes.api import Pass, no_target
 
 AFFINE = ("tosa.mul", "tosa.add", "tosa.sub")
 PRODUCERS = ("tosa.conv2d", "tosa.depthwise_conv2d", "tosa.matmul")
@@ -132,4 +132,5 @@ def run(module_op, ctx) -> None:
 
 
 PASS = Pass("convc-fold-batchnorm", run,
-            "Fold per-channel mul/add/sub (inference BatchNormalization) into conv/matmul weights")
+            "Fold per-channel mul/add/sub (inference BatchNormalization) into conv/matmul weights",
+            target_key=no_target)

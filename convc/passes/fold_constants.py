@@ -13,7 +13,7 @@ import numpy as np
 from convc.frontend import tosa_eval
 from convc.ir.util import body_ops, entry_func, erase_dead, is_constant, op_name, tosa_constant
 from convc.ir.mlir import ir
-from convc.passes.api import Pass
+from convc.passes.api import Pass, no_target
 
 
 def _foldable(op) -> bool:
@@ -51,4 +51,4 @@ def run(module_op, ctx) -> None:
     ctx.info["folded_constants"] = ctx.info.get("folded_constants", 0) + folded
 
 
-PASS = Pass("convc-fold-constants", run, "Evaluate TOSA ops whose operands are all constants")
+PASS = Pass("convc-fold-constants", run, "Evaluate TOSA ops whose operands are all constants", target_key=no_target)

@@ -19,7 +19,7 @@ from convc.frontend import tosa_eval
 from convc.ir.mlir import ir
 from convc.ir.schema import POOL_COUNTS_PAD
 from convc.ir.util import body_ops, defining_op, entry_func, erase_dead, op_name, users
-from convc.passes.api import Pass
+from convc.passes.api import Pass, no_target
 
 CONVS = ("tosa.conv2d", "tosa.depthwise_conv2d")
 LOWEST = -3.0e38  # a max-pool pad at or below this never wins a window
@@ -139,4 +139,4 @@ def run(module_op, ctx) -> None:
         ctx.info["folded_pads"] = folded
 
 
-PASS = Pass("convc-fold-pad", run, "Fold explicit zero padding into the conv / pool it feeds (through transposes)")
+PASS = Pass("convc-fold-pad", run, "Fold explicit zero padding into the conv / pool it feeds (through transposes)", target_key=no_target)

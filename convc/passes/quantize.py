@@ -19,7 +19,8 @@ from convc.ir.util import body_ops, defining_op, entry_func, op_name
 from convc.ir.locations import node_name
 from convc.ir.mlir import ir
 from convc.quant_math import ACTIVATION_PRECISIONS, BITS, SUBSAMPLE, activation_qparams, mse_optimal_range
-from convc.passes.api import QDQ_SCALES, Pass
+from convc.passes.api import QDQ_SCALES, Pass, no_target
+from convc.runtime.progress import progress
 from convc.ir.attrs import f64, i64
 
 # Ops whose output keeps the input's quantization: they move or pick codes (a bilinear resize
@@ -99,11 +100,13 @@ def run(module_op, ctx) -> None:
     if not samples:
         raise ValueError("convc-quantize needs calibration samples (the driver supplies synthetic ones)")
     constants = {}
-    for sample in samples:
-        for s, x in zip(arg_stats, sample):
-            s.add(np.asarray(x, np.float32))
-        tosa_eval.run_function(func_op, sample, record=lambda op, v: stats[index[op.results[0]]].add(v),
-                               constants=constants)
+    with progress("calibrating", len(samples)) as advance:
+        for sample in samples:
+            for s, x in zip(arg_stats, sample):
+                s.add(np.asarray(x, np.float32))
+            tosa_eval.run_function(func_op, sample, record=lambda op, v: stats[index[op.results[0]]].add(v),
+                                   constants=constants)
+            advance()
 
     returned = {v for op in ops if op_name(op) == "func.return" for v in op.operands}
     given = _qdq_scales(module_op)
@@ -144,4 +147,5 @@ def run(module_op, ctx) -> None:
 
 
 PASS = Pass("convc-quantize", run,
-            "Calibrate activations (MSE-optimal clipping) and annotate int8 scale/zero point")
+            "Calibrate activations (MSE-optimal clipping) and annotate int8 scale/zero point",
+            target_key=no_target)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .host import BATCH, BATCH_BYTES, InputError, Program
 from .parallel import cpus
+from .trace import write_trace
 from .stream import Stream, StreamError
 from .target import TargetError
 
@@ -121,6 +122,10 @@ def run_main(argv: list[str]) -> int:
                              f"at a time (--batch 1), faster; each sample in flight keeps its own copy of the "
                              f"memory pages the stream touches (default: {BATCH}, fewer for streams with more "
                              f"than {BATCH_BYTES >> 20 >> 4} MB of DATA)")
+    parser.add_argument("--trace", type=Path, metavar="TRACE.json",
+                        help="write the first sample's timeline in the Chrome trace-event format (open it in "
+                             "https://ui.perfetto.dev or chrome://tracing): per core, DMA, programming, compute "
+                             "and waits as tracks, spans named after their layers, DMA bytes in flight")
     parser.add_argument("--jobs", "-j", type=int, default=cpus(), metavar="N",
                         help=f"split more than a batch of samples over N processes (default: the {cpus()} "
                              f"CPUs this process may use); the results do not depend on N")
@@ -135,7 +140,8 @@ def run_main(argv: list[str]) -> int:
     program = Program.load(args.out_dir, args.analog_noise, args.batch)
     inputs = _load_inputs(args.input, program)
     start = time.perf_counter()
-    outputs, counters = program.run_batch(inputs, args.jobs)
+    spans = [] if args.trace else None
+    outputs, counters = program.run_batch(inputs, args.jobs, spans)
     wall = time.perf_counter() - start
     _save_outputs(args.output, program, outputs)
     n = len(counters)
@@ -143,6 +149,8 @@ def run_main(argv: list[str]) -> int:
         per_sample = counters[0].to_dict() if counters else {}
         args.counters.write_text(json.dumps({"samples": n, "per_sample": per_sample},
                                             indent=2) + "\n")
+    if args.trace:
+        write_trace(args.trace, program.stream, program.target, spans)
     cycles = counters[0].total_cycles if counters else 0
     micros = cycles / program.target.clock_mhz
     print(f"{n} samples, {cycles} cycles/sample ({micros:.1f} us at "

@@ -36,6 +36,19 @@ class Counters:
 
 
 @dataclass(frozen=True)
+class Span:
+    """One command of the first sample on the timeline (trace.py): cycles [start, end) of its
+    core's clock; a WAIT's span includes the stall."""
+    core: int
+    command: int  # index in the core's queue
+    op: str
+    track: str  # units/base.py Unit.track
+    start: int
+    end: int
+    nbytes: int  # bytes it moved (DMA) or touched
+
+
+@dataclass(frozen=True)
 class RunOptions:
     """What a run may vary without changing the stream: units read it when their per-core
     state is created (units/base.py new_state)."""
@@ -52,13 +65,13 @@ def execute(stream: Stream, target: Target, memory: Memory, plan: Plan | None = 
 
 def execute_batch(stream: Stream, target: Target, memory: BatchMemory, plan: Plan | None = None,
                   name: str = "stream.bin", options: list | None = None,
-                  cache: dict | None = None) -> list[Counters]:
+                  cache: dict | None = None, spans: list | None = None) -> list[Counters]:
     """Execute all queues for the B samples of `memory` in lock step; `options` holds each
     sample's RunOptions (or None). The command order depends only on the stream (which core
     waits for which event), never on data or times, so it is the same for every sample, and
     each sample's counters are what running it alone gives: its own clocks follow its own
     measured costs. `cache`: kept by the caller across runs of this stream (units/base.py
-    new_batch_state)."""
+    new_batch_state). `spans`, if given, receives the first sample's Span of every command."""
     plan = plan or validate(stream, target, name)
     batch = memory.batch
     options = options if options is not None else [None] * batch
@@ -116,11 +129,15 @@ def execute_batch(stream: Stream, target: Target, memory: BatchMemory, plan: Pla
                 activity[i].append({"core": core, "command": step.index, "op": cmd.op.name, "cycles": got.cycles,
                                     "energy_uj": got.energy_pj * 1e-6, **got.activity})
             waited, signalled = unit.waits_for(cmd), unit.signals(cmd)
+            began = int(clock[core, 0])
             if waited is not None:
                 np.maximum(clock[core], events[waited], out=clock[core])
             if signalled is not None:
                 events[signalled] = clock[core] + cycles
             clock[core] += cycles
+            if spans is not None:
+                spans.append(Span(core, step.index, cmd.op.name, unit.track(cmd), began, int(clock[core, 0]),
+                                  sum(step.bytes)))
             macs += step_macs
             energy += step_energy
             moved = [a + b for a, b in zip(moved, step.bytes)]

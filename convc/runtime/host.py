@@ -8,6 +8,7 @@ import numpy as np
 
 from .executor import Counters, RunOptions, execute_batch
 from .memory import BatchMemory, Memory
+from .progress import progress
 from .stream import IOTensor, Stream
 from .target import Target, load_target
 from .units.aimc import AnalogNoise
@@ -161,21 +162,24 @@ class Program:
         an extra leading axis of 1}, or a bare array if the program has a single input."""
         return self.run_samples([inputs])[0]
 
-    def run_samples(self, samples: list, jobs: int = 1) -> list[RunResult]:
+    def run_samples(self, samples: list, jobs: int = 1, spans: list | None = None) -> list[RunResult]:
         """Run each sample (as for `run`), up to `batch` of them at a time in lock step, and
         with jobs > 1 on that many processes (parallel.py) when there is more than a batch of
         work and the program was loaded from a directory. Each result is bit for bit what
-        running the sample alone gives, counters included."""
-        if jobs > 1 and self.source is not None and len(samples) > self.batch:
+        running the sample alone gives, counters included. `spans` receives the first
+        sample's timeline (executor.Span per command)."""
+        if jobs > 1 and self.source is not None and len(samples) > self.batch and spans is None:
             from .parallel import run_across_processes
             return run_across_processes(self, samples, min(jobs, -(-len(samples) // self.batch)))
         quantized = [self._quantized(s) for s in samples]
         results = []
-        for start in range(0, len(quantized), self.batch):
-            results += self._run_lockstep(quantized[start:start + self.batch])
+        with progress("running", len(quantized)) as advance:
+            for start in range(0, len(quantized), self.batch):
+                results += self._run_lockstep(quantized[start:start + self.batch], spans if start == 0 else None)
+                advance(len(results) - start)
         return results
 
-    def _run_lockstep(self, quantized: list[dict[str, np.ndarray]]) -> list[RunResult]:
+    def _run_lockstep(self, quantized: list[dict[str, np.ndarray]], spans: list | None = None) -> list[RunResult]:
         n = len(quantized)
         if self._memory.batch < n:
             self._memory = self._new_memory(n)
@@ -189,7 +193,7 @@ class Program:
             options = [RunOptions(AnalogNoise(sigma, np.random.default_rng([seed, self._runs + i])))
                        for i in range(n)]
         self._runs += n
-        counters = execute_batch(self.stream, self.target, memory, self.plan, self.name, options, self._cache)
+        counters = execute_batch(self.stream, self.target, memory, self.plan, self.name, options, self._cache, spans)
         ints = {t.name: memory.read(t.addr, t.nbytes).view(np.int8).reshape((n,) + tuple(t.shape))
                 for t in self.outputs}
         results = []
@@ -199,7 +203,7 @@ class Program:
             results.append(RunResult(floats, sample_ints, counters[i]))
         return results
 
-    def run_batch(self, inputs, jobs: int = 1) -> tuple[dict[str, np.ndarray], list[Counters]]:
+    def run_batch(self, inputs, jobs: int = 1, spans: list | None = None) -> tuple[dict[str, np.ndarray], list[Counters]]:
         """Run N samples (conventions of split_batch), `batch` at a time in lock step, on up
         to `jobs` processes (run_samples). Returns ({output name: stacked float32 outputs},
         [counters of each sample])."""
@@ -210,7 +214,7 @@ class Program:
             raise InputError(f"inputs hold different sample counts: {counts}")
         n = next(iter(counts.values()), 1)
         results = self.run_samples([{name: samples[i] for name, samples in split.items()}
-                                    for i in range(n)], jobs)
+                                    for i in range(n)], jobs, spans)
         outputs = {t.name: stack_outputs(t, [r.outputs[t.name] for r in results])
                    for t in self.outputs}
         return outputs, [r.counters for r in results]

@@ -124,6 +124,12 @@ class AimcUnit(Unit):
     kind = "aimc"
     opcodes = (AIMC_PROGRAM, AIMC_MVM)
 
+    def track(self, cmd):
+        return "program: aimc" if cmd.op is AIMC_PROGRAM else "compute: aimc"
+
+    def area_um2(self, spec):  # 2-bit ternary cells, plus a DAC per row and an ADC per column
+        return spec.rows * spec.cols * 2 * 0.125 + spec.rows * 20.0 + spec.cols * 60.0 * spec.adc_bits / 8
+
     def parse_spec(self, table, path):
         t = Table(table, path)
         spec = AimcSpec(

@@ -158,6 +158,16 @@ class Unit:
         got = [self.measured(cmd, s) for s in state]
         return None if all(g is None for g in got) else got
 
+    def area_um2(self, spec: Any) -> float:
+        """A silicon-area proxy of one engine of this kind (docs/explore.md): what `convc
+        explore` ranks designs by; 0.0 where the kind has no model yet (the report says)."""
+        return 0.0
+
+    def track(self, cmd) -> str:
+        """The timeline track a command belongs on in a trace (trace.py): "dma", "wait",
+        "program: <kind>" for loading an engine (weights, configurations), "compute: <kind>"."""
+        return f"compute: {self.kind}"
+
     # Synchronisation: the scheduler's only concern besides cycles. A command may mark an
     # event done, or block its core until one is.
     def signals(self, cmd) -> int | None:

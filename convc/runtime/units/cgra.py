@@ -214,6 +214,9 @@ class CgraUnit(Unit):
     kind = "cgra"
     opcodes = (CGRA_CONFIGURE, CGRA_LAUNCH)
 
+    def track(self, cmd):
+        return "program: cgra" if cmd.op is CGRA_CONFIGURE else "compute: cgra"
+
     def parse_spec(self, table, path):
         t = Table(table, path)
         lat = t.table("latency", {})

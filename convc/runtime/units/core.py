@@ -49,6 +49,9 @@ class CoreUnit(StatelessUnit):
                           f["dst_stride"])
         # SIGNAL and WAIT touch no memory; the scheduler acts on signals()/waits_for().
 
+    def track(self, cmd):
+        return {DMA: "dma", WAIT: "wait"}.get(cmd.op, "sync")
+
     def signals(self, cmd):
         return cmd.fields["event"] if cmd.op is SIGNAL else None
 

@@ -32,6 +32,9 @@ class DpuUnit(StatelessUnit):
         t.finish()
         return spec
 
+    def area_um2(self, spec):  # an int8 lane with its share of control (docs/explore.md)
+        return spec.lanes * 2000.0
+
     def check(self, cmd, spec, state, target):
         op = DPU_OPS[cmd.op]
         if op.name not in spec.ops:

@@ -25,7 +25,10 @@ IMC_MVM = Opcode.from_layout(0x11, "IMC_MVM", "in_addr in_stride out_addr out_st
 IMC_MODE = Opcode.from_layout(0x12, "IMC_MODE", "weight_bits input_bits", "imc", since_minor=1)
 
 FLAVOURS = ("digital",)  # digital SRAM arrays: exact integer MACs
-MODE_BITS = (8, 4, 2, 1)  # weight bits: int8, int4, int2/ternary, binary; input bits likewise
+MODE_BITS = (8, 4, 2, 1)
+# Area proxy of a digital IMC weight bit: an SRAM bit-cell with its share of the column adder
+# trees, about 2.5x a plain 6T bit (docs/explore.md).
+IMC_BIT_UM2 = 0.125  # weight bits: int8, int4, int2/ternary, binary; input bits likewise
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,12 @@ class ImcUnit(Unit):
             return (-(-f["m"] * spec.cycles_per_mvm * state.input_bits // 8), macs,
                     macs * spec.energy_pj_per_mac)
         return 1, 0, 0.0  # IMC_MODE
+
+    def track(self, cmd):
+        return "compute: imc" if cmd.op is IMC_MVM else "program: imc"
+
+    def area_um2(self, spec):  # a compute bit-cell per weight bit (docs/explore.md)
+        return spec.rows * spec.cols * max(spec.supported_weight_bits) * IMC_BIT_UM2
 
     def advance(self, cmd, state):
         if cmd.op is IMC_PROGRAM:
