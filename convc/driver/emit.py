@@ -6,6 +6,7 @@ the engines' models generate each op's commands. Per op, in its core's queue: we
 """
 
 from convc.engines import engine_of
+from convc.driver.layer_facts import memory_facts
 from convc.ir.locations import node_name
 from convc.ir.util import entry_func, op_name
 from convc.ir.mlir import ir
@@ -74,7 +75,7 @@ def emit_stream(module, target, model_name: str, output_names: list[str]) -> Str
         count = len(b.stream.queues.get(core, [])) - first
         if count:
             layers.append({"id": ID.get(op), "node": node_name(op.location), "engine": engine.kind,
-                           "core": core, "first": first, "count": count})
+                           "core": core, "first": first, "count": count, **memory_facts(op, target)})
     # Which commands each layer emitted: debug information for traces and reports (the
     # runtime names a trace's spans with it; executing the stream never reads it).
     b.stream.meta["layers"] = layers

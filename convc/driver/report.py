@@ -6,11 +6,9 @@ report.json is for tools (and the tests); report.txt is the same content for peo
 import hashlib
 import json
 
-import numpy as np
-
 from convc.engines import ENGINES, engine_of
+from convc.driver.layer_facts import memory_facts
 from convc.ir.locations import node_name
-from convc.ir.mlir import ir
 from convc.passes.engine_ops import engine_ops
 from convc.ir.schema import ACT_BITS, CONST, CORE, ID, IN_BITS, L1, OUT_ADDR, REPLICA, SOURCE, WAITS, WEIGHT_PRECISION
 from convc.passes.allocate_cores import choices
@@ -58,21 +56,6 @@ def _alternatives(op, target) -> dict:
     return {"candidates": candidates, "chosen_because": because}
 
 
-def _inputs(op) -> list[int]:
-    """The ids of the layers whose results this one reads (network inputs are not layers)."""
-    ids = []
-    for v in op.operands:
-        owner = v.owner
-        if not isinstance(owner, ir.Block) and ID.has(owner) and ID.get(owner) not in ids:
-            ids.append(ID.get(owner))
-    return ids
-
-
-def _result_bytes(op) -> int:
-    t = op.results[0].type
-    return int(np.prod(t.shape)) * max(1, t.element_type.width // 8)
-
-
 def layer_rows(module, target) -> list[dict]:
     rows = []
     for op in engine_ops(module.operation):
@@ -80,11 +63,8 @@ def layer_rows(module, target) -> list[dict]:
         cost = engine.cost(op, target, CORE.get(op))
         addresses = {f"{family.prefix}_{name}": f"0x{addr:08x}" for family in (CONST, L1)
                      for name, addr in family.items(op)}
-        out_level = {}
         if OUT_ADDR.has(op):
             addresses["out_addr"] = f"0x{OUT_ADDR.get(op):08x}"
-            region = target.region(OUT_ADDR.get(op), 1)
-            out_level = {"out_level": region.level.name} if region is not None else {}
         rows.append({
             "id": ID.get(op),
             "node": node_name(op.location),
@@ -96,10 +76,7 @@ def layer_rows(module, target) -> list[dict]:
             "shape": list(op.results[0].type.shape),
             "estimated_cycles": cost.total,
             "waits_for": WAITS.get(op, []),
-            "reads": _inputs(op),  # the layers whose results it reads
-            "out_bytes": _result_bytes(op),
-            **out_level,
-            "l1_bytes": sum(size for _, size in engine.l1_buffers(op, target, CORE.get(op))),
+            **memory_facts(op, target),  # l1_bytes, out_bytes, out_level, reads (the layers it reads)
             **_replica(op),
             "addresses": addresses,
             **engine.describe(op),

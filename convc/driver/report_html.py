@@ -4,9 +4,8 @@ From report.json (the compiler's decisions per layer) and, when there is one, th
 run (runtime/trace.py: `--verify` writes it, as does `convc run --trace`): the mapping table
 with estimated and measured cycles, a timeline per core and track (DMA, programming, compute,
 waits) drawn as SVG, the occupancy of each core's L1 and of the L2 over that timeline, the
-utilisation of each track, and the verification figures. Occupancy follows the compiler's
-plan: a layer holds its L1 working set while its commands run, and its output, where the
-memory plan put it in L2, from the layer's start until the last layer reading it ends.
+utilisation of each track, and the verification figures. Occupancy is the trace's memory
+counters (runtime/trace.py): the compiler's plan over the measured timeline.
 """
 from __future__ import annotations
 
@@ -25,7 +24,7 @@ class Timeline:
     clock_mhz: float
     end_us: float
     tracks: dict = field(default_factory=dict)  # (core, track) -> [(ts, dur, name, args)]
-    layers: dict = field(default_factory=dict)  # layer id -> [start_us, end_us, busy_us]
+    layers: dict = field(default_factory=dict)  # layer id -> [start_us, end_us, busy_us, energy_pj]
 
     @classmethod
     def of(cls, trace: dict) -> Timeline:
@@ -42,10 +41,11 @@ class Timeline:
             t.end_us = max(t.end_us, e["ts"] + e["dur"])
             layer = e.get("args", {}).get("layer_id")
             if layer is not None:
-                ext = t.layers.setdefault(layer, [e["ts"], e["ts"] + e["dur"], 0.0])
+                ext = t.layers.setdefault(layer, [e["ts"], e["ts"] + e["dur"], 0.0, 0.0])
                 ext[0], ext[1] = min(ext[0], e["ts"]), max(ext[1], e["ts"] + e["dur"])
                 if track != "wait":
                     ext[2] += e["dur"]
+                ext[3] += e.get("args", {}).get("energy_pj", 0.0)
         return t
 
 
@@ -97,33 +97,15 @@ def timeline_svg(t: Timeline) -> str:
     return "\n".join(parts)
 
 
-def occupancy(report: dict, t: Timeline) -> dict[str, list[tuple[float, int]]]:
-    """{memory: [(time µs, bytes held from then on)]} for each core's L1 and the L2."""
-    rows = {r["id"]: r for r in report["layers"]}
-    readers: dict[int, list[int]] = {}
-    for r in report["layers"]:
-        for i in r.get("reads", []):
-            readers.setdefault(i, []).append(r["id"])
-    deltas: dict[str, list[tuple[float, int]]] = {}
-    for lid, (start, end, _) in t.layers.items():
-        r = rows.get(lid)
-        if r is None:
-            continue
-        if r.get("l1_bytes"):
-            deltas.setdefault(f"L1 core {r['core']}", []).extend([(start, r["l1_bytes"]), (end, -r["l1_bytes"])])
-        if r.get("out_level") == "l2" and r.get("out_bytes"):
-            until = max([t.layers[c][1] for c in readers.get(lid, []) if c in t.layers] + [end])
-            if not readers.get(lid):
-                until = t.end_us  # a network output stays until the host reads it
-            deltas.setdefault("L2", []).extend([(start, r["out_bytes"]), (until, -r["out_bytes"])])
-    curves = {}
-    for memory, changes in sorted(deltas.items()):
-        level, points = 0, [(0.0, 0)]
-        for ts, d in sorted(changes):
-            level += d
-            points.append((ts, level))
-        curves[memory] = points
-    return curves
+def occupancy(trace: dict) -> dict[str, list[tuple[float, int]]]:
+    """{memory: [(time µs, bytes from then on)]} from the trace's memory counters (runtime
+    trace.py derives them from the plan and the measured timeline)."""
+    curves: dict[str, list[tuple[float, int]]] = {}
+    for e in trace["traceEvents"]:
+        if e.get("ph") == "C" and e.get("name") in ("L1 bytes in use", "L2 bytes live"):
+            memory = f"L1 core {e['pid']}" if e["name"].startswith("L1") else "L2"
+            curves.setdefault(memory, [(0.0, 0)]).append((e["ts"], e["args"]["bytes"]))
+    return dict(sorted(curves.items()))
 
 
 def occupancy_svg(curves: dict, end_us: float, capacity: dict) -> str:
@@ -176,17 +158,18 @@ def render(report: dict, trace: dict | None = None, capacity: dict | None = None
     t = Timeline.of(trace) if trace else None
     measured = {lid: ext for lid, ext in (t.layers.items() if t else [])}
     head = ["id", "node", "op", "engine", "core", "tiles", "precision", "out_addr", "est. cycles", "measured cycles",
-            "decided by"]
+            "energy µJ", "decided by"]
     body = []
     for r in report["layers"]:
         tiles = f"{r['row_tiles']}×{r['col_tiles']}" if "row_tiles" in r else "–"
         m = measured.get(r["id"])
         cycles = f"{m[2] * t.clock_mhz:.0f}" if m else "–"
+        energy = f"{m[3] * 1e-6:.4g}" if m else "–"
         decided = ", ".join(f"{k}: {v}" for k, v in sorted(r.get("decided_by", {}).items()))
         precision = "/".join(str(v) for v in r.get("precision", {}).values())
         body.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in (
             r["id"], r["node"], r["op"], r["engine"], r["core"], tiles, precision,
-            r.get("addresses", {}).get("out_addr", "–"), r["estimated_cycles"], cycles, decided)) + "</tr>")
+            r.get("addresses", {}).get("out_addr", "–"), r["estimated_cycles"], cycles, energy, decided)) + "</tr>")
     sections = [f"<h1>convc mapping: {html.escape(str(report.get('model')))} on {html.escape(str(report.get('target')))}</h1>",
                 f"<p>{len(report['layers'])} layers, stream {report['stream']['bytes']} bytes, compiled in "
                 f"{report.get('compile_seconds')} s; estimated {report['passes'].get('estimated_cycles')} cycles"
@@ -197,7 +180,7 @@ def render(report: dict, trace: dict | None = None, capacity: dict | None = None
     if t:
         sections.append("<h2>Timeline</h2><p>Per core and track, the first sample's commands; hover for the "
                         "layer, opcode and cycles. Compute spans are coloured by layer.</p>" + timeline_svg(t))
-        curves = occupancy(report, t)
+        curves = occupancy(trace)
         if curves:
             sections.append("<h2>Memory occupancy</h2><p>L1 working sets while their layers run; L2 outputs "
                             "from the producing layer's start to the end of the last layer reading them.</p>"

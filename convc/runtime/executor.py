@@ -46,6 +46,7 @@ class Span:
     start: int
     end: int
     nbytes: int  # bytes it moved (DMA) or touched
+    energy_pj: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def execute_batch(stream: Stream, target: Target, memory: BatchMemory, plan: Pla
             clock[core] += cycles
             if spans is not None:
                 spans.append(Span(core, step.index, cmd.op.name, unit.track(cmd), began, int(clock[core, 0]),
-                                  sum(step.bytes)))
+                                  sum(step.bytes), float(np.asarray(step_energy).reshape(-1)[0])))
             macs += step_macs
             energy += step_energy
             moved = [a + b for a, b in zip(moved, step.bytes)]

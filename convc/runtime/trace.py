@@ -6,6 +6,11 @@ becomes a process and each of its tracks a thread: "dma", "wait", "program: <eng
 complete events ("ph": "X") in microseconds of the target's clock, named after the layer
 that emitted the command when the stream's META lists the layers (the compiler's debug
 information), else after the opcode. A counter per core follows its DMA: the bytes in flight.
+Where META.layers gives the layers' memory (l1_bytes, out_bytes, out_level, reads), two more
+follow the compiler's plan over the measured timeline: each core's L1 bytes in use (a layer
+holds its working set from its first command to its last) and the L2 bytes live (an output
+the plan put in L2, from its layer's start until the last layer reading it ends; a network
+output until the run ends), the L2 as a process of its own.
 
 Format: https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU
 """
@@ -65,7 +70,7 @@ def chrome_trace(stream: Stream, target: Target, spans: list[Span]) -> dict:
     in_flight: list[tuple[int, int, int]] = []  # (cycle, core, +-bytes)
     for s in spans:
         layer = names.get((s.core, s.command))
-        args = {"op": s.op, "command": s.command, "cycles": s.end - s.start}
+        args = {"op": s.op, "command": s.command, "cycles": s.end - s.start, "energy_pj": round(s.energy_pj, 3)}
         if layer:
             args.update(layer=layer.get("node"), layer_id=layer.get("id"))
         if s.track == "sync":  # SIGNAL: an instant
@@ -84,9 +89,49 @@ def chrome_trace(stream: Stream, target: Target, spans: list[Span]) -> dict:
         level[core] += delta
         events.append({"ph": "C", "name": "DMA bytes in flight", "ts": cycle * us, "pid": core,
                        "args": {"bytes": level[core]}})
+    events += memory_counters(stream, spans, names, us, l2_pid=max(tracks, default=-1) + 1)
     return {"traceEvents": events, "displayTimeUnit": "ns",
             "otherData": {"model": stream.meta.get("model"), "target": target.name, "clock_mhz": target.clock_mhz,
                           "cycles": max((s.end for s in spans), default=0)}}
+
+
+def _layer_extents(spans: list[Span], names: dict) -> dict[int, list]:
+    """layer id -> [first start, last end] in cycles, from its commands' spans."""
+    extents = {}
+    for s in spans:
+        layer = names.get((s.core, s.command))
+        if layer is not None and isinstance(layer.get("id"), int):
+            ext = extents.setdefault(layer["id"], [s.start, s.end, layer])
+            ext[0], ext[1] = min(ext[0], s.start), max(ext[1], s.end)
+    return extents
+
+
+def memory_counters(stream: Stream, spans: list[Span], names: dict, us: float, l2_pid: int) -> list[dict]:
+    """The "L1 bytes in use" (per core) and "L2 bytes live" counters (module docstring)."""
+    extents = _layer_extents(spans, names)
+    end = max((s.end for s in spans), default=0)
+    readers: dict[int, list[int]] = {}
+    for lid, (_, _, layer) in extents.items():
+        for r in layer.get("reads") or []:
+            readers.setdefault(r, []).append(lid)
+    changes: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for lid, (start, stop, layer) in extents.items():
+        l1 = layer.get("l1_bytes")
+        if isinstance(l1, int) and l1:
+            changes.setdefault(("L1 bytes in use", layer["core"]), []).extend([(start, l1), (stop, -l1)])
+        out = layer.get("out_bytes")
+        if layer.get("out_level") == "l2" and isinstance(out, int) and out:
+            until = max([extents[r][1] for r in readers.get(lid, [])] + [stop]) if readers.get(lid) else end
+            changes.setdefault(("L2 bytes live", l2_pid), []).extend([(start, out), (until, -out)])
+    events = []
+    if any(key[0] == "L2 bytes live" for key in changes):
+        events.append({"ph": "M", "name": "process_name", "pid": l2_pid, "tid": 0, "args": {"name": "L2 (shared)"}})
+    for (name, pid), deltas in sorted(changes.items()):
+        level = 0
+        for cycle, delta in sorted(deltas):
+            level += delta
+            events.append({"ph": "C", "name": name, "ts": cycle * us, "pid": pid, "args": {"bytes": level}})
+    return events
 
 
 def write_trace(path, stream: Stream, target: Target, spans: list[Span]) -> None:

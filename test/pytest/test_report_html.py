@@ -69,6 +69,14 @@ def test_the_verify_trace_is_a_valid_trace_with_one_track_per_kind_of_work(verif
     assert {e["name"] for e in spans if e["cat"].startswith("compute")} <= nodes  # spans named after layers
     end = max(e["ts"] + e["dur"] for e in spans)
     assert end * trace["otherData"]["clock_mhz"] == pytest.approx(trace["otherData"]["cycles"])
+    counters = {}
+    for e in trace["traceEvents"]:
+        if e["ph"] == "C":
+            counters.setdefault(e["name"], []).append(e["args"]["bytes"])
+    assert set(counters) == {"DMA bytes in flight", "L1 bytes in use", "L2 bytes live"}
+    assert all(v[-1] == 0 and min(v) >= 0 for v in counters.values())  # every byte taken is given back
+    l2_peak = max(counters["L2 bytes live"])
+    assert 0 < l2_peak <= sum(layer["out_bytes"] for layer in report["layers"] if layer.get("out_level") == "l2")
 
 
 def test_convc_run_writes_the_trace_and_convc_report_draws_it(verified, models_dir, tmp_path):
