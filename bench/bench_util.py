@@ -120,3 +120,26 @@ def _make_models():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+IREE_FLAGS = ["--iree-hal-target-device=local", "--iree-hal-local-target-device-backends=llvm-cpu",
+              "--iree-llvmcpu-target-cpu=host"]
+
+
+def iree_compile(model, work, timeout_s=1800):
+    """Import + compile, as a user of IREE has to: times summed, memory the larger."""
+    mlir, vmfb = Path(work) / "model.mlir", Path(work) / "model.vmfb"
+    a = check(run_measured([find_tool("iree-import-onnx"), model, "-o", mlir], timeout_s), "iree-import-onnx")
+    b = check(run_measured([find_tool("iree-compile"), mlir, *IREE_FLAGS, "-o", vmfb], timeout_s), "iree-compile")
+    return {"seconds": a.wall_s + b.wall_s, "peak_rss_mb": max(a.peak_rss_mb, b.peak_rss_mb),
+            "import_seconds": a.wall_s, "compile_seconds": b.wall_s}
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def fmt(v, spec):
+    """A number in a fixed-width table column, or n/a."""
+    width = spec.split(".")[0]
+    return f"{'n/a':>{width}}" if v is None else format(v, spec)

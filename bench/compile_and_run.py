@@ -18,11 +18,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_util import (DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, ensure_models,  # noqa: E402
-                        find_tool, ort_session, run_measured)
+                        find_tool, fmt, iree_compile, ort_session, ratio, run_measured)
 
 MODELS = ["resnet_mini", "mobilenetv2_mini", "mlp", "digits_cnn"]
-IREE_FLAGS = ["--iree-hal-target-device=local", "--iree-hal-local-target-device-backends=llvm-cpu",
-              "--iree-llvmcpu-target-cpu=host"]
+
 
 
 def convc_compile(convc, model, calib, out):
@@ -31,13 +30,7 @@ def convc_compile(convc, model, calib, out):
     return {"seconds": r.wall_s, "peak_rss_mb": r.peak_rss_mb}
 
 
-def iree_compile(model, work):
-    """Import + compile, as a user of IREE has to; time is summed, memory the max."""
-    mlir, vmfb = work / "model.mlir", work / "model.vmfb"
-    a = check(run_measured([find_tool("iree-import-onnx"), model, "-o", mlir]), "iree-import-onnx")
-    b = check(run_measured([find_tool("iree-compile"), mlir, *IREE_FLAGS, "-o", vmfb]), "iree-compile")
-    return {"seconds": a.wall_s + b.wall_s, "peak_rss_mb": max(a.peak_rss_mb, b.peak_rss_mb),
-            "import_seconds": a.wall_s, "compile_seconds": b.wall_s}
+
 
 
 def per_sample_times(run_one, x, repeat):
@@ -105,15 +98,6 @@ def bench_model(name, models, work, args, errors):
                 return r
             attempt("convc_run", run)
     return res
-
-
-def ratio(a, b):
-    return a / b if a is not None and b else None
-
-
-def fmt(v, spec):
-    width = spec.split(".")[0]
-    return f"{'n/a':>{width}}" if v is None else format(v, spec)
 
 
 def main(argv=None):

@@ -31,12 +31,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_util import DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, ensure_models, find_tool, run_measured  # noqa: E402
+from bench_util import (DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, ensure_models, find_tool, fmt,  # noqa: E402
+                        iree_compile, ratio, run_measured)
 
 MODELS = ["resnet18", "resnet50", "mobilenetv2"]
 CHAINS = [25, 50, 100, 200]
-IREE_FLAGS = ["--iree-hal-target-device=local", "--iree-hal-local-target-device-backends=llvm-cpu",
-              "--iree-llvmcpu-target-cpu=host"]
+
 
 
 def best_of(n, fn):
@@ -50,13 +50,7 @@ def convc_compile(model, calib, out, extra=()):
     return {"seconds": r.wall_s, "peak_rss_mb": r.peak_rss_mb}
 
 
-def iree_compile(model, work):
-    """Import + compile, as a user of IREE has to: times summed, memory the larger."""
-    mlir, vmfb = work / "model.mlir", work / "model.vmfb"
-    a = check(run_measured([find_tool("iree-import-onnx"), model, "-o", mlir]), "iree-import-onnx")
-    b = check(run_measured([find_tool("iree-compile"), mlir, *IREE_FLAGS, "-o", vmfb], timeout_s=1800),
-              "iree-compile")
-    return {"seconds": a.wall_s + b.wall_s, "peak_rss_mb": max(a.peak_rss_mb, b.peak_rss_mb)}
+
 
 
 def thread_env(threads):
@@ -127,15 +121,6 @@ def bench_model(name, models, work, args, errors):
         if name == "resnet50" and not args.skip_verify:
             attempt("verify", lambda: convc_compile(onnx_path, calib, work / "convc_v", ["--verify"]))
     return res
-
-
-def ratio(a, b):
-    return a / b if a is not None and b else None
-
-
-def fmt(v, spec):
-    width = spec.split(".")[0]
-    return f"{'n/a':>{width}}" if v is None else format(v, spec)
 
 
 def main(argv=None):

@@ -94,6 +94,11 @@ def digits_cnn():
 
 # ---------------------------------------------------------------- 224x224 networks
 
+def tv_stem():
+    """torchvision ResNets' stem: 7x7/2 conv, BN, ReLU, 3x3/2 max pool."""
+    return nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+
+
 class TVBasicBlock(nn.Module):
     def __init__(self, cin, cout, stride):
         super().__init__()
@@ -114,8 +119,7 @@ class ResNet18(nn.Module):
 
     def __init__(self, classes=1000):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-                                  nn.MaxPool2d(3, 2, 1))
+        self.stem = tv_stem()
         stages, cin = [], 64
         for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
             stages += [TVBasicBlock(cin, cout, stride), TVBasicBlock(cout, cout, 1)]
@@ -156,8 +160,7 @@ class ResNet50(nn.Module):
 
     def __init__(self, classes=1000):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-                                  nn.MaxPool2d(3, 2, 1))
+        self.stem = tv_stem()
         blocks, cin = [], 64
         for width, count, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
             for i in range(count):

@@ -57,3 +57,22 @@ def _recorded(func, sample, constants):
     seen = []
     tosa_eval.run_function(func, sample, record=lambda op, v: seen.append(np.array(v)), constants=constants)
     return seen
+
+
+@pytest.mark.parametrize("bits", [8, 4])
+def test_the_clipping_search_picks_what_the_textbook_formula_picks(bits):
+    """mse_optimal_range folds the zero point into the clip bounds; the written-out
+    quantize-dequantize gives the same errors, so the same range."""
+    import math
+    from convc.quant_math import activation_qparams, code_range, mse_optimal_range
+    samples = np.concatenate([RNG.standard_normal(20000) * 0.5, RNG.standard_normal(200) * 6 + 3])
+    lo, hi = float(samples.min()), float(samples.max())
+    qmin, qmax = code_range(bits)
+    best, best_err = (lo, hi), math.inf
+    for frac in np.linspace(1.0, 0.2 if bits == 8 else 0.05, 64):
+        scale, zp = activation_qparams(lo * frac, hi * frac, bits)
+        deq = (np.clip(np.rint(samples / scale) + zp, qmin, qmax) - zp) * scale
+        err = float(np.mean((deq - samples) ** 2))
+        if err < best_err * (1 - 1e-9):
+            best, best_err = (lo * frac, hi * frac), err
+    assert mse_optimal_range(samples, lo, hi, bits=bits) == best

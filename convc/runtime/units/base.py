@@ -90,8 +90,10 @@ class Unit:
     The validator calls, per command: check -> accesses -> (memory-map checks) -> price ->
     advance; `new_static(spec, core)` gives each core's validation state, which is the only
     thing a command's meaning may depend on besides its fields (it must not depend on data).
-    The executor calls `execute` with a per-core execution state from `new_state(spec, options)`
-    (options: the run's executor.RunOptions, e.g. analog noise; None for a plain run).
+    The executor runs a batch of samples in lock step through `execute_batch` (below); by
+    default that calls `execute` once per sample, on the sample's memory.Memory, with a per-core
+    execution state from `new_state(spec, options)` (options: the sample's executor.RunOptions,
+    e.g. analog noise; None for a plain run).
     """
 
     kind = "?"  # the engine key in a target file: [cores.engines.<kind>]
