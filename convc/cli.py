@@ -296,6 +296,8 @@ def report_main(argv) -> int:
         raise ConvcError(f"not a JSON file: {exc}") from None
     if trace is not None and not isinstance(trace.get("traceEvents") if isinstance(trace, dict) else None, list):
         raise ConvcError(f"{trace_path}: not a trace-event file (no traceEvents list)")
+    if not (args.out_dir / "target.toml").is_file():
+        raise ConvcError(f"{args.out_dir / 'target.toml'}: no such file (OUT must be a directory convc wrote)")
     target = load_target(args.out_dir / "target.toml")
     out = args.output or args.out_dir / "report.html"
     out.write_text(report_html.render(report, trace, report_html.capacities(target)))

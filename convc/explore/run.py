@@ -121,8 +121,12 @@ def _on_ray(todo: list, address: str):
         raise ConvcError("--ray needs the ray package: pip install 'ray==2.60.0'") from None
     started = not ray.is_initialized()
     if started:
-        ray.init(address=None if address == "local" else address, include_dashboard=False,
-                 log_to_driver=False, configure_logging=False)
+        try:
+            ray.init(address=None if address == "local" else address, include_dashboard=False,
+                     log_to_driver=False, configure_logging=False)
+        except Exception as exc:  # ray raises ConnectionError, ValueError, its own types
+            first = next((ln for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+            raise ConvcError(f"--ray {address}: cannot reach a Ray cluster: {first}") from None
     try:
         task = ray.remote(_evaluate_task)
         refs = [(key, task.remote(point, front)) for key, (point, front) in todo]

@@ -97,6 +97,10 @@ def test_convc_report_refuses_what_is_not_a_trace(verified, tmp_path):
     assert proc.returncode == 1 and proc.stderr.startswith("error:") and "not a trace-event file" in proc.stderr
     proc = convc("report", tmp_path / "nowhere")
     assert proc.returncode == 1 and "no such file" in proc.stderr
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "report.json").write_text((verified / "report.json").read_text())
+    proc = convc("report", tmp_path / "half")  # no target.toml beside it
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "target.toml: no such file" in proc.stderr
 
 
 def test_without_verify_the_page_says_how_to_get_a_timeline(models_dir, tmp_path):
