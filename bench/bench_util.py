@@ -92,6 +92,16 @@ def run_measured(cmd, timeout_s=900, env=None):
                    out.read().decode(errors="replace"), err.read().decode(errors="replace"))
 
 
+def attempt(results: dict, key: str, fn, errors: list, label: str) -> None:
+    """results[key] = fn(), or None with the failure in `errors` ("label / key: why"): a
+    benchmark goes on past a tool that is missing or fails."""
+    try:
+        results[key] = fn()
+    except ToolFailed as e:
+        results[key] = None
+        errors.append(f"{label} / {key}: {e}")
+
+
 def check(run, what):
     """Raise ToolFailed with the tail of the tool's output if it failed."""
     if run.returncode != 0:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_util  # noqa: E402
 from bench_util import (DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, ensure_models,  # noqa: E402
                         find_tool, fmt, iree_compile, ort_session, ratio, run_measured)
 
@@ -75,11 +76,7 @@ def bench_model(name, models, work, args, errors):
     res = {}
 
     def attempt(key, fn):
-        try:
-            res[key] = fn()
-        except ToolFailed as e:
-            res[key] = None
-            errors.append(f"{name} / {key}: {e}")
+        bench_util.attempt(res, key, fn, errors, name)
 
     sess = ort_session(onnx_path)
     ort_sec, y_ort = per_sample_times(lambda xi: sess.run(None, {"x": xi})[0], x, args.repeat)

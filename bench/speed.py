@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_util  # noqa: E402
 from bench_util import (DEFAULT_MODELS, REPO_ROOT, ToolFailed, check, ensure_models, find_tool, fmt,  # noqa: E402
                         iree_compile, ratio, run_measured)
 
@@ -94,11 +95,7 @@ def bench_model(name, models, work, args, errors):
     res = {}
 
     def attempt(key, fn):
-        try:
-            res[key] = fn()
-        except ToolFailed as e:
-            res[key] = None
-            errors.append(f"{name} / {key}: {e}")
+        bench_util.attempt(res, key, fn, errors, name)
 
     if not args.skip_iree:
         attempt("iree_compile", lambda: best_of(2, lambda: iree_compile(onnx_path, work)))

@@ -113,23 +113,34 @@ class TVBasicBlock(nn.Module):
         return self.relu(y + (x if self.downsample is None else self.downsample(x)))
 
 
-class ResNet18(nn.Module):
+class TVResNet(nn.Module):
+    """torchvision's ResNet frame: the stem, the blocks `make_blocks()` builds as `stages`,
+    global average pool and a `classes`-way FC on `channels`. Modules are built in that order
+    (the seeded initialisation follows it)."""
+
+    def __init__(self, make_blocks, channels, classes):
+        super().__init__()
+        self.stem = tv_stem()
+        self.stages = nn.Sequential(*make_blocks())
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(channels, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.stages(self.stem(x))), 1))
+
+
+class ResNet18(TVResNet):
     """torchvision.models.resnet18's structure: 7x7/2 stem, 3x3/2 max pool, four stages of
     two basic blocks (64, 128, 256, 512 channels), global average pool, 1000-way FC."""
 
     def __init__(self, classes=1000):
-        super().__init__()
-        self.stem = tv_stem()
-        stages, cin = [], 64
-        for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
-            stages += [TVBasicBlock(cin, cout, stride), TVBasicBlock(cout, cout, 1)]
-            cin = cout
-        self.stages = nn.Sequential(*stages)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(512, classes)
-
-    def forward(self, x):
-        return self.fc(torch.flatten(self.pool(self.stages(self.stem(x))), 1))
+        def blocks():
+            out, cin = [], 64
+            for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+                out += [TVBasicBlock(cin, cout, stride), TVBasicBlock(cout, cout, 1)]
+                cin = cout
+            return out
+        super().__init__(blocks, 512, classes)
 
 
 class TVBottleneck(nn.Module):
@@ -153,25 +164,20 @@ class TVBottleneck(nn.Module):
         return self.relu(y + (x if self.downsample is None else self.downsample(x)))
 
 
-class ResNet50(nn.Module):
+class ResNet50(TVResNet):
     """torchvision.models.resnet50's structure: the ResNet-18 stem, stages of 3, 4, 6 and 3
     bottleneck blocks (widths 64..512, outputs 256..2048 channels), 1000-way FC. 25.6 M
     parameters, 4.1 G MACs at 224x224."""
 
     def __init__(self, classes=1000):
-        super().__init__()
-        self.stem = tv_stem()
-        blocks, cin = [], 64
-        for width, count, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
-            for i in range(count):
-                blocks.append(TVBottleneck(cin, width, stride if i == 0 else 1))
-                cin = 4 * width
-        self.stages = nn.Sequential(*blocks)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(2048, classes)
-
-    def forward(self, x):
-        return self.fc(torch.flatten(self.pool(self.stages(self.stem(x))), 1))
+        def blocks():
+            out, cin = [], 64
+            for width, count, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+                for i in range(count):
+                    out.append(TVBottleneck(cin, width, stride if i == 0 else 1))
+                    cin = 4 * width
+            return out
+        super().__init__(blocks, 2048, classes)
 
 
 class ConvChain(nn.Module):
