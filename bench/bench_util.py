@@ -102,6 +102,13 @@ def attempt(results: dict, key: str, fn, errors: list, label: str) -> None:
         errors.append(f"{label} / {key}: {e}")
 
 
+def finish(errors: list) -> int:
+    """Print the failures after the tables; the exit status: 2 if a tool failed, else 0."""
+    for e in errors:
+        print(f"\n{e}", file=sys.stderr)
+    return 2 if errors else 0
+
+
 def check(run, what):
     """Raise ToolFailed with the tail of the tool's output if it failed."""
     if run.returncode != 0:

@@ -139,9 +139,7 @@ def main(argv=None):
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"models": results, "errors": errors}, indent=1) + "\n")
     print(f"wrote {args.json}")
-    for e in errors:
-        print(f"\n{e}", file=sys.stderr)
-    return 2 if errors else 0
+    return bench_util.finish(errors)
 
 
 if __name__ == "__main__":

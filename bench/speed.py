@@ -172,9 +172,7 @@ def main(argv=None):
 
     args.json.write_text(json.dumps(results, indent=1) + "\n")
     print(f"\nwrote {args.json}")
-    for e in errors:
-        print(f"\n{e}", file=sys.stderr)
-    return 2 if errors else 0
+    return bench_util.finish(errors)
 
 
 if __name__ == "__main__":

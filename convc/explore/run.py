@@ -49,7 +49,7 @@ def run_sweep(sweep: Sweep, out: Path, jobs: int = 1, ray_address: str | None = 
     for sub in ("targets", "front", "cache"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     inputs = {m: _digest(_file_bytes(m.onnx), _file_bytes(m.calib)) for m in sweep.models}
-    keys, fronts, failed = {}, {}, {}
+    keys, fronts, failed, front_of = {}, {}, {}, {}
     for p in points:
         keys[p.index] = _digest(p.target_text.encode(), inputs[p.model].encode(), _version())
         target_file = out / "targets" / f"{hashlib.sha256(p.target_text.encode()).hexdigest()[:12]}.toml"
@@ -60,6 +60,7 @@ def run_sweep(sweep: Sweep, out: Path, jobs: int = 1, ray_address: str | None = 
             failed[p.index] = {"status": "failed", "reason": f"target: {str(exc).splitlines()[0]}"}
             continue
         fronts.setdefault(front_key, target_file)
+        front_of[p.index] = front_key  # each variant target is parsed once
     front_files = {}
     for (model, key), target_file in fronts.items():
         path = out / "front" / f"{_digest(inputs[model].encode(), key.encode(), _version())[:16]}.mlir"
@@ -77,8 +78,7 @@ def run_sweep(sweep: Sweep, out: Path, jobs: int = 1, ray_address: str | None = 
         if cached.exists():
             rows[keys[p.index]] = json.loads(cached.read_text())
         elif keys[p.index] not in todo:
-            target = load_target(out / "targets" / f"{hashlib.sha256(p.target_text.encode()).hexdigest()[:12]}.toml")
-            todo[keys[p.index]] = (p, str(front_files[(p.model, prefix_key(target))]))
+            todo[keys[p.index]] = (p, str(front_files[front_of[p.index]]))
     for key, row in _dispatch(list(todo.items()), jobs, ray_address):
         (out / "cache" / f"{key}.json").write_text(json.dumps(row, sort_keys=True) + "\n")
         rows[key] = row
