@@ -82,6 +82,14 @@ def _compile_parser():
     p.add_argument("--compile-from", nargs=2, metavar=("PASS", "FILE"),
                    help="continue from the IR in FILE (a --dump-after dump of PASS, perhaps edited by hand) "
                         "with the passes after PASS; MODEL still gives the inputs and outputs")
+    m = p.add_argument_group("mapping objective (docs/throughput.md)")
+    m.add_argument("--objective", choices=("latency", "throughput"),
+                   help="latency (the default): each frame as fast as possible, batch 1; throughput: frames per "
+                        "second over a batch of --batch frames, split across the cores, weights programmed once "
+                        "per batch and kept in L2 when they fit")
+    m.add_argument("--batch", type=int, metavar="B",
+                   help="frames per inference, stacked on the inputs' batch axis (default 8 with --objective "
+                        "throughput, else 1); the model must have batch 1; `convc run` then takes N*B frames")
     s = p.add_argument_group("spiking networks (NET.nir; docs/snn.md)")
     s.add_argument("--timesteps", type=int, metavar="T",
                    help="time steps per inference (default 16) of a NIR graph — its inputs are [T, *input shape] "
@@ -129,7 +137,7 @@ def compile_main(argv) -> int:
                                  dump_all=args.dump_all, warn=lambda m: print(f"warning: {m}", file=sys.stderr),
                                  annotations=args.annotations, relax=args.relax, plugins=args.pass_plugin,
                                  restart=args.compile_from, timesteps=args.timesteps,
-                                 spike_encoding=args.spike_encoding)
+                                 spike_encoding=args.spike_encoding, objective=args.objective, batch=args.batch)
     except ConvcError as exc:
         if getattr(exc, "dumps", None):  # a pass failed: the IR asked for before it is what to look at
             out.mkdir(parents=True, exist_ok=True)

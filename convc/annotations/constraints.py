@@ -10,6 +10,7 @@ from convc.errors import ConvcError
 from convc.passes.directives import layer_of
 from convc.passes.engine_ops import engine_ops, is_network_output, is_view, readers
 from convc.ir.schema import CORE, OUT_ADDR
+from convc.passes.api import objective_of
 
 
 class ConstraintViolation(ConvcError):
@@ -48,6 +49,13 @@ def check(compiled, annotations, verify_result=None) -> list[str]:
                     if cycles > bound:
                         _fail(rule, f"layer '{layer.node}' ({layer.kind}) takes {cycles} cycles (estimated) > {bound:g}")
             checked.append(rule.where)
+        for rule in annotations.of_kind("throughput"):
+            fps = frames_per_second(compiled)
+            if fps < rule.value("fps"):
+                goal = objective_of(compiled.module.operation)
+                _fail(rule, f"{fps:.0f} frames/s (estimated: {goal.batch} frame(s) per "
+                            f"{info.get('estimated_cycles', 0)} cycles at {target.clock_mhz:g} MHz) < {rule.value('fps'):g}")
+            checked.append(rule.where)
         for rule in annotations.of_kind("memory"):
             level, bound = rule.value("level"), rule.value("bytes")
             used = {"l2": info.get("l2_peak_bytes", 0) + info.get("l2_resident_bytes", 0), "dram": info.get("dram_bytes", 0),
@@ -84,10 +92,20 @@ def check(compiled, annotations, verify_result=None) -> list[str]:
     return checked
 
 
+def frames_per_second(compiled) -> float:
+    """Frames per second by the compiler's estimate: the batch's frames per end-to-end run."""
+    cycles = compiled.ctx.info.get("estimated_cycles", 0)
+    frames = objective_of(compiled.module.operation).batch
+    return frames * compiled.target.clock_mhz * 1e6 / cycles if cycles else float("inf")
+
+
 def contradictions(annotations) -> None:
     """Two rules of one kind with the same selector and different values contradict each other."""
     if annotations is None:
         return
+    goals = annotations.of_kind("objective")
+    if len(goals) > 1:
+        raise ConvcError(f"{goals[1].where}: a second objective (the first is at {goals[0].where}); a mapping has one")
     seen = {}
     for rule in annotations.rules:
         if rule.kind not in ("place", "precision", "tile", "replicate", "fuse") or rule.selector is None:

@@ -66,7 +66,7 @@ _ATOM_TESTS = {
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str             # place, precision, tile, replicate, resident, fuse, cgra, latency, memory,
+    kind: str             # place, precision, tile, replicate, resident, fuse, cgra, objective, latency, throughput, memory,
                           # never_in_dram, never_leaves_core, max_error, input_range,
                           # reduced_precision, sparsity, parallelism
     selector: Selector | None
@@ -190,7 +190,10 @@ class _Build(Transformer):
         return self._rule(meta, "precision", c[0], **dict(c[1:]))
 
     def tile(self, meta, c):
-        return self._rule(meta, "tile", c[0], rows=int(c[1]), cols=int(c[2]))
+        pack = int(c[3]) if len(c) > 3 else 1
+        if pack < 1:
+            raise AnnotationError(f"{self.path}:{meta.line}:{meta.column}: pack needs at least 1 vector per MVM, got {pack}")
+        return self._rule(meta, "tile", c[0], rows=int(c[1]), cols=int(c[2]), pack=pack)
 
     def replicate(self, meta, c):
         if int(c[1]) < 1:
@@ -215,6 +218,22 @@ class _Build(Transformer):
 
     def no_fuse(self, meta, c):
         return self._rule(meta, "fuse", c[0], fuse=False)
+
+    def objective(self, meta, c):
+        batch = int(c[1]) if len(c) > 1 else None
+        if batch is not None and batch < 1:
+            raise AnnotationError(f"{self.path}:{meta.line}:{meta.column}: objective needs a batch of at least 1 "
+                                  f"frame, got {batch}")
+        if str(c[0]) == "latency" and batch not in (None, 1):
+            raise AnnotationError(f"{self.path}:{meta.line}:{meta.column}: the latency objective computes one frame "
+                                  f"at a time; a batch of {batch} needs 'objective throughput batch {batch}'")
+        return self._rule(meta, "objective", None, objective=str(c[0]), batch=batch)
+
+    def c_throughput(self, meta, c):
+        fps = float(c[0])
+        if not fps > 0:
+            raise AnnotationError(f"{self.path}:{meta.line}:{meta.column}: throughput bound must be positive, got {fps:g}")
+        return self._rule(meta, "throughput", None, fps=fps)
 
     def constraint(self, meta, c):
         return replace(c[0], line=meta.line, column=meta.column)  # point at the statement
@@ -275,7 +294,7 @@ def _describe_expected(expected, line: int = 1) -> str:
 _TOKEN_NAMES = {"STRING": '"node name"', "REGEX": "/regex/", "INT": "integer", "NUMBER": "number",
                 "IDENT": "ONNX op type", "KIND": "dialect op (e.g. imc.conv2d)", "ENGINE": "an engine kind (imc, dpu, host, ...)",
                 "PREC": "int8/int4/int2/ternary/binary", "LEVEL": "l1/l2/dram", "SIZE": "size (e.g. 64 KiB)",
-                "KERNEL": "kernel (e.g. 3x3)", "_NL": "end of line", "$END": "end of file"}
+                "KERNEL": "kernel (e.g. 3x3)", "GOAL": "latency/throughput", "_NL": "end of line", "$END": "end of file"}
 
 
 def parse(text: str, path: str = "<annotations>") -> Annotations:

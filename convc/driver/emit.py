@@ -13,6 +13,7 @@ from convc.ir.mlir import ir
 from convc.passes.engine_ops import engine_ops
 from convc.runtime.builder import StreamBuilder
 from convc.runtime.stream import Op, Stream
+from convc.passes.api import objective_of
 from convc.ir.schema import CONST, CORE, ID, L1, OUT_ADDR, SIGNAL, WAITS
 from convc.engines.base import Emitter
 
@@ -59,10 +60,16 @@ def emit_stream(module, target, model_name: str, output_names: list[str]) -> Str
 
     em = StreamEmitter(target, b, func_op)
     layers = []
+    written = {}  # address -> blob: convc-plan-memory stores identical blobs once
     for op in engine_ops(module_op):
         engine = engine_of(op)
         for name, blob in engine.constants(op).items():
-            b.data(CONST.get(op, name), blob)
+            addr = CONST.get(op, name)
+            if addr in written:
+                assert written[addr] == blob, f"two different constants planned at {addr:#x}"
+                continue
+            written[addr] = blob
+            b.data(addr, blob)
         core = CORE.get(op)
         first = len(b.stream.queues.get(core, []))
         em.bind(op, core)
@@ -79,4 +86,7 @@ def emit_stream(module, target, model_name: str, output_names: list[str]) -> Str
     # Which commands each layer emitted: debug information for traces and reports (the
     # runtime names a trace's spans with it; executing the stream never reads it).
     b.stream.meta["layers"] = layers
+    goal = objective_of(module_op)
+    if goal.batch > 1:  # frames stacked on axis 0 of every input and output (`convc run` groups them)
+        b.stream.meta["batch"] = goal.batch
     return b.build()

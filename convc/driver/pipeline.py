@@ -18,24 +18,25 @@ from convc.annotations.constraints import contradictions
 from convc.errors import ConvcError, mlir_error_lines
 from convc.ir.mlir import ir, torch_dialect
 from convc.ir.util import entry_func
-from convc.passes.api import PassContext, make_context, run_passes
+from convc.passes.api import Objective, PassContext, make_context, run_passes, set_objective
 from convc.driver.plugins import extend
 from convc.dialects import load_all
 from convc.passes import (allocate_cores, analog_split, calibrate_engines, check_precision, convert_to_snn, decompose_transpose_conv, fold_batchnorm,
-                          fold_constants, fold_pad, lower_to_engines, materialize_kernels, plan_memory, quantize, replicate,
-                          schedule, tile)
+                          fold_constants, fold_pad, keep_resident, lower_to_engines, materialize_kernels, plan_memory,
+                          quantize, replicate, schedule, split_batch, tile)
 from convc.runtime.target import load_target
 from convc.passes.directives import warn_unmatched
 
 PIPELINE = [fold_constants.PASS, fold_pad.PASS, decompose_transpose_conv.PASS, fold_batchnorm.PASS, analog_split.PASS,
             quantize.PASS,
             lower_to_engines.PASS,
-            check_precision.PASS, replicate.PASS, convert_to_snn.PASS, allocate_cores.PASS, materialize_kernels.PASS, tile.PASS, calibrate_engines.PASS, plan_memory.PASS,
+            check_precision.PASS, split_batch.PASS, replicate.PASS, keep_resident.PASS, convert_to_snn.PASS, allocate_cores.PASS, materialize_kernels.PASS, tile.PASS, calibrate_engines.PASS, plan_memory.PASS,
             schedule.PASS]
 PASS_NAMES = [p.name for p in PIPELINE]
 # From the engine dialects on: what a frontend that builds engine ops itself (NIR) runs.
 BACK_END = PIPELINE[PIPELINE.index(check_precision.PASS):]
 SYNTHETIC_SAMPLES = 32
+THROUGHPUT_BATCH = 8  # frames per inference under the throughput objective unless told
 
 
 @dataclass
@@ -68,10 +69,11 @@ def input_shapes(model) -> dict[str, list[int]]:
 IGNORED_NPZ_KEYS = ("y", "labels")  # a test split's labels may sit beside its inputs
 
 
-def load_calibration(path, shapes: dict[str, list[int]]) -> list[list[np.ndarray]]:
+def load_calibration(path, shapes: dict[str, list[int]], trim: bool = False) -> list[list[np.ndarray]]:
     """Samples from an .npz (one array per input, samples stacked on the batch axis) or .npy.
 
-    A model with batch size B takes B rows of the array per sample."""
+    A model with batch size B takes B rows of the array per sample; with `trim` (a batch that
+    convc stacked, --batch) rows beyond the last whole batch are left out instead of refused."""
     path = Path(path)
     try:
         data = np.load(path)
@@ -105,6 +107,8 @@ def load_calibration(path, shapes: dict[str, list[int]]) -> list[list[np.ndarray
         if list(arr.shape[1:]) != shape[1:]:
             raise ConvcError(f"{path}: array '{name}' has shape {list(arr.shape)}, expected [N, {', '.join(map(str, shape[1:]))}]")
         batch = batches[name]
+        if trim and arr.shape[0] >= batch:
+            arr = arr[:arr.shape[0] // batch * batch]
         if arr.shape[0] % batch:
             raise ConvcError(f"{path}: array '{name}' has {arr.shape[0]} rows, not a multiple of the model's batch {batch}")
         arrays[name] = arr
@@ -137,9 +141,28 @@ def check_input_sizes(shapes: dict[str, list[int]], target) -> None:
                              f"{target.name}'s DRAM ({target.dram.size} bytes)")
 
 
-def synthetic_calibration(shapes: dict[str, list[int]]) -> list[list[np.ndarray]]:
+def synthetic_calibration(shapes: dict[str, list[int]], batch: int = 1) -> list[list[np.ndarray]]:
+    """SYNTHETIC_SAMPLES frames, `batch` of them per sample (a stacked batch, --batch)."""
     rng = np.random.default_rng(0)
-    return [[rng.standard_normal(s).astype(np.float32) for s in shapes.values()] for _ in range(SYNTHETIC_SAMPLES)]
+    return [[rng.standard_normal(s).astype(np.float32) for s in shapes.values()]
+            for _ in range(max(1, SYNTHETIC_SAMPLES // batch))]
+
+
+def resolve_objective(objective, batch, ann) -> Objective:
+    """The mapping objective: --objective/--batch, else the annotation file's `objective`
+    statement, else latency at batch 1."""
+    rule = ann.of_kind("objective")[0] if ann is not None and ann.of_kind("objective") else None
+    if objective is None and batch is None and rule is not None:
+        kind, source = rule.value("objective"), f"{rule.path}:{rule.line}"
+        batch = rule.value("batch")
+    else:
+        kind = objective or "latency"
+        source = "--objective" if objective else ("--batch" if batch is not None else "default")
+    if batch is None:
+        batch = THROUGHPUT_BATCH if kind == "throughput" else 1
+    if batch < 1:
+        raise ConvcError(f"{source}: the batch must be at least 1 frame, not {batch}")
+    return Objective(kind, batch, source)
 
 
 def restart_module(restart, names: list[str], context):
@@ -166,14 +189,17 @@ def restart_module(restart, names: list[str], context):
 
 def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=False,
                   warn=warnings.warn, annotations=None, relax=False, plugins=(), restart=None,
-                  timesteps=None, spike_encoding=None, onnx_model=None, stop_after=None) -> Compiled:
+                  timesteps=None, spike_encoding=None, onnx_model=None, stop_after=None,
+                  objective=None, batch=None) -> Compiled:
     """Compile the ONNX model for the target. `restart` = (PASS, FILE) continues from the IR in
     FILE as if PASS had just written it (the model still gives the inputs, outputs and
     calibration shapes). `timesteps`: time steps of layers converted to spiking ones;
     `spike_encoding`: ("direct" or "rate", seed) for those fed by int8 codes. `onnx_model`:
     with `restart`, the frontend's simplified model of an earlier compile of the same file
     (its inputs and outputs), so the frontend does not run again (convc explore).
-    `stop_after`: run the pipeline up to and including that pass only (no stream)."""
+    `stop_after`: run the pipeline up to and including that pass only (no stream).
+    `objective` ("latency" or "throughput") and `batch` (frames per inference): the mapping
+    objective (resolve_objective; convc-split-batch, convc-keep-resident)."""
     start = time.perf_counter()
     target = load_target(target_path)
     passes = extend(PIPELINE, plugins)
@@ -183,11 +209,12 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
         raise ConvcError(f"--dump-after: unknown pass '{unknown[0]}' (passes: {', '.join(names)})")
     ann = load_annotations(annotations) if annotations else None
     contradictions(ann)
+    goal = resolve_objective(objective, batch, ann)
     context = new_context()
     if restart is not None and onnx_model is not None:
         module, model = None, onnx_model  # the module comes from the restart point
     else:
-        module, model = frontend.onnx_to_tosa(model_path, context)
+        module, model = frontend.onnx_to_tosa(model_path, context, goal.batch)
     done = 0
     if restart is not None:
         module, done = restart_module(restart, names, context)
@@ -202,17 +229,20 @@ def compile_model(model_path, target_path, calib=None, dump_after=(), dump_all=F
             module.operation.attributes[convert_to_snn.ENCODING] = ir.StringAttr.get(spike_encoding[0])
             module.operation.attributes[convert_to_snn.SEED] = ir.IntegerAttr.get(
                 ir.IntegerType.get_signless(64), spike_encoding[1])
+    if restart is None:
+        with context:
+            set_objective(module.operation, goal)
     shapes = input_shapes(model)
     check_input_sizes(shapes, target)
     notes = []
     if calib is not None:
-        samples = load_calibration(calib, shapes)
+        samples = load_calibration(calib, shapes, trim=goal.batch > 1)
         renamed = renamed_array(calib, shapes)
         if renamed:
             notes.append(renamed)
     else:
         notes.append("no --calib given: calibrating on synthetic standard-normal inputs; accuracy may suffer")
-        samples = synthetic_calibration(shapes)
+        samples = synthetic_calibration(shapes, goal.batch)
     for note in notes:
         warn(note)
     ctx = make_context(module, target, samples, annotations=ann, relax=relax, warnings=notes)

@@ -12,6 +12,7 @@ from convc.ir.locations import node_name
 from convc.passes.engine_ops import engine_ops
 from convc.ir.schema import ACT_BITS, CONST, CORE, ID, IN_BITS, L1, OUT_ADDR, REPLICA, SOURCE, WAITS, WEIGHT_PRECISION
 from convc.passes.allocate_cores import choices
+from convc.passes.api import objective_of
 from convc.passes.directives import HEURISTIC
 from convc.passes.engine_ops import is_view
 
@@ -97,6 +98,17 @@ def macs_by_engine(rows) -> dict:
     return {kind: {"macs": v, "share": round(v / total, 4)} for kind, v in sorted(macs.items())}
 
 
+def objective_figures(compiled) -> dict:
+    """The objective and both its figures by the estimate: an inference's latency (all the
+    batch's frames are ready at its end) and the frames per second."""
+    goal = objective_of(compiled.module.operation)
+    cycles = compiled.ctx.info.get("estimated_cycles", 0)
+    clock = compiled.target.clock_mhz
+    return {"kind": goal.kind, "batch": goal.batch, "source": goal.source,
+            "latency_us": round(cycles / clock, 3), "cycles_per_frame": round(cycles / goal.batch),
+            "frames_per_second": round(goal.batch * clock * 1e6 / cycles, 1) if cycles else None}
+
+
 def build_report(compiled, model_path, verify_result=None) -> dict:
     blob = compiled.stream.encode()
     queues = compiled.stream.queues
@@ -111,6 +123,7 @@ def build_report(compiled, model_path, verify_result=None) -> dict:
     }
     with compiled.module.context:
         report["layers"] = layer_rows(compiled.module, compiled.target)
+        report["objective"] = objective_figures(compiled)
     report["macs_by_engine"] = macs_by_engine(report["layers"])
     if verify_result is not None:
         report["verify"] = verify_result
@@ -146,8 +159,13 @@ def to_text(report: dict) -> str:
     lines = [f"convc mapping report: {report['model']} on {report['target']}",
              f"compile time {report['compile_seconds']} s; estimated cycles {report['passes'].get('estimated_cycles')} "
              f"(the allocator's list schedule, before memory planning and tiling; `convc run` measures the stream)",
-             f"stream {report['stream']['bytes']} bytes, commands per core {report['stream']['commands_per_core']}",
-             ""]
+             f"stream {report['stream']['bytes']} bytes, commands per core {report['stream']['commands_per_core']}"]
+    goal = report.get("objective")
+    if goal:
+        lines.append(f"objective {goal['kind']} (from {goal['source']}), {goal['batch']} frame(s) per inference: "
+                     f"latency {goal['latency_us']} us, {goal['cycles_per_frame']} cycles per frame, "
+                     f"{goal['frames_per_second']} frames/s (estimated)")
+    lines.append("")
     width = max([len(row["node"]) for row in report["layers"]] + [4])  # whole names: selectors are pasted from here
     lines.append(f"{'id':>3}  {'node':<{width}} {'op':<14} {'eng':<4} {'core':>4} {'tiles':<9} {'est.cycles':>10}  out_addr")
     for row in report["layers"]:

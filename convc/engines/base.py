@@ -177,6 +177,12 @@ class Engine:
         that have this engine and for ops in `ops`."""
         return None
 
+    def sample_axis(self, op, operand_axes: list) -> int | None:
+        """Whether `op` computes the samples of a batch independently: given the axis that
+        holds the samples in each operand (None for constants), the axis that holds them in
+        its result, else None. convc-split-batch cuts only such ops into sub-batches."""
+        return None
+
     def precision_problem(self, op, target) -> str | None:
         """Why no engine of this kind on the target computes `op` at its precision, or None."""
         return None
@@ -192,6 +198,14 @@ class Engine:
     def constants(self, op) -> dict[str, bytes]:
         """Named constant blobs the op reads (weights, requant parameters...)."""
         return {}
+
+    def constants_as_tiled(self, op, target, core: int) -> dict[str, bytes]:
+        """The blobs constants() will give once convc-tile has fitted `op` to `core` (weight
+        tiles depend on the tiling), for passes that budget memory before it; `op` is left
+        as it was."""
+        with _restored_attributes(op):
+            self.tile(op, target, core, target.l1_size(core))
+            return self.constants(op)
 
     def l1_buffers(self, op, target, core: int, m_block=None) -> list[tuple[str, int]]:
         """The op's L1 working set as (name, bytes), in layout order."""

@@ -7,6 +7,8 @@ runs the same commands under its own opcodes, so the emission here is parameteri
 opcode prefix.
 """
 
+from math import prod
+
 import numpy as np
 
 from convc.dialects import is_view
@@ -88,6 +90,37 @@ class DpuEngine(Engine):
     ops = tuple(KERNELS)
     lowerings = LOWERINGS
     prefix = "DPU_"  # opcode names: DPU_ADD, ...
+
+    def sample_axis(self, op, operand_axes):
+        """Ops that compute each sample on its own: windowed and element-wise ops on NHWC maps
+        (samples on axis 0), row-wise ops whose rows are not the samples, layout transposes
+        (the axis moves), reshapes that keep the samples' bytes contiguous, and slices and
+        concats along another axis. Not: a broadcast operand without the samples, a matrix
+        product of two activations, strided extracts."""
+        name = op.operation.name
+        axes = [a for a in operand_axes if a is not None]
+        if not axes or len(set(axes)) != 1 or name in ("dpu.batch_matmul", "dpu.extract", "dpu.resize"):
+            return None
+        axis = axes[0]
+        in_shape, out_shape = tensor_shape(op.operands[0]), tensor_shape(op.output)
+        acts = [v for v, a in zip(op.operands, operand_axes) if a is not None]
+        if any(tensor_shape(v)[axis] != in_shape[axis] for v in acts):
+            return None
+        if name in WINDOWED:
+            return 0 if axis == 0 else None
+        if name in FLAT:
+            return axis if all(tensor_shape(v) == out_shape for v in acts) else None
+        if name in ROW_TABLE_OPS + ("dpu.layernorm",):
+            return axis if axis < len(in_shape) - 1 else None
+        if name == "dpu.transpose":
+            return list(get_array(op, "perms")).index(axis)
+        if name in ("dpu.slice", "dpu.concat"):
+            return axis if get_int(op, "axis") != axis else None
+        if name == "dpu.reshape":  # the samples stay contiguous blocks: same size, nothing before
+            before = prod(in_shape[:axis])
+            return next((k for k in range(len(out_shape))
+                         if prod(out_shape[:k]) == before and out_shape[k] == in_shape[axis]), None)
+        return None
 
     def opcode(self, name: str):
         return getattr(Op, self.prefix + name)
@@ -172,11 +205,11 @@ class DpuEngine(Engine):
             return None
         if op.operation.name not in WINDOWED:
             return None
+        # Bands are per image: a batch that does not fit whole may still fit one image at a time.
         band = _window(op)["out_h"]
         while band > 1 and not _fits(self.l1_buffers(op, target, core, band_rows=band), room):
             band = (band + 1) // 2
-        if band < _window(op)["out_h"]:
-            BAND_ROWS.set(op, band)
+        BAND_ROWS.set(op, band)
         return None
 
     def emit(self, op, em):

@@ -12,6 +12,14 @@ A convolution whose input and output maps do not fit L1 is tiled spatially: `ban
 output rows at a time, each band DMAs just the input rows its windows read (the halo
 included) from L2 into L1, runs the tiles on them and writes its output rows back to L2.
 
+A layer much smaller than the array (k rows and n columns, up to min(rows // k, cols // n)
+copies fit) may be packed: its weights repeat p times on the diagonal of one block-diagonal
+tile, and one MVM takes p consecutive input vectors side by side (patch rows are consecutive
+in L1, and so are the accumulator rows they produce), so the layer needs p times fewer MVMs.
+The tile holds p*p times the weight bytes (the zero blocks are loaded, programmed and cost
+MAC energy like any cell), so convc-tile takes the p the cost model prices lowest. The blocks are ignored by the other vectors'
+columns exactly, so the results are bit for bit those of the unpacked layer.
+
 Narrow precisions (convc-check-precision's `weight_precision` and `in_bits`) run in an array
 mode (IMC_MODE): bit-serial inputs take one cycle per input bit, programming time follows the
 weight bits, and narrow weights are stored and moved packed (runtime.units.imc.pack_weights),
@@ -31,7 +39,7 @@ from convc.frontend import tosa_eval
 from convc.frontend.tosa_eval import const_value
 from convc.ir.attrs import get_array, get_int, i64_array, numel, tensor_shape
 from convc.ir.locations import describe
-from convc.ir.schema import (ANALOG_SENSITIVITY, ARRAY_COLS, ARRAY_ROWS, BAND_ROWS, IN_BITS, M_BLOCK, PROPOSED_WEIGHTS,
+from convc.ir.schema import (ANALOG_SENSITIVITY, ARRAY_COLS, ARRAY_ROWS, BAND_ROWS, IN_BITS, M_BLOCK, PACK, PROPOSED_WEIGHTS,
                              SKIP_TILES, TILE_COLS, TILE_ROWS, WEIGHT_PRECISION)
 from convc.ir.util import defining_op, dense_constant, is_constant, op_name, users
 from convc.quant_math import BITS
@@ -186,6 +194,15 @@ class ImcEngine(Engine):
     replicable = True
     array_modes = True  # its ops carry input bits: with the weights' bits they select an array mode
 
+    def sample_axis(self, op, operand_axes):
+        """Every input vector (a conv's image, a matrix product's row) meets the same
+        weights on its own: any axis but the dot product's holds independent samples."""
+        axis = operand_axes[0]
+        last = len(tensor_shape(op.operands[0])) - 1
+        if op.operation.name == "imc.conv2d":
+            return 0 if axis == 0 else None
+        return axis if axis is not None and axis < last else None
+
     def precision_problem(self, op, target):
         weight_bits, input_bits = array_mode(op)
         if weight_bits not in array_bits(target, "weight_bits") or input_bits not in array_bits(target, "input_bits"):
@@ -212,9 +229,21 @@ class ImcEngine(Engine):
                     f"(weights {list(spec.supported_weight_bits)}, inputs {list(spec.supported_input_bits)})")
         return None
 
+    def pack_factor(self, op, spec) -> int:
+        """Input vectors one MVM can take side by side (1: the layer is not packed): a layer
+        that is one tile, with no skipped tiles, of which at least two copies fit the array."""
+        m, k, n = dot_product_shape(op)
+        if k > spec.rows or n > spec.cols or SKIP_TILES.has(op):
+            return 1
+        return max(1, min(spec.rows // k, spec.cols // n, m))
+
     def constants(self, op):
         wm = weight_matrix(op)
         bits = array_mode(op)[0]
+        if PACK.get(op, 1) > 1:  # one block-diagonal tile
+            return {"weights": pack_weights(np.kron(np.eye(PACK.get(op), dtype=np.int8), wm), bits),
+                    "params": requant_params(const_value(op.operands[2].owner), get_array(op, "mult"),
+                                             get_array(op, "shift"))}
         tiles = b"".join(pack_weights(wm[k0:k1, n0:n1], bits) for _, _, k0, k1, n0, n1 in tile_grid(op))
         bias = const_value(op.operands[2].owner)
         return {"weights": tiles,
@@ -231,7 +260,12 @@ class ImcEngine(Engine):
             mb = m_block or M_BLOCK.get(op) or m
             band_in, band_out = numel(op.input), m * n
         tr, tc = tile_shape(op, self.spec(target, core))
-        bufs = [("input", band_in), ("weights", packed_size(tr * tc, array_mode(op)[0])), ("params", 12 * n)]
+        p = PACK.get(op, 1)
+        if p > 1:  # the last MVM of a block reads and writes up to p - 1 rows past it
+            mb = -(-mb // p) * p
+            if op.operation.name == "imc.matmul":  # blocks start at any row: room for p - 1 more
+                band_in = (m + p - 1) * k
+        bufs = [("input", band_in), ("weights", packed_size(p * tr * p * tc, array_mode(op)[0])), ("params", 12 * n)]
         if op.operation.name == "imc.conv2d":
             bufs.append(("patches", mb * k))
         return bufs + [("acc", 4 * mb * n), ("output", band_out)]
@@ -242,20 +276,29 @@ class ImcEngine(Engine):
         spec = self.spec(target, core)
         m, k, n = dot_product_shape(op)
         rows, cols = min(k, spec.rows), min(n, spec.cols)
-        refused = None
+        refused, pack = None, 1
         if wanted is not None:
             if 1 <= wanted[0] <= spec.rows and 1 <= wanted[1] <= spec.cols:
                 rows, cols = min(wanted[0], k), min(wanted[1], n)
             else:
                 refused = (f"tile {wanted[0]}x{wanted[1]} does not fit {target.name}'s {spec.rows}x{spec.cols} "
                            f"array", f"tile {rows}x{cols}")
+            most = self.pack_factor(op, spec) if (rows, cols) == (k, n) else 1
+            if len(wanted) > 2 and wanted[2] > most and refused is None:
+                refused = (f"pack {wanted[2]} needs {wanted[2]} copies of the layer's {k}x{n} weights in one "
+                           f"{spec.rows}x{spec.cols} tile; at most {most} fit", f"tile {rows}x{cols} pack 1")
+            elif len(wanted) > 2:
+                pack = wanted[2]
         ARRAY_ROWS.set(op, spec.rows)
         ARRAY_COLS.set(op, spec.cols)
+        if wanted is None:
+            pack = self._cheapest_pack(op, target, core, room)
         # Whole maps in L1 if they fit with some row block, else row bands of the maps; if even
         # one band does not fit, smaller weight tiles (their L1 staging buffer shrinks).
         while True:
             TILE_ROWS.set(op, rows)
             TILE_COLS.set(op, cols)
+            PACK.set(op, pack) if pack > 1 else PACK.delete(op)
             BAND_ROWS.delete(op)
             try:
                 fit_row_block(self, op, target, core, room)
@@ -265,15 +308,39 @@ class ImcEngine(Engine):
                     return refused
                 if wanted is not None or max(rows, cols) <= MIN_TILE:
                     raise
+            if pack > 1 and wanted is None:  # the packed tile's staging buffer does not fit: unpack first
+                pack = 1
+                continue
             rows, cols = ((rows + 1) // 2, cols) if rows >= cols else (rows, (cols + 1) // 2)
 
 
 
+    def _cheapest_pack(self, op, target, core, room) -> int:
+        """The packing the cost model prices lowest: p vectors per MVM cut the MVMs p-fold,
+        but the block-diagonal tile has p*p times the weight bytes to load and program."""
+        most = self.pack_factor(op, self.spec(target, core))
+        candidates = sorted({1, most} | {2 ** i for i in range(1, most.bit_length()) if 2 ** i < most})
+        best = (None, 1)
+        for p in candidates:
+            PACK.set(op, p) if p > 1 else PACK.delete(op)
+            TILE_ROWS.set(op, min(dot_product_shape(op)[1], self.spec(target, core).rows))
+            TILE_COLS.set(op, min(dot_product_shape(op)[2], self.spec(target, core).cols))
+            try:
+                fit_row_block(self, op, target, core, room)
+            except TargetFitError:
+                continue
+            cycles = self._price(op, target, core, frozenset()).total
+            if best[0] is None or cycles < best[0]:
+                best = (cycles, p)
+        PACK.delete(op)
+        return best[1]
+
     def emit_prefetch(self, op, em):
         self.set_mode(op, em)
         _, _, k0, k1, n0, n1 = tile_grid(op, self.spec(em.target, em.core))[0]
-        em.copy(em.const("weights"), em.l1("weights"), packed_size((k1 - k0) * (n1 - n0), array_mode(op)[0]))
-        self.program(op, em, k1 - k0, n1 - n0)
+        p = PACK.get(op, 1)
+        em.copy(em.const("weights"), em.l1("weights"), packed_size(p * (k1 - k0) * p * (n1 - n0), array_mode(op)[0]))
+        self.program(op, em, p * (k1 - k0), p * (n1 - n0))
 
     # The array's own commands; the analog flavour (engines/imc_analog.py) has its own.
     def set_mode(self, op, em):
@@ -340,7 +407,8 @@ class ImcEngine(Engine):
         return len(skip)
 
     def starter_lines(self, op, selector):
-        return [f"tile {selector} rows {TILE_ROWS.get(op)} cols {TILE_COLS.get(op)}"]
+        pack = f" pack {PACK.get(op)}" if PACK.has(op) else ""
+        return [f"tile {selector} rows {TILE_ROWS.get(op)} cols {TILE_COLS.get(op)}{pack}"]
 
     def describe(self, op):
         m, k, n = dot_product_shape(op)
@@ -348,6 +416,7 @@ class ImcEngine(Engine):
         full = full_tile_grid(op)
         skipped = len(full) - len(grid)
         return {"mvm_shape": [m, k, n], **({"skipped_zero_tiles": skipped} if skipped else {}),
+                **({"pack": PACK.get(op)} if PACK.has(op) else {}),
                 "row_tiles": len({g[0] for g in full}),
                 "col_tiles": len({g[1] for g in full}), "tile": [TILE_ROWS.get(op), TILE_COLS.get(op)],
                 "m_block": M_BLOCK.get(op),
@@ -368,6 +437,11 @@ class _TileRunner:
 
     def run(self, src, rows):
         em, written = self.em, set()  # columns whose accumulators hold a partial sum already
+        p = PACK.get(self.op, 1)
+        if p > 1:  # one block-diagonal tile, programmed by the prefetch: p vectors per MVM
+            self.engine.mvm(self.op, em, False, in_addr=src, in_stride=p * self.k, out_addr=em.l1("acc"),
+                            out_stride=4 * p * self.n, m=-(-rows // p))
+            return
         for t, (_i, j, k0, k1, n0, n1) in enumerate(self.grid):
             if self.programmed != t:
                 em.copy(em.const("weights") + int(self.offsets[t]), em.l1("weights"), self.sizes[t])

@@ -43,6 +43,9 @@ class AnalogImcEngine(ImcEngine):
     def precision_problem(self, op, target):
         return None  # refusal() says, per core, why a layer cannot be analog
 
+    def pack_factor(self, op, spec) -> int:
+        return 1  # each tile's column sums pass the ADC: packed copies would share its range
+
     def set_mode(self, op, em):
         pass  # one mode: ternary cells, DAC-width inputs
 

@@ -77,15 +77,23 @@ def _upgrade_opset(model: onnx.ModelProto, path: Path) -> onnx.ModelProto:
                             f"converter failed ({first}); export with opset_version={TARGET_OPSET}") from None
 
 
-def _static_input_shapes(model: onnx.ModelProto) -> dict[str, list[int]]:
-    """Input shapes with every symbolic or unknown dimension pinned to 1 (batch 1)."""
+def _static_input_shapes(model: onnx.ModelProto, batch: int = 1, path: Path | None = None) -> dict[str, list[int]]:
+    """Input shapes with every symbolic or unknown dimension pinned to 1 (batch 1). With
+    `batch` > 1 (the throughput objective), each input's leading dimension becomes `batch`;
+    that needs a model of batch 1 (or a symbolic batch), whose frames are then independent."""
     initializers = {t.name for t in model.graph.initializer}
     shapes = {}
     for inp in model.graph.input:
         if inp.name in initializers:
             continue
         dims = inp.type.tensor_type.shape.dim
-        shapes[inp.name] = [d.dim_value if d.dim_value > 0 else 1 for d in dims]
+        shape = [d.dim_value if d.dim_value > 0 else 1 for d in dims]
+        if batch > 1:
+            if not shape or shape[0] != 1:
+                raise FrontendError(f"{path}: --batch {batch} needs inputs of batch 1 to stack frames on, but input "
+                                    f"'{inp.name}' has shape {shape}")
+            shape[0] = batch
+        shapes[inp.name] = shape
     return shapes
 
 
@@ -95,10 +103,16 @@ def _static_input_shapes(model: onnx.ModelProto) -> dict[str, list[int]]:
 ONNXSIM_IR_VERSION = 10
 
 
-def simplify(model: onnx.ModelProto, path: Path) -> onnx.ModelProto:
+def simplify(model: onnx.ModelProto, path: Path, batch: int = 1) -> onnx.ModelProto:
     import onnxsim  # here, not at the top: `convc run` and `convc dump` never need it
 
-    shapes = _static_input_shapes(model)
+    shapes = _static_input_shapes(model, batch, path)
+    if batch > 1:  # the declared output and intermediate shapes said batch 1: let inference redo them
+        del model.graph.value_info[:]
+        for out in model.graph.output:
+            dims = out.type.tensor_type.shape.dim
+            if dims and dims[0].dim_value == 1:
+                dims[0].dim_param = "batch"
     if model.ir_version > ONNXSIM_IR_VERSION:  # in place: the loaded model is the frontend's own
         model.ir_version = ONNXSIM_IR_VERSION
     quiet = io.StringIO()
@@ -206,12 +220,13 @@ def _tidy(message: str) -> str:
     return re.sub(r"failed to legalize operation '([^']+)'", r"no lowering for \1", message)
 
 
-def onnx_to_tosa(path: str | Path, context: ir.Context) -> tuple[ir.Module, onnx.ModelProto]:
-    """The frontend: returns the TOSA module and the simplified ONNX model it came from."""
+def onnx_to_tosa(path: str | Path, context: ir.Context, batch: int = 1) -> tuple[ir.Module, onnx.ModelProto]:
+    """The frontend: returns the TOSA module and the simplified ONNX model it came from.
+    `batch` > 1 stacks that many frames on the inputs' batch axis (the throughput objective)."""
     path = Path(path)
     model = load_onnx(path)
     _name_nodes(model)
-    simplified = simplify(model, path)
+    simplified = simplify(model, path, batch)
     qdq_scales = qdq.strip(simplified, path)  # a pre-quantized model's own activation scales
     check_supported(simplified, path)
     resize.normalize(simplified, path)

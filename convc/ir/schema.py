@@ -142,6 +142,8 @@ TILE_COLS = Attr("tile_cols", "int", "columns of each weight tile")
 ARRAY_ROWS = Attr("array_rows", "int", "rows of the array the op runs on (checked by the op verifier)")
 ARRAY_COLS = Attr("array_cols", "int", "columns of that array")
 M_BLOCK = Attr("m_block", "int", "input vectors processed per L1-sized block")
+PACK = Attr("pack", "int", "input vectors per MVM of a small layer: its weights repeat on the diagonal of one "
+                           "array tile (block-diagonal), consecutive vectors side by side")
 ELEMENTS = Attr("chunk", "int", "elements per L1-sized chunk of an element-wise DPU op too big for L1")
 BAND_ROWS = Attr("band_rows", "int", "output rows per band when a conv streams its input and output through "
                  "L1 in row bands (spatial tiling), because the whole maps do not fit")

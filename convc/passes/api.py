@@ -37,6 +37,31 @@ class Pass:
 ONNX_TYPES = "convc.onnx_types"  # module attribute: ONNX node name -> op type (set by the frontend)
 # module attribute of a pre-quantized (QDQ) model: producing node or input name -> [scale, zp]
 QDQ_SCALES = "convc.qdq_scales"
+# module attributes of the mapping objective (set by the driver from --objective/--batch or an
+# `objective` statement): "latency" or "throughput", frames per inference, where it came from
+OBJECTIVE, BATCH, OBJECTIVE_SOURCE = "convc.objective", "convc.batch", "convc.objective_source"
+
+
+@dataclass(frozen=True)
+class Objective:
+    kind: str = "latency"   # latency: one frame as fast as possible; throughput: frames per second
+    batch: int = 1          # frames per inference (the inputs' batch)
+    source: str = "default"  # "--objective" or the annotation file:line
+
+
+def objective_of(module_op) -> Objective:
+    attrs = module_op.attributes
+    if OBJECTIVE not in attrs:
+        return Objective()
+    return Objective(ir.StringAttr(attrs[OBJECTIVE]).value, ir.IntegerAttr(attrs[BATCH]).value,
+                     ir.StringAttr(attrs[OBJECTIVE_SOURCE]).value if OBJECTIVE_SOURCE in attrs else "IR")
+
+
+def set_objective(module_op, goal: Objective) -> None:
+    attrs = module_op.attributes
+    attrs[OBJECTIVE] = ir.StringAttr.get(goal.kind)
+    attrs[BATCH] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), goal.batch)
+    attrs[OBJECTIVE_SOURCE] = ir.StringAttr.get(goal.source)
 
 
 @dataclass

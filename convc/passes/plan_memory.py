@@ -1,13 +1,16 @@
 """convc-plan-memory: give every tensor an address in L1, L2 or DRAM.
 
-- Constants (weight tiles, requantization parameters) are packed into DRAM, except for layers
+- Constants (weight tiles, requantization parameters) are packed into DRAM, each distinct blob
+  once (the copies of a replicated layer read the same weights), except for layers
   a `resident` rule selects: theirs are preloaded into the bottom of L2 when the stream loads
   (DATA segments) and stay there across inferences, out of reach of activation reuse.
 - Network inputs and outputs live in DRAM, where the host reads and writes them.
 - Intermediate activations live in the shared L2. Buffers are reused once every consumer of
   the previous tenant has run (liveness over program order, first-fit placement). Reuse across
   cores is a write-after-read hazard: the new producer records the ops it must wait for
-  (`after`), and the schedule pass turns those into signal/wait pairs. Activations that do not
+  (`after`), and the schedule pass turns those into signal/wait pairs. Under the throughput
+  objective each core's own tensors get an arena of their own (passes/l2_plan.py), so the
+  cores' sub-batches never wait for each other over reused bytes. Activations that do not
   fit L2 spill to DRAM.
 - Outputs a never_leaves_core constraint keeps in a core (`keep_in_core`) live at the top of
   that core's L1 for the whole inference; the core's working sets are laid out below them.
@@ -24,11 +27,12 @@ from convc.errors import TargetFitError
 from convc.ir.util import entry_func, op_name
 from convc.ir.locations import describe
 from convc.ir.mlir import ir
-from convc.passes.api import Pass
+from convc.passes.api import Pass, objective_of
+from convc.passes.l2_plan import place_activations
 from convc.ir.attrs import get_int, nbytes as value_bytes, numel, tensor_shape
 from convc.passes.directives import layer_of, refuse, rule_for, set_source
-from convc.passes.engine_ops import engine_ops, is_view, l1_reserved, readers
-from convc.ir.schema import AFTER, CONST, CORE, ID, KEEP_IN_CORE, L1, OUT_ADDR
+from convc.passes.engine_ops import engine_ops, is_view, l1_reserved
+from convc.ir.schema import AFTER, CONST, CORE, ID, KEEP_IN_CORE, L1, OUT_ADDR, SOURCE
 
 
 class _Bump:
@@ -40,34 +44,6 @@ class _Bump:
             return None
         addr, self.top = self.top, self.top + align(nbytes)
         return addr
-
-
-class _FirstFit:
-    """First-fit placement of live ranges in one memory, remembering who last used each byte."""
-
-    def __init__(self, base: int, size: int):
-        self.base, self.size = base, size
-        self.live: list[tuple[int, int, int, list[int]]] = []   # (offset, size, end, readers)
-        self.dead: list[tuple[int, int, list[int]]] = []         # (offset, size, readers)
-        self.peak = 0
-
-    def place(self, start: int, end: int, nbytes: int, readers: list[int]):
-        for entry in [e for e in self.live if e[2] < start]:
-            self.live.remove(entry)
-            self.dead.append((entry[0], entry[1], entry[3]))
-        nbytes = align(nbytes)
-        offset = 0
-        for off, size, _, _ in sorted(self.live):
-            if offset + nbytes <= off:
-                break
-            offset = max(offset, off + size)
-        if offset + nbytes > self.size:
-            return None, []
-        self.live.append((offset, nbytes, end, readers))
-        self.peak = max(self.peak, offset + nbytes)
-        hazards = sorted({r for off, size, rs in self.dead if off < offset + nbytes and offset < off + size
-                          for r in rs})
-        return self.base + offset, hazards
 
 
 def _root(value):
@@ -90,33 +66,39 @@ def run(module_op, ctx) -> None:
     dram = _Bump(target.dram.base, target.dram.size)
     resident = _Bump(target.l2.base, target.l2.size)
 
+    placed = {}  # (memory, blob) -> address: replicas' identical weights are stored once
     for op in ops:  # constants
         constants = engine_of(op).constants(op)
         home = dram
         rule = rule_for(ctx, "resident", op) if constants else None
-        if rule is not None:
-            need = sum(align(len(blob)) for blob in constants.values())
+        chosen = constants and rule is None and SOURCE.has(op, "resident")  # convc-keep-resident's choice
+        if rule is not None or chosen:
+            need = sum(align(len(blob)) for blob in constants.values() if (id(resident), blob) not in placed)
             if resident.top + need <= resident.base + resident.size:
                 home = resident
-                set_source(op, "resident", rule)
+                if rule is not None:
+                    set_source(op, "resident", rule)
+            elif chosen:
+                SOURCE.member("resident").delete(op)
+                ctx.warnings.append(f"{describe(op)}: its constants ({need} bytes) no longer fit the L2 left "
+                                    f"after tiling; they stay in DRAM")
             else:
                 refuse(ctx, rule, f"the constants of layer '{layer_of(op).node}' ({need} bytes) do not fit "
                                   f"the {resident.base + resident.size - resident.top} bytes of L2 left", "DRAM")
         for name, blob in constants.items():
-            addr = home.take(len(blob))
+            addr = placed.get((id(home), blob))
             if addr is None:
-                raise TargetFitError(f"{describe(op)}: constants exceed {target.name}'s DRAM")
+                addr = home.take(len(blob))
+                if addr is None:
+                    raise TargetFitError(f"{describe(op)}: constants exceed {target.name}'s DRAM")
+                placed[(id(home), blob)] = addr
             CONST.set(op, name, addr)
 
     block = func_op.regions[0].blocks[0]
     in_addrs = [dram.take(numel(a)) for a in block.arguments]
     func_op.attributes["convc.input_addrs"] = ir.DenseI64ArrayAttr.get(in_addrs)
-    ret = [op for op in block.operations if op_name(op) == "func.return"][0]
-    outputs = {}
-    for v in ret.operands:
-        root, _ = _root(v)
-        if root not in outputs and not isinstance(root.owner, ir.Block):
-            outputs[root] = dram.take(numel(root))
+    ret = _return_op(func_op)
+    outputs = {root: dram.take(numel(root)) for root in output_roots(func_op)}
 
     def address(value):
         root, offset = _root(value)
@@ -125,7 +107,9 @@ def run(module_op, ctx) -> None:
 
     func_op.attributes["convc.output_addrs"] = ir.DenseI64ArrayAttr.get([address(v) for v in ret.operands])
 
-    l2 = _FirstFit(resident.top, target.l2.base + target.l2.size - resident.top)
+    tenants = [op for op in ops if not is_view(op) and KEEP_IN_CORE.get(op) is None and op.results[0] not in outputs]
+    l2, l2_peak = place_activations(tenants, resident.top, target.l2.base + target.l2.size - resident.top,
+                                    CORE.get, arenas=objective_of(module_op).kind == "throughput")
     reserved = [l1_reserved(ops, core) for core in range(target.cores)]
     kept_top = [target.l1_base(core) + target.l1_size(core) for core in range(target.cores)]
     spilled = l1_peak = 0
@@ -141,25 +125,48 @@ def run(module_op, ctx) -> None:
         elif result in outputs:
             OUT_ADDR.set(op, outputs[result])
         else:
-            reader_ids = [ID.get(r) for r in readers(result) if op_name(r) != "func.return"]
-            start = ID.get(op)
-            addr, hazards = l2.place(start, max(reader_ids, default=start), nbytes, reader_ids)
+            addr, hazards = l2[op]
             if addr is None:
                 addr, hazards = dram.take(nbytes), []
                 spilled += nbytes
                 if addr is None:
                     raise TargetFitError(f"{describe(op)}: its {nbytes}-byte result fits neither L2 nor DRAM")
             OUT_ADDR.set(op, addr)
-            AFTER.set(op, [h for h in hazards if h != start])
+            AFTER.set(op, [h for h in hazards if h != ID.get(op)])
         l1_peak = max(l1_peak, _plan_l1(op, target, reserved[CORE.get(op)]))
 
     for op in ops:  # views point into their root's buffer
         if is_view(op):
             OUT_ADDR.set(op, address(op.results[0]))
-    ctx.info.update(l1_peak_bytes=l1_peak, l2_peak_bytes=l2.peak, dram_bytes=dram.top - dram.base,
+    ctx.info.update(l1_peak_bytes=l1_peak, l2_peak_bytes=l2_peak, dram_bytes=dram.top - dram.base,
                     dram_spill_bytes=spilled)
     if resident.top > resident.base:
         ctx.info["l2_resident_bytes"] = resident.top - resident.base
+
+
+def _return_op(func_op):
+    return [op for op in func_op.regions[0].blocks[0].operations if op_name(op) == "func.return"][0]
+
+
+def output_roots(func_op) -> list:
+    """The values that own the bytes of the network outputs (they live in DRAM), in order."""
+    roots = []
+    for v in _return_op(func_op).operands:
+        root, _ = _root(v)
+        if root not in roots and not isinstance(root.owner, ir.Block):
+            roots.append(root)
+    return roots
+
+
+def activation_peak(module_op, size: int, core_of=None) -> int:
+    """Bytes of L2 the activations will take as run() plans them, in a memory of `size`
+    bytes (what does not fit counts as spilled, not as peak), ops numbered; `core_of(op)` is
+    the core each op is expected on, or None (then one shared first fit). For passes that
+    budget L2 before the plan."""
+    ops = engine_ops(module_op)
+    outputs = set(output_roots(entry_func(module_op)))
+    tenants = [op for op in ops if not is_view(op) and op.results[0] not in outputs]
+    return place_activations(tenants, 0, size, core_of, arenas=core_of is not None)[1]
 
 
 def _plan_l1(op, target, reserved):

@@ -3,7 +3,8 @@
 A `replicate SEL cores N` rule, or a `parallelism` opportunity (for which the N with the lowest
 end-to-end estimate wins), cuts an IMC layer's output along its outermost non-unit axis (the
 rows of a batch-1 feature map, else the batch or leading axis) into N bands. Each band is a
-copy of the op, with its own copy of the weights, reading a `dpu.slice` view of the input: for
+copy of the op, which loads the weights into its own core's array (convc-plan-memory stores
+identical blobs once), reading a `dpu.slice` view of the input: for
 a convolution, the input rows its windows touch, with the padding rewritten so the band
 computes exactly the original windows. A `dpu.concat` (location `<node>#replicas`) joins the
 bands; convc-allocate-cores puts the copies on different cores, which load and program their

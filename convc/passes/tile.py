@@ -33,7 +33,7 @@ def run(module_op, ctx) -> None:
             if core is None:
                 continue
         rule = rule_for(ctx, "tile", op)
-        wanted = (rule.value("rows"), rule.value("cols")) if rule is not None else None
+        wanted = (rule.value("rows"), rule.value("cols"), rule.value("pack", 1)) if rule is not None else None
         if rule is None:  # a statement named after the engine kind (`cgra SEL alu 4`): its values
             rule = rule_for(ctx, engine.kind, op)
             wanted = dict(rule.values) if rule is not None else None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .host import BATCH, BATCH_BYTES, InputError, Program
+from .host import BATCH, BATCH_BYTES, InputError, Program, frames_per_run
 from .parallel import cpus
 from .trace import write_trace
 from .stream import Stream, StreamError
@@ -24,7 +24,9 @@ RUN_EPILOG = """\
 input conventions (S = the shape of a model input, e.g. [1,3,32,32]):
   x.npy   samples for the model's single input, stacked along axis 0:
           [N, *S[1:]] when S starts with the batch dimension 1 (so an array of exactly
-          shape S is one sample), or [N, *S] (one extra leading axis).
+          shape S is one sample), or [N, *S] (one extra leading axis). A stream compiled
+          with --batch B (S = [B, ...]) takes [N, *S[1:]] with N a multiple of B and
+          runs B frames at a time; --counters and the cycles printed are per run.
   x.npz   one such array per input, keyed by the input's name; every input must hold
           the same N. (A single-input model also accepts an .npz with one array.)
 output:
@@ -153,6 +155,12 @@ def run_main(argv: list[str]) -> int:
         write_trace(args.trace, program.stream, program.target, spans)
     cycles = counters[0].total_cycles if counters else 0
     micros = cycles / program.target.clock_mhz
+    frames = frames_per_run(program.stream)
+    if frames > 1:
+        fps = frames * program.target.clock_mhz * 1e6 / cycles if cycles else 0.0
+        print(f"{n * frames} frames in {n} runs of {frames}, {cycles} cycles/run ({micros:.1f} us at "
+              f"{program.target.clock_mhz:g} MHz, {fps:.0f} frames/s; measured on the stream), {wall:.2f} s wall")
+        return 0
     print(f"{n} samples, {cycles} cycles/sample ({micros:.1f} us at "
           f"{program.target.clock_mhz:g} MHz; measured on the stream, report.txt's figure is the compiler's "
           f"estimate), {wall:.2f} s wall")

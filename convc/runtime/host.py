@@ -40,27 +40,41 @@ def dequantize(tensor: IOTensor, q: np.ndarray) -> np.ndarray:
         return ((q.astype(np.float64) - tensor.zero_point) * tensor.scale).astype(np.float32)
 
 
-def split_batch(tensor: IOTensor, array: np.ndarray) -> list[np.ndarray]:
-    """Split stacked samples for `tensor` (shape S) into per-sample arrays of shape S.
+def frames_per_run(stream: Stream) -> int:
+    """Frames one run of the stream computes, stacked on axis 0 of every input and output:
+    META.batch of a stream compiled with `--batch B` (the throughput objective), else 1."""
+    return int(stream.meta.get("batch", 1))
+
+
+def split_batch(tensor: IOTensor, array: np.ndarray, frames: int = 1) -> list[np.ndarray]:
+    """Split stacked samples for `tensor` (shape S) into per-run arrays of shape S.
 
     Accepted: [N, *S] (samples stacked on a new axis); [N, *S[1:]] when S[0] == 1 (samples
-    stacked on the batch axis; a single sample of shape S is the N = 1 case); S itself."""
+    stacked on the batch axis; a single sample of shape S is the N = 1 case); S itself. A
+    stream that runs `frames` > 1 frames at a time (S[0] == frames) takes [N, *S[1:]] with N
+    a multiple of `frames`: each run gets the next `frames` of them."""
     a, s = np.asarray(array), tensor.shape
     if a.ndim == len(s) + 1 and a.shape[1:] == s:
         return [a[i] for i in range(a.shape[0])]
-    if a.ndim == len(s) and s and s[0] == 1 and a.shape[1:] == s[1:]:
-        return [a[i:i + 1] for i in range(a.shape[0])]
+    per_run = frames if frames > 1 and s and s[0] == frames else 1
+    if a.ndim == len(s) and s and s[0] == per_run and a.shape[1:] == s[1:]:
+        if a.shape[0] % per_run:
+            raise InputError(f"input {tensor.name!r} holds {a.shape[0]} frames, but the stream computes {per_run} "
+                             f"at a time (compiled with --batch {per_run}): give a multiple of {per_run}")
+        return [a[i:i + per_run] for i in range(0, a.shape[0], per_run)]
     if a.shape == s:
         return [a]
-    stacked = f"[N,{','.join(map(str, s[1:]))}]" if s and s[0] == 1 else f"[N,{_dims(s)}]"
+    stacked = f"[N,{','.join(map(str, s[1:]))}]" if s and s[0] == per_run else f"[N,{_dims(s)}]"
+    many = f" (N samples{f', a multiple of {per_run}' if per_run > 1 else ''})"
     raise InputError(f"input {tensor.name!r} has shape [{_dims(a.shape)}], expected "
-                     f"{stacked} (N samples) or [{_dims(s)}]")
+                     f"{stacked}{many} or [{_dims(s)}]")
 
 
-def stack_outputs(tensor: IOTensor, samples: list[np.ndarray]) -> np.ndarray:
-    """Inverse of split_batch's batch-axis convention: [N, *S[1:]] if S[0] == 1 else [N, *S]."""
+def stack_outputs(tensor: IOTensor, samples: list[np.ndarray], frames: int = 1) -> np.ndarray:
+    """Inverse of split_batch's batch-axis convention: [N, *S[1:]] if S[0] is 1 (or the
+    stream's frames per run) else [N, *S]."""
     s = tensor.shape
-    if s and s[0] == 1:
+    if s and s[0] in (1, frames):
         return np.concatenate(samples, axis=0) if samples else np.zeros((0,) + s[1:], np.float32)
     return np.stack(samples) if samples else np.zeros((0,) + s, np.float32)
 
@@ -208,13 +222,14 @@ class Program:
         to `jobs` processes (run_samples). Returns ({output name: stacked float32 outputs},
         [counters of each sample])."""
         named = self._named(inputs)
-        split = {t.name: split_batch(t, named[t.name]) for t in self.inputs}
+        frames = frames_per_run(self.stream)
+        split = {t.name: split_batch(t, named[t.name], frames) for t in self.inputs}
         counts = {name: len(samples) for name, samples in split.items()}
         if len(set(counts.values())) > 1:
             raise InputError(f"inputs hold different sample counts: {counts}")
         n = next(iter(counts.values()), 1)
         results = self.run_samples([{name: samples[i] for name, samples in split.items()}
                                     for i in range(n)], jobs, spans)
-        outputs = {t.name: stack_outputs(t, [r.outputs[t.name] for r in results])
+        outputs = {t.name: stack_outputs(t, [r.outputs[t.name] for r in results], frames)
                    for t in self.outputs}
         return outputs, [r.counters for r in results]

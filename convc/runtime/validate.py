@@ -180,6 +180,14 @@ def validate(stream: Stream, target: Target, name: str = "stream.bin") -> Plan:
     if not 1 <= meta.get("cores", 0) <= target.cores:
         fail(f"META cores = {meta.get('cores')} but target {target.name} has "
              f"{target.cores} cores")
+    if "batch" in meta:  # frames per run on axis 0 of every I/O tensor (host.frames_per_run)
+        frames = meta["batch"]
+        if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
+            fail(f"META batch = {frames!r}: expected a positive integer (frames per run)")
+        odd = next((t for t in stream.io if not t.shape or t.shape[0] != frames), None)
+        if odd is not None:
+            fail(f"META batch = {frames} but {odd.direction} {odd.name!r} has shape {list(odd.shape)}: every "
+                 f"input and output must hold that many frames on axis 0")
     spans = []
     for i, seg in enumerate(stream.data):
         if seg.data and target.region(seg.addr, len(seg.data)) is None:

@@ -95,7 +95,10 @@ def test_precision(parts, values):
 def test_tile():
     rule = one('tile "/fc/Gemm" and kind imc.matmul rows 64 cols 10')
     assert rule.kind == "tile"
-    assert dict(rule.values) == {"rows": 64, "cols": 10}
+    assert dict(rule.values) == {"rows": 64, "cols": 10, "pack": 1}
+    assert dict(one('tile "conv" rows 27 cols 16 pack 8').values) == {"rows": 27, "cols": 16, "pack": 8}
+    with pytest.raises(AnnotationError, match="pack needs at least 1 vector per MVM, got 0"):
+        one('tile "conv" rows 27 cols 16 pack 0')
     assert rule.selector.atoms == (("name", "/fc/Gemm"), ("kind", "imc.matmul"))
     assert rule.selector.text == '"/fc/Gemm" and kind imc.matmul'
 
@@ -351,7 +354,7 @@ def test_no_rule_of_a_kind_matches():
     ("version 1\nplace where kernel == 3 on core 1\n",
      "f.cva:2:23: unexpected '3', expected kernel (e.g. 3x3)"),
     ("version 1\nversion 1\n",
-     "f.cva:2:1: unexpected 'version', expected cgra, constraint, end of file, fuse, no_fuse, opportunity, place, precision, replicate, resident, tile"),
+     "f.cva:2:1: unexpected 'version', expected cgra, constraint, end of file, fuse, no_fuse, objective, opportunity, place, precision, replicate, resident, tile"),
 ])
 def test_syntax_error_messages(text, message):
     assert error_of(text) == message

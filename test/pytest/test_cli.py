@@ -17,7 +17,7 @@ def digits_out(models_dir, tmp_path_factory):
 
 
 def test_compile_writes_everything(digits_out):
-    for name in ("stream.bin", "stream.txt", "target.toml", "report.json", "report.txt", "ir/13-convc-tile.mlir"):
+    for name in ("stream.bin", "stream.txt", "target.toml", "report.json", "report.txt", "ir/15-convc-tile.mlir"):
         assert (digits_out / name).is_file(), name
     report = json.loads((digits_out / "report.json").read_text())
     assert report["compile_seconds"] > 0
@@ -25,7 +25,7 @@ def test_compile_writes_everything(digits_out):
     v = report["verify"]
     assert set(v) >= {"integer_exact", "cosine", "max_abs_error", "top1_agreement", "samples"}
     assert v["integer_exact"] is True and v["cosine"] >= 0.99
-    assert '"imc.conv2d"' in (digits_out / "ir/13-convc-tile.mlir").read_text()
+    assert '"imc.conv2d"' in (digits_out / "ir/15-convc-tile.mlir").read_text()
 
 
 def test_run_batch(digits_out, models_dir, tmp_path):

@@ -35,8 +35,8 @@ def test_replicate_rule_splits_rows_over_distinct_cores(resnet):
     assert [c["shape"] for c in copies] == [[1, 11, 32, 16]] * 3
     joins = [r["shape"] for r in report["layers"] if r["node"] == f"{FIRST_CONV}#replicas" and r["op"] == "dpu.concat"]
     assert joins == [[1, 22, 32, 16], [1, 33, 32, 16]]  # a chain of binary concats
-    # Each copy holds its own weights: more constants, less time.
-    assert report["passes"]["dram_bytes"] > base["passes"]["dram_bytes"]
+    # Each copy programs its own array from the same weights, stored once: no more DRAM, less time.
+    assert report["passes"]["dram_bytes"] == base["passes"]["dram_bytes"]
     assert report["passes"]["estimated_cycles"] < base["passes"]["estimated_cycles"]
     assert report["passes"]["replica_copies"] == 3
 

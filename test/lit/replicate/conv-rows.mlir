@@ -33,10 +33,10 @@
 
 // Views point into their root's buffer: the input's band 1 starts 2 rows (2*8*16 = 0x100
 // bytes) into the input, band 2 5 rows (0x280) in; the crop aliases the joined rows.
-// (The input sits at DRAM 0x80001d40 = 2147491136, after the constants of the three copies.)
-// MEM:         "dpu.slice"(%arg0) {{{.*}}convc.out_addr = 2147491136 : i64{{.*}}start = 0 : i64}
-// MEM:         "dpu.slice"(%arg0) {{{.*}}convc.out_addr = 2147491392 : i64{{.*}}start = 2 : i64}
-// MEM:         "dpu.slice"(%arg0) {{{.*}}convc.out_addr = 2147491776 : i64{{.*}}start = 5 : i64}
+// (The input sits at DRAM 0x800009c0 = 2147486144, after the constants the three copies share: stored once.)
+// MEM:         "dpu.slice"(%arg0) {{{.*}}convc.out_addr = 2147486144 : i64{{.*}}start = 0 : i64}
+// MEM:         "dpu.slice"(%arg0) {{{.*}}convc.out_addr = 2147486400 : i64{{.*}}start = 2 : i64}
+// MEM:         "dpu.slice"(%arg0) {{{.*}}convc.out_addr = 2147486784 : i64{{.*}}start = 5 : i64}
 // MEM:         "dpu.concat"
 // MEM:         "dpu.concat"{{.*}}convc.out_addr = [[J:[0-9]+]] : i64
 // MEM:         "dpu.slice"{{.*}}convc.out_addr = [[J]] : i64
