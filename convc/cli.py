@@ -175,10 +175,12 @@ def compile_main(argv) -> int:
           f"{len(rep['layers'])} layers, {rep['compile_seconds']} s)")
     if verify_result:
         v = verify_result
+        batch = compiled.stream.meta.get("batch", 1)
+        frames = f" of {batch} frames" if batch > 1 else ""
         top1 = (f"top1_agreement={v['top1_agreement']:.3f}" if v["top1_agreement"] is not None
                 else "top1_agreement=n/a (the output is not [batch, classes] scores)")
         print(f"verify: integer_exact={v['integer_exact']} cosine={v['cosine']:.5f} "
-              f"max_abs_error={v['max_abs_error']:.4g} {top1} ({v['samples']} samples)")
+              f"max_abs_error={v['max_abs_error']:.4g} {top1} ({v['samples']} samples{frames})")
         if "analog_noise" in v:
             n = v["analog_noise"]
             agree = (f", top1_agreement {n['top1_agreement_mean']:.3f} +- {n['top1_agreement_std']:.3f}"

@@ -43,6 +43,12 @@ def _contiguous(shape, axis) -> bool:
     return axis is not None and prod(shape[:axis]) == 1 and shape[axis] > 1
 
 
+def _band_type(shape, axis: int, rows: int, element=None):
+    """`shape` with `rows` entries along `axis` (int8 unless `element` says otherwise)."""
+    return ir.RankedTensorType.get([*shape[:axis], rows, *shape[axis + 1:]],
+                                   element or ir.IntegerType.get_signless(8))
+
+
 class _Pieces:
     """Each value's sample axis and, once known, its n bands along that axis."""
 
@@ -56,8 +62,7 @@ class _Pieces:
         if value not in self.bands:
             axis, shape = self.axis[value], tensor_shape(value)
             rows = shape[axis] // self.n
-            band_type = ir.RankedTensorType.get([*shape[:axis], rows, *shape[axis + 1:]],
-                                                ir.IntegerType.get_signless(8))
+            band_type = _band_type(shape, axis, rows)
             with ir.InsertionPoint(before):
                 self.bands[value] = [dpu.SliceOp(value, i64(axis), i64(k * rows), output=band_type,
                                                  loc=value.owner.location if not isinstance(value.owner, ir.Block)
@@ -72,8 +77,7 @@ def _split(op, pieces: _Pieces, out_axis: int, source: str):
     n = pieces.n
     out_shape = tensor_shape(op.results[0])
     rows = out_shape[out_axis] // n
-    band_type = ir.RankedTensorType.get([*out_shape[:out_axis], rows, *out_shape[out_axis + 1:]],
-                                        op.results[0].type.element_type)
+    band_type = _band_type(out_shape, out_axis, rows, op.results[0].type.element_type)
     attrs = op.operation.attributes
     original = ID.get(op, -1)
     results = []
