@@ -17,8 +17,9 @@ copies fit) may be packed: its weights repeat p times on the diagonal of one blo
 tile, and one MVM takes p consecutive input vectors side by side (patch rows are consecutive
 in L1, and so are the accumulator rows they produce), so the layer needs p times fewer MVMs.
 The tile holds p*p times the weight bytes (the zero blocks are loaded, programmed and cost
-MAC energy like any cell), so convc-tile takes the p the cost model prices lowest. The blocks are ignored by the other vectors'
-columns exactly, so the results are bit for bit those of the unpacked layer.
+MAC energy like any cell), so convc-tile takes the p the cost model prices lowest. A copy's
+zero blocks add nothing to the other vectors' columns, so the results are bit for bit those
+of the unpacked layer.
 
 Narrow precisions (convc-check-precision's `weight_precision` and `in_bits`) run in an array
 mode (IMC_MODE): bit-serial inputs take one cycle per input bit, programming time follows the
@@ -241,10 +242,9 @@ class ImcEngine(Engine):
         wm = weight_matrix(op)
         bits = array_mode(op)[0]
         if PACK.get(op, 1) > 1:  # one block-diagonal tile
-            return {"weights": pack_weights(np.kron(np.eye(PACK.get(op), dtype=np.int8), wm), bits),
-                    "params": requant_params(const_value(op.operands[2].owner), get_array(op, "mult"),
-                                             get_array(op, "shift"))}
-        tiles = b"".join(pack_weights(wm[k0:k1, n0:n1], bits) for _, _, k0, k1, n0, n1 in tile_grid(op))
+            tiles = pack_weights(np.kron(np.eye(PACK.get(op), dtype=np.int8), wm), bits)
+        else:
+            tiles = b"".join(pack_weights(wm[k0:k1, n0:n1], bits) for _, _, k0, k1, n0, n1 in tile_grid(op))
         bias = const_value(op.operands[2].owner)
         return {"weights": tiles,
                 "params": requant_params(bias, get_array(op, "mult"), get_array(op, "shift"))}
@@ -292,13 +292,13 @@ class ImcEngine(Engine):
         ARRAY_ROWS.set(op, spec.rows)
         ARRAY_COLS.set(op, spec.cols)
         if wanted is None:
-            pack = self._cheapest_pack(op, target, core, room)
+            pack = self._cheapest_pack(op, target, core, room, rows, cols)
         # Whole maps in L1 if they fit with some row block, else row bands of the maps; if even
         # one band does not fit, smaller weight tiles (their L1 staging buffer shrinks).
         while True:
             TILE_ROWS.set(op, rows)
             TILE_COLS.set(op, cols)
-            PACK.set(op, pack) if pack > 1 else PACK.delete(op)
+            _set_pack(op, pack)
             BAND_ROWS.delete(op)
             try:
                 fit_row_block(self, op, target, core, room)
@@ -315,16 +315,19 @@ class ImcEngine(Engine):
 
 
 
-    def _cheapest_pack(self, op, target, core, room) -> int:
+    def _cheapest_pack(self, op, target, core, room, rows, cols) -> int:
         """The packing the cost model prices lowest: p vectors per MVM cut the MVMs p-fold,
-        but the block-diagonal tile has p*p times the weight bytes to load and program."""
+        but the block-diagonal tile has p*p times the weight bytes to load and program.
+        `rows` x `cols` is the layer's one tile."""
         most = self.pack_factor(op, self.spec(target, core))
+        if most == 1:
+            return 1
         candidates = sorted({1, most} | {2 ** i for i in range(1, most.bit_length()) if 2 ** i < most})
         best = (None, 1)
+        TILE_ROWS.set(op, rows)
+        TILE_COLS.set(op, cols)
         for p in candidates:
-            PACK.set(op, p) if p > 1 else PACK.delete(op)
-            TILE_ROWS.set(op, min(dot_product_shape(op)[1], self.spec(target, core).rows))
-            TILE_COLS.set(op, min(dot_product_shape(op)[2], self.spec(target, core).cols))
+            _set_pack(op, p)
             try:
                 fit_row_block(self, op, target, core, room)
             except TargetFitError:
@@ -450,6 +453,14 @@ class _TileRunner:
             self.engine.mvm(self.op, em, j in written, in_addr=src + k0, in_stride=self.k,
                             out_addr=em.l1("acc") + 4 * n0, out_stride=4 * self.n, m=rows)
             written.add(j)
+
+
+def _set_pack(op, p: int) -> None:
+    """`convc.pack` = p, or none for an unpacked layer."""
+    if p > 1:
+        PACK.set(op, p)
+    else:
+        PACK.delete(op)
 
 
 def input_rows_read(op, out_rows: int) -> int:
