@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .host import BATCH, BATCH_BYTES, InputError, Program, frames_per_run
+from .host import BATCH, BATCH_BYTES, TENSOR_BYTES, InputError, Program, frames_per_run
 from .parallel import cpus
 from .trace import write_trace
 from .stream import Stream, StreamError
@@ -123,7 +123,8 @@ def run_main(argv: list[str]) -> int:
                         help=f"run up to B samples at once in lock step: the same outputs and counters as one "
                              f"at a time (--batch 1), faster; each sample in flight keeps its own copy of the "
                              f"memory pages the stream touches (default: {BATCH}, fewer for streams with more "
-                             f"than {BATCH_BYTES >> 20 >> 4} MB of DATA)")
+                             f"than {BATCH_BYTES >> 20 >> 4} MB of DATA or activations above "
+                             f"{TENSOR_BYTES / BATCH / 1024:.0f} KB: a batch runs fastest while it stays in the caches)")
     parser.add_argument("--trace", type=Path, metavar="TRACE.json",
                         help="write the first sample's timeline in the Chrome trace-event format (open it in "
                              "https://ui.perfetto.dev or chrome://tracing): per core, DMA, programming, compute "
