@@ -9,7 +9,7 @@ import numpy as np
 from .executor import Counters, RunOptions, execute_batch
 from .memory import BatchMemory, Memory
 from .progress import progress
-from .stream import IOTensor, Stream
+from .stream import IOTensor, Op, Stream
 from .target import Target, load_target
 from .units.aimc import AnalogNoise
 from .validate import validate
@@ -91,14 +91,14 @@ TENSOR_BYTES = 5 << 19  # ... and the largest activation times the batch at most
 # network. What slows a batch down first, though, is its largest activations: a kernel's
 # int64 intermediates are 8x the int8 tensor per sample, and once the batch's leave the caches
 # every pass over them runs at DRAM speed. Measured on this project's 2-core machine
-# (samples/s of one process, 16 samples): MobileNetV2 (1.2 MB largest tensor) 65 ms/sample at
+# (ms per sample, one process, 16 samples): MobileNetV2 (1.2 MB largest tensor) 65 ms/sample at
 # batch 2, 70 at 4, 113 at 8, 120 at 16; ResNet-18 (0.8 MB) 99 at 2, 105 at 4, 154 at 11.
 
 
 def _largest_transfer(stream: Stream) -> int:
     """Bytes of the stream's largest DMA: its largest activation tensor, within a tile."""
-    return max((c.fields.get("rows", 0) * c.fields.get("row_bytes", 0)
-                for q in stream.queues.values() for c in q if c.op.name == "DMA"), default=0)
+    return max((c.fields["rows"] * c.fields["row_bytes"]
+                for q in stream.queues.values() for c in q if c.op == Op.DMA), default=0)
 
 
 def default_batch(stream: Stream) -> int:

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from convc.driver.pipeline import compile_model
-from convc.runtime.host import Program
+from convc.runtime import Command, Op
+from convc.runtime.host import BATCH, TENSOR_BYTES, Program, default_batch
 from convc.runtime.memory import BatchMemory, Memory
+from convc.runtime.stream import Stream
 from convc.runtime.target import load_target
 from convc.targets import resolve
 
@@ -154,9 +156,7 @@ def test_spiking_layers_keep_their_own_measured_activity(models_dir, tmp_path):
     assert batched[0].counters.activity and len({r.counters.total_cycles for r in batched}) > 1
 
 
-def _one_dma_stream(row_bytes: int, rows: int) -> "Stream":
-    from convc.runtime import Command, Op
-    from convc.runtime.stream import Stream
+def _one_dma_stream(row_bytes: int, rows: int) -> Stream:
     return Stream(meta={}, queues={0: [Command.make(Op.DMA, src=0, dst=0, rows=rows, row_bytes=row_bytes,
                                                     src_stride=row_bytes, dst_stride=row_bytes)]})
 
@@ -164,7 +164,6 @@ def _one_dma_stream(row_bytes: int, rows: int) -> "Stream":
 def test_the_default_batch_shrinks_with_the_largest_activation():
     # A batch whose largest tensors leave the caches is slower per sample than a small one
     # (host.TENSOR_BYTES): MobileNetV2's 1.2 MB feature maps run 2 at a time, small models 16.
-    from convc.runtime.host import BATCH, TENSOR_BYTES, default_batch
     assert default_batch(_one_dma_stream(64, 512)) == BATCH
     assert default_batch(_one_dma_stream(96 * 112, 112)) == 2  # 112x112x96 int8
     assert default_batch(_one_dma_stream(TENSOR_BYTES, 2)) == 1
