@@ -40,7 +40,7 @@ def activation_qparams(lo: float, hi: float, bits: int = 8) -> tuple[float, int]
     if hi - lo < 1e-12:
         hi = lo + 1e-6
     scale = (hi - lo) / (qmax - qmin)
-    zp = int(np.clip(round(qmin - lo / scale), qmin, qmax))
+    zp = min(max(round(qmin - lo / scale), qmin), qmax)  # Python's, not np.clip: called per search step
     return float(scale), zp
 
 
@@ -59,13 +59,19 @@ def mse_optimal_range(samples: np.ndarray, lo: float, hi: float, steps: int = 64
     samples = samples.astype(np.float64)
     qmin, qmax = code_range(bits)
     best, best_err = (lo, hi), math.inf
+    deq = np.empty_like(samples)  # one buffer, every step in place: the search is 0.1 s per model
     for frac in np.linspace(1.0, 0.2 if bits == 8 else 0.05, steps):
         c_lo, c_hi = lo * frac, hi * frac
         scale, zp = activation_qparams(c_lo, c_hi, bits)
         # (clip(q + zp, qmin, qmax) - zp) * scale, with the zero point moved into the bounds:
         # the codes are integers in float64, so both give the same bits, two passes fewer.
-        deq = np.clip(np.rint(samples / scale), qmin - zp, qmax - zp) * scale
-        err = float(np.mean((deq - samples) ** 2))
+        np.divide(samples, scale, out=deq)
+        np.rint(deq, out=deq)
+        np.clip(deq, qmin - zp, qmax - zp, out=deq)
+        deq *= scale
+        deq -= samples
+        np.square(deq, out=deq)
+        err = float(deq.mean())
         if err < best_err * (1 - 1e-9):
             best, best_err = (c_lo, c_hi), err
     return best

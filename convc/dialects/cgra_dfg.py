@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 
 ALU_FNS = ("mov", "add", "sub", "and", "or", "xor", "shl", "shr", "sra", "min", "max", "lt", "ltu", "select")
@@ -169,8 +168,9 @@ def _element(port_data: np.ndarray, index, width: int, name: str):
     return elems[index].astype(np.int64)
 
 
-def dependences(kernel: Kernel) -> nx.DiGraph:
+def dependences(kernel: Kernel):
     """Edges producer -> consumer, with the distance and the producer's latency slot free."""
+    import networkx as nx  # deferred: 0.2 s to import, and only CGRA kernels need it
     g = nx.DiGraph()
     g.add_nodes_from(range(len(kernel.nodes)))
     for c, node in enumerate(kernel.nodes):
@@ -184,6 +184,7 @@ def evaluate(kernel: Kernel, inputs: list[np.ndarray], out_bytes: list[int]) -> 
     """Run the kernel on the read ports' bytes (uint8 arrays, in port order); returns the
     written ports' bytes (uint8, out_bytes each, zeroed first). Each node runs over all
     iterations at once, except nodes on a recurrence, which go iteration by iteration."""
+    import networkx as nx  # deferred: 0.2 s to import, and only CGRA kernels need it
     n_in = len(inputs)
     ports = [np.ascontiguousarray(p, np.uint8) for p in inputs] + [np.zeros(n, np.uint8) for n in out_bytes]
     values: dict[int, np.ndarray] = {}

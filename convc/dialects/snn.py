@@ -23,7 +23,7 @@ import numpy as np
 
 from convc.dialects.integer import exact_matmul, window_patches
 from convc.dialects.verify import check_int_tensor, check_window_shape, first_error, report
-from convc.frontend.tosa_eval import const_value
+from convc.frontend import tosa_eval  # the module, not the name: tosa_eval imports the dialects
 from convc.ir.attrs import get_array, get_int, tensor_shape
 from convc.ir.util import is_constant
 from convc.ir.mlir import ext, ir
@@ -271,11 +271,11 @@ def encode_reference(x, steps: int, bias_inputs: int, bias_level: int = 1) -> np
 def _constant_problem(op, bits: int, vbits: int):
     """Weight codes and neuron parameters in range, where they are constants."""
     if is_constant(op.weights):
-        w = const_value(op.weights.owner).astype(np.int64)
+        w = tosa_eval.const_value(op.weights.owner).astype(np.int64)
         if w.size and (w.min() < -(1 << (bits - 1)) or w.max() >= 1 << (bits - 1)):
             return f"weights span [{w.min()}, {w.max()}], beyond {bits}-bit codes"
     if is_constant(op.params):
-        p = const_value(op.params.owner).astype(np.int64).reshape(-1, 4)
+        p = tosa_eval.const_value(op.params.owner).astype(np.int64).reshape(-1, 4)
         hi = (1 << (vbits - 1)) - 1
         bad = (p[:, 0] < 1) | (p[:, 0] > hi) | (p[:, 1] < 0) | (p[:, 2] < -hi - 1) | (p[:, 2] > hi) | (p[:, 3] < 0)
         if bad.any():

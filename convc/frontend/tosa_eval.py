@@ -51,14 +51,14 @@ def _conv2d(op, env):
     x, w, b = (env[v] for v in list(op.operands)[:3])
     stride, pad = int_array(op, "stride"), int_array(op, "pad")
     if w.shape[1:3] == (1, 1) and stride == [1, 1] and not any(pad):
-        # A pointwise conv is a matmul: no windows to gather. The same dot as tensordot's on
-        # the patches, so the values (and the calibration) do not change by a bit.
-        c_in = w.shape[3]
-        y = np.dot(x.reshape(-1, c_in), w.transpose(1, 2, 3, 0).reshape(c_in, -1)).reshape(*x.shape[:3], -1)
+        p = x  # a pointwise conv is a matmul: no windows to gather
     else:
         p = window_patches(x, w.shape[1:3], stride, pad, int_array(op, "dilation"))
-        y = np.tensordot(p, w, axes=([3, 4, 5], [1, 2, 3]))
-    return (y + b.reshape(-1)).astype(np.float32)
+    # OHWI weights are already [O, K] with K in the patches' (kh, kw, C) order: BLAS reads the
+    # transposed view, where tensordot would copy every layer's weights once per sample.
+    y = np.dot(p.reshape(-1, w[0].size), w.reshape(w.shape[0], -1).T).reshape(*p.shape[:3], -1)
+    y += b.reshape(-1)
+    return y.astype(np.float32, copy=False)
 
 
 def _depthwise(op, env):

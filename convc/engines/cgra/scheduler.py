@@ -18,8 +18,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-import networkx as nx
-
 from convc.dialects.cgra_dfg import IMM, Kernel, dependences, fu_type
 from convc.errors import TargetFitError
 from convc.runtime.units.cgra_config import max_live
@@ -97,6 +95,7 @@ def _latency_graph(kernel, spec, ii):
 
 
 def rec_mii(kernel: Kernel, spec) -> int:
+    import networkx as nx  # deferred: 0.2 s to import, and only CGRA kernels need it
     g = dependences(kernel)
     if nx.is_directed_acyclic_graph(g):
         return 1

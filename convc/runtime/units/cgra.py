@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 
 from ..errors import StreamError
@@ -113,7 +112,8 @@ def _affine_index(node, outer: int, inner: int) -> np.ndarray:
     return node.offset + o * node.outer_stride + i[None, :] * node.stride
 
 
-def _dependences(config: Config) -> nx.DiGraph:
+def _dependences(config: Config):
+    import networkx as nx  # deferred: 0.2 s to import, and only CGRA kernels need it
     g = nx.DiGraph()
     g.add_nodes_from(range(len(config.nodes)))
     for node in config.nodes:
@@ -125,6 +125,7 @@ def _dependences(config: Config) -> nx.DiGraph:
 
 def run_kernel(config: Config, memory, ports: list[tuple[int, int, bool]], outer: int, inner: int) -> None:
     """Execute `config` for outer x inner iterations over `ports` [(base, bytes, written)]."""
+    import networkx as nx  # deferred: 0.2 s to import, and only CGRA kernels need it
     if outer == 0 or inner == 0:
         return
     windows = [_Window(memory, k, *p) for k, p in enumerate(ports)]
