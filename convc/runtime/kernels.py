@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import StreamError
-from .exact import F32_EXACT, div_round, exact_matmul, i64, rshift_round, wrap_int32
+from .exact import div_round, exact_matmul, i64, rshift_round, wrap_int32
 
 if TYPE_CHECKING:  # only for annotations: memory.py imports the target, which imports the units
     from .memory import BatchMemory
@@ -140,16 +140,14 @@ def requant(mem: BatchMemory, f: dict, flags: int) -> None:
     if bad.size:
         j = int(bad[0][-1])
         raise StreamError(f"shift[{j}] = {int(shift[tuple(bad[0])])} at params_addr is outside [1, 62]")
-    # out_zp + rshift_round((acc + bias) * mult, shift), in place and with the bias and the
-    # rounding term folded into one per-channel offset: the same int64 value (the identity
-    # holds modulo 2^64, so even wrapped products agree), four passes instead of nine.
-    y = mem.view(f["in_addr"], m, c, f["in_stride"], np.int32).astype(i64)
-    y *= mult
-    y += bias * mult + (i64(1) << (shift - 1))
-    y >>= shift
-    y += f["out_zp"]
-    np.clip(y, f["clamp_min"], f["clamp_max"], out=y)
-    mem.write2d(f["out_addr"], y.astype(np.int8), f["out_stride"])
+    # out_zp + rshift_round((acc + bias) * mult, shift), with the bias and the rounding term
+    # folded into one per-channel offset: the same int64 value (the identity holds modulo 2^64,
+    # so even wrapped products agree), computed in one compiled pass.
+    from . import compiled  # here: numba's import is only paid by streams that requantize
+    offset = bias * mult + (i64(1) << (shift - 1))
+    acc = mem.view(f["in_addr"], m, c, f["in_stride"], np.int32)
+    out = compiled.requantize(acc, mult[:, 0], offset[:, 0], shift[:, 0], f["out_zp"], f["clamp_min"], f["clamp_max"])
+    mem.write2d(f["out_addr"], out, f["out_stride"])
 
 
 def _operands(mem: BatchMemory, f: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -289,31 +287,17 @@ def avgpool(mem: BatchMemory, f: dict, flags: int) -> None:
 
 @batched
 def dwconv(mem: BatchMemory, f: dict, flags: int) -> None:
-    """Per tap, the outputs whose input pixel lies inside the feature map form a contiguous
-    block (the input coordinate grows with the output's), so each tap adds one strided slice
-    of the input times its weights; taps that only see padding add nothing (padding is in_zp,
-    which is 0 after the zero point is subtracted)."""
+    """Each output channel sums its own input channel's taps times their weights; taps in the
+    padding add nothing (the padding holds in_zp, 0 once the zero point is subtracted)."""
     c, out_h, out_w, kh, kw = f["c"], f["out_h"], f["out_w"], f["kh"], f["kw"]
     if out_h * out_w * c == 0:
         return
-    sh, sw = f["stride_h"], f["stride_w"]
-    x_bound = max(abs(-128 - f["in_zp"]), abs(127 - f["in_zp"]))
-    kind = np.float32 if kh * kw * x_bound * 128 <= F32_EXACT else i64  # exact, see exact.py
-    x = _feature_map(mem, f).astype(kind) - kind(f["in_zp"])
-    wts = _load(mem, f["w_addr"], kh * kw * c).astype(kind).reshape(-1, kh, kw, 1, 1, c)
-    iy = _taps(out_h, sh, f["pad_top"], f["dil_h"], kh)  # [out_h, kh]
-    ix = _taps(out_w, sw, f["pad_left"], f["dil_w"], kw)  # [out_w, kw]
-    in_y, in_x = (iy >= 0) & (iy < f["h"]), (ix >= 0) & (ix < f["w"])
-    acc = np.zeros((x.shape[0], out_h, out_w, c), kind)
-    for ky in np.flatnonzero(in_y.any(axis=0)):
-        rows = np.flatnonzero(in_y[:, ky])
-        r0, r1, y0 = rows[0], rows[-1] + 1, iy[rows[0], ky]
-        for kx in np.flatnonzero(in_x.any(axis=0)):
-            cols = np.flatnonzero(in_x[:, kx])
-            c0, c1, x0 = cols[0], cols[-1] + 1, ix[cols[0], kx]
-            patch = x[:, y0:y0 + (r1 - r0 - 1) * sh + 1:sh, x0:x0 + (c1 - c0 - 1) * sw + 1:sw]
-            acc[:, r0:r1, c0:c1] += patch * wts[:, ky, kx]
-    mem.write(f["out_addr"], wrap_int32(acc.astype(np.int32) if kind is np.float32 else acc))
+    from . import compiled  # one pass per output instead of two numpy passes per tap
+    x = _feature_map(mem, f)
+    wts = _load(mem, f["w_addr"], kh * kw * c).reshape(-1, kh, kw, c)
+    out = compiled.depthwise(x, f["in_zp"], wts, (f["stride_h"], f["stride_w"]), (f["pad_top"], f["pad_left"]),
+                             (f["dil_h"], f["dil_w"]), (out_h, out_w))
+    mem.write(f["out_addr"], out)
 
 
 @batched
