@@ -58,12 +58,6 @@ def _feature_map(mem: BatchMemory, f: dict) -> np.ndarray:
     return _load(mem, f["in_addr"], f["h"] * f["w"] * f["c"]).reshape(-1, f["h"], f["w"], f["c"])
 
 
-def _taps(n_out: int, stride: int, pad: int, dil: int, k: int) -> np.ndarray:
-    """Input coordinates [n_out, k] read by each output index (may be out of range)."""
-    return (np.arange(n_out, dtype=i64)[:, None] * stride - pad
-            + np.arange(k, dtype=i64)[None, :] * dil)
-
-
 def _window_bounds(n_out: int, stride: int, pad: int, k: int, size: int):
     """[lo, hi) input range of each output's window, clipped to the input (no dilation)."""
     start = np.arange(n_out, dtype=i64) * stride - pad

@@ -1,6 +1,7 @@
-"""The compiled loops (runtime/compiled.py) against the numpy formulations they replaced.
+"""The compiled loops (runtime/compiled.py) against numpy formulations of the same arithmetic.
 
-The numpy versions here are the runtime's previous kernels, kept as the reference: the loops
+requantize_numpy is the runtime's previous kernel; depthwise_numpy sums one slice of the
+zero-padded input per tap (the previous kernel's method, without its bounds bookkeeping). The loops
 must give the same bits on random operands and on the extremes (int32 accumulators at their
 limits, 31-bit multipliers, shifts 1 and 62, products that wrap modulo 2^64, sums that wrap
 int32), on strided (non-contiguous) views as the memories hand them out."""
