@@ -26,6 +26,7 @@ from convc.ir.locations import describe
 from convc.ir.mlir import ir
 from convc.ir.schema import CONST, OUT_ADDR, SOURCE
 from convc.runtime.stream import Command, Op
+from convc.runtime.timing import makespan
 from convc.runtime.validate import price_queue
 
 ALIGN = 64  # bytes; every buffer starts on a cache-line-sized boundary
@@ -68,6 +69,17 @@ def rows_read(out_rows: int, stride: int, kernel: int, dilation: int = 1) -> int
     return (out_rows - 1) * stride + (kernel - 1) * dilation + 1
 
 
+def l1_layout(buffers) -> dict[str, int]:
+    """Offset of each buffer of an L1 working set [(name, size)] from the core's L1 base, in
+    order, each aligned: where convc-plan-memory puts them, and so where pricing assumes them
+    (the timing's byte-range hazards depend on which buffers share bytes)."""
+    offsets, offset = {}, 0
+    for name, size in buffers:
+        offsets[name] = offset
+        offset += align(size)
+    return offsets
+
+
 def constants_level(op) -> str:
     """Where the op's constants live: "l2" if a `resident` rule preloaded them on chip."""
     return "l2" if SOURCE.has(op, "resident") else "dram"
@@ -75,15 +87,16 @@ def constants_level(op) -> str:
 
 @dataclass(frozen=True)
 class Cost:
-    """Estimated cycles of one op on one core: the runtime's price of its commands."""
+    """Estimated cycles of one op on one core: the runtime's timing of its commands
+    (runtime/timing.py) on a core that starts them fresh."""
 
     prefetch: int  # weight loading that may start before the op's inputs are ready
-    compute: int   # engine commands
-    dma: int       # moving inputs in and outputs out
+    body: int      # the rest, after its inputs are ready: DMA overlapping compute where it can
+    dma: int       # DMA cycles within the body (some of them hidden under compute)
 
     @property
     def total(self) -> int:
-        return self.prefetch + self.compute + self.dma
+        return self.prefetch + self.body
 
 
 class Emitter:
@@ -128,10 +141,11 @@ class PricingEmitter(Emitter):
     L2 for resident constants) for constants, DRAM for network inputs and outputs and for
     activations bigger than L2, L2 for the other activations."""
 
-    def __init__(self, target, outputs=frozenset()):
+    def __init__(self, target, outputs=frozenset(), l1_offsets=None):
         super().__init__(target)
         self.commands = []
         self.outputs = outputs  # values the host reads from DRAM
+        self.l1_offsets = l1_offsets or {}  # l1_layout of the op's working set
 
     def cmd(self, opcode, flags: int = 0, **fields) -> None:
         self.commands.append(Command.make(opcode, flags, **fields))
@@ -141,7 +155,7 @@ class PricingEmitter(Emitter):
         return commands
 
     def l1(self, name: str) -> int:
-        return self.target.l1_base(self.core)
+        return self.target.l1_base(self.core) + self.l1_offsets.get(name, 0)
 
     def const(self, name: str) -> int:
         if CONST.has(self.op, name):
@@ -250,15 +264,15 @@ class Engine:
         return self._price(op, target, core, outputs)
 
     def _price(self, op, target, core, outputs) -> Cost:
-        em = PricingEmitter(target, outputs)
+        em = PricingEmitter(target, outputs, l1_layout(self.l1_buffers(op, target, core)))
         em.bind(op, core)
         self.emit_prefetch(op, em)
         n_prefetch = len(em.commands)
         self.emit(op, em)
         steps = price_queue(em.take(), target, core)  # one queue: the prefetch programs the array
-        prefetch, body = steps[:n_prefetch], steps[n_prefetch:]
-        dma = sum(s.cycles for s in body if s.cmd.op is Op.DMA)
-        return Cost(sum(s.cycles for s in prefetch), sum(s.cycles for s in body) - dma, dma)
+        prefetch = makespan(steps[:n_prefetch])
+        dma = sum(s.cycles for s in steps[n_prefetch:] if s.cmd.op is Op.DMA)
+        return Cost(prefetch, makespan(steps) - prefetch, dma)
 
     def starter_lines(self, op, selector: str) -> list[str]:
         """Lines of the starter annotation file that pin this op's engine-specific choices."""

@@ -91,7 +91,7 @@ def list_schedule(ops, ctx) -> tuple[list[tuple[int, str | None, object]], int]:
             cores = [c for c in cores if c not in siblings] or cores
         by_group = choices(op, target, outputs)
         wanted_kind = rule.value("engine") if rule is not None else None
-        candidates = [(max(core_free[c] + cost.prefetch, ready) + cost.compute + cost.dma, c, kind)
+        candidates = [(max(core_free[c] + cost.prefetch, ready) + cost.body, c, kind)
                       for c in cores for kind, cost in by_group[target.core_group(c).index].items()
                       if not isinstance(cost, str) and wanted_kind in (None, kind)]
         if not candidates:

@@ -37,21 +37,22 @@ def run(module_op, ctx) -> None:
     for op in ops:
         engine = engine_of(op)
         core = next((c for c in range(ctx.target.cores) if engine.kind in ctx.target.engines(c)), None)
-        constants = engine.constants_as_tiled(op, ctx.target, core) if core is not None else {}
-        if not constants:
+        if core is None:
             continue
+        ruled = rule_for(ctx, "resident", op) is not None  # a rule decides (convc-plan-memory); it takes room
+        if not ruled:
+            # Tiled as a resident layer: convc-tile will price its weight loads from L2, and
+            # cheaper loads can favour a larger packed tile, so budget the blobs it will get.
+            SOURCE.set(op, "resident", goal.source)
+        constants = engine.constants_as_tiled(op, ctx.target, core)
         fresh = [blob for blob in constants.values() if blob not in stored]
         need = sum(align(len(blob)) for blob in fresh)
-        if rule_for(ctx, "resident", op) is not None:  # a rule decides (convc-plan-memory); it takes room
-            stored.update(fresh)
-            used += need
+        if not ruled and (not constants or used + need > room):
+            SOURCE.member("resident").delete(op)  # a later, smaller layer may still fit
             continue
-        if used + need > room:
-            continue  # a later, smaller layer may still fit
         stored.update(fresh)
         used += need
-        layers += 1
-        SOURCE.set(op, "resident", goal.source)
+        layers += 0 if ruled else 1
     ctx.info["resident_by_objective"] = {"layers": layers, "bytes": used, "l2_room": max(room, 0)}
 
 

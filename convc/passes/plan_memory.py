@@ -22,7 +22,7 @@ Views alias their input's buffer: dpu.reshape all of it, dpu.slice a contiguous 
 from math import prod
 
 from convc.engines import engine_of
-from convc.engines.base import align
+from convc.engines.base import align, l1_bytes, l1_layout
 from convc.errors import TargetFitError
 from convc.ir.util import entry_func, op_name
 from convc.ir.locations import describe
@@ -172,10 +172,10 @@ def activation_peak(module_op, size: int, core_of=None) -> int:
 def _plan_l1(op, target, reserved):
     core = CORE.get(op)
     base = target.l1_base(core)
-    offset = 0
-    for name, size in engine_of(op).l1_buffers(op, target, core):
+    buffers = engine_of(op).l1_buffers(op, target, core)
+    for name, offset in l1_layout(buffers).items():
         L1.set(op, name, base + offset)
-        offset += align(size)
+    offset = l1_bytes(buffers)
     if offset > target.l1_size(core) - reserved:
         raise TargetFitError(f"{describe(op)} needs {offset} bytes of L1, but {target.name}'s L1 holds "
                              f"{target.l1_size(core)}"

@@ -48,7 +48,7 @@ def estimate(ops, target) -> int:
             finish[i] = ready
             continue
         cost = engine_of(op).cost(op, target, core)
-        finish[i] = max(core_free[core] + cost.prefetch, ready) + cost.compute + cost.dma
+        finish[i] = max(core_free[core] + cost.prefetch, ready) + cost.body
         core_free[core] = finish[i]
     return max(finish.values(), default=0)
 

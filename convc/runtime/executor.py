@@ -4,7 +4,9 @@ Scheduling is deterministic: take the lowest-numbered core that is not blocked, 
 waits for an event nobody has signalled yet (or its queue ends), repeat. Data results cannot
 depend on the order because cores only share memory through SIGNAL/WAIT-ordered accesses; the
 fixed order makes even a racy stream reproducible. Commands run on their units (units/), each
-with a per-core execution state; this module only schedules and counts.
+with a per-core execution state; this module only schedules and counts. When each command
+runs on its core's clock is timing.py's business (in-order issue, DMA overlapping compute
+where their bytes allow); the data are computed in queue order, which gives the same result.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from . import units
 from .memory import BatchMemory, Memory
 from .stream import Stream, StreamError
 from .target import Target
+from .timing import CoreTimeline
 from .validate import LEVELS, Plan, deadlock_message, validate
 
 
@@ -77,7 +80,7 @@ def execute_batch(stream: Stream, target: Target, memory: BatchMemory, plan: Pla
     batch = memory.batch
     options = options if options is not None else [None] * batch
     states: dict[tuple[int, str], object] = {}  # (core, unit kind) -> execution state of the batch
-    clock = np.zeros((target.cores, batch), np.int64)  # per core and sample
+    lines = {core: CoreTimeline(batch) for core in plan.steps}  # each core's timing, per sample
     pc = dict.fromkeys(plan.steps, 0)
     events: dict[int, np.ndarray] = {}  # event -> time of the signalling core, per sample
     macs, energy = np.zeros(batch, np.int64), np.zeros(batch, np.float64)
@@ -130,20 +133,25 @@ def execute_batch(stream: Stream, target: Target, memory: BatchMemory, plan: Pla
                 activity[i].append({"core": core, "command": step.index, "op": cmd.op.name, "cycles": got.cycles,
                                     "energy_uj": got.energy_pj * 1e-6, **got.activity})
             waited, signalled = unit.waits_for(cmd), unit.signals(cmd)
-            began = int(clock[core, 0])
+            line = lines[core]
             if waited is not None:
-                np.maximum(clock[core], events[waited], out=clock[core])
-            if signalled is not None:
-                events[signalled] = clock[core] + cycles
-            clock[core] += cycles
+                began, ended = line.wait(events[waited], cycles)
+            elif signalled is not None:
+                began, ended = line.signal(cycles)
+                events[signalled] = ended
+            else:
+                began, ended = line.run(unit.resource(cmd), step.accesses, cycles)
             if spans is not None:
-                spans.append(Span(core, step.index, cmd.op.name, unit.track(cmd), began, int(clock[core, 0]),
+                spans.append(Span(core, step.index, cmd.op.name, unit.track(cmd), int(began[0]), int(ended[0]),
                                   sum(step.bytes), float(np.asarray(step_energy).reshape(-1)[0])))
             macs += step_macs
             energy += step_energy
             moved = [a + b for a, b in zip(moved, step.bytes)]
             commands += 1
             pc[core] += 1
+    clock = np.zeros((target.cores, batch), np.int64)  # when each core's last command finishes
+    for core, line in lines.items():
+        clock[core] = line.end
     return [Counters(cycles=[int(c) for c in clock[:, i]], total_cycles=int(clock[:, i].max()) if target.cores else 0,
                      macs=int(macs[i]), bytes=dict(zip(LEVELS, moved)), commands=commands,
                      energy_uj=float(energy[i]) * 1e-6, activity=activity[i])

@@ -30,6 +30,8 @@ class Step:
     bytes: tuple[int, int, int]  # l1, l2, dram
     energy_pj: float
     own_energy_pj: float = 0.0  # the unit's share of energy_pj (the rest: bytes moved)
+    resource: str = ""  # units/base.py Unit.resource: what the command occupies (timing.py)
+    accesses: tuple = ()  # the byte ranges it touches (the scoreboard's hazards)
 
 
 @dataclass
@@ -83,7 +85,8 @@ class CoreQueue:
                                   for name, n in level_bytes.items())
         unit.advance(cmd, state)
         return Step(self.core, index, cmd, cycles, macs,
-                    tuple(level_bytes[n] for n in LEVELS), energy, float(own))
+                    tuple(level_bytes[n] for n in LEVELS), energy, float(own),
+                    unit.resource(cmd), tuple(accesses))
 
     def _state(self, unit, spec):
         if unit.kind not in self.states:

@@ -58,12 +58,16 @@ def test_the_verify_trace_is_a_valid_trace_with_one_track_per_kind_of_work(verif
                if e["ph"] == "M" and e["name"] == "thread_name"}
     tracks = {threads[(e["pid"], e["tid"])] for e in spans}
     assert {"dma", "wait", "program: imc", "compute: imc", "compute: dpu"} <= tracks
-    by_track = {}
-    for e in spans:  # a core runs one command at a time: no two spans of a core overlap
-        by_track.setdefault(e["pid"], []).append((e["ts"], e["ts"] + e["dur"]))
-    for intervals in by_track.values():
+    by_resource = {}
+    for e in spans:  # one resource of a core (its DMA, its array...) runs one command at a time
+        resource = threads[(e["pid"], e["tid"])].split(": ")[-1]
+        by_resource.setdefault((e["pid"], resource), []).append((e["ts"], e["ts"] + e["dur"]))
+    for intervals in by_resource.values():
         intervals.sort()
         assert all(a[1] <= b[0] + 1e-9 for a, b in zip(intervals, intervals[1:]))
+    # ...but a core's DMA runs under its array's compute where their bytes are disjoint
+    assert any(d0 < m1 and m0 < d1 for (pid, r), dma in by_resource.items() if r == "dma"
+               for d0, d1 in dma for m0, m1 in by_resource.get((pid, "imc"), ()))
     report = json.loads((verified / "report.json").read_text())
     nodes = {layer["node"] for layer in report["layers"]}
     assert {e["name"] for e in spans if e["cat"].startswith("compute")} <= nodes  # spans named after layers

@@ -77,7 +77,10 @@ def test_imc_costs():
            pad_top=0, pad_left=0, out_h=4, out_w=4, out_addr=L1_0 + 0x20000)
     counters = Program(b.build(), THETIS).run({}).counters
     assert counters.macs == 7 * 100 * 30
-    assert counters.cycles[0] == 100 * 1 + 7 * 8 + math.ceil(4 * 4 * 3 * 4 / 64)
+    # the DPU's pooling only reads bytes the MVM reads too, so it runs beside the array
+    # (issued once the MVM has started) and ends first
+    assert math.ceil(4 * 4 * 3 * 4 / 64) < 7 * 8
+    assert counters.cycles[0] == 100 * 1 + 7 * 8
     assert counters.energy_uj == pytest.approx(
         (100 * 30 * 0.2 + 7 * 100 * 30 * 0.05 + 4 * 4 * 3 * 4 * 0.1
          + 0.5 * (3000 + 7 * 100 + 7 * 120 + 8 * 8 * 3 + 4 * 4 * 3)) * 1e-6)

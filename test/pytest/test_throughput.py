@@ -74,6 +74,24 @@ def test_throughput_beats_frame_by_frame(compiled):
     assert run.counters.total_cycles < 0.5 * 8 * cycles_one
 
 
+def test_dma_runs_under_compute_and_the_estimate_times_it_so(compiled):
+    eight = compiled("throughput", 8)
+    x = np.stack([s[0][0] for s in eight.ctx.calibration[:8]])
+    counters = Program(eight.stream, eight.target).run_samples([x])[0].counters
+    plan = validate(eight.stream, eight.target)
+    back_to_back = {core: sum(s.cycles for s in steps) for core, steps in plan.steps.items()}
+    assert all(counters.cycles[core] < back_to_back[core] for core in back_to_back)
+    assert abs(counters.total_cycles - eight.ctx.info["estimated_cycles"]) <= 0.01 * counters.total_cycles
+
+
+def test_the_resident_budget_is_what_the_tiling_stores(compiled):
+    # convc-keep-resident budgets each layer's weights tiled as a resident layer (convc-tile
+    # prices loads from L2 then and may pack more): the L2 it planned is the L2 it gets.
+    info = compiled("throughput", 8).ctx.info
+    assert info["resident_by_objective"]["layers"] > 0
+    assert info["l2_resident_bytes"] == info["resident_by_objective"]["bytes"]
+
+
 def test_convc_run_takes_frames_a_batch_at_a_time(tmp_path, mini, models_dir):
     out = tmp_path / "tp"
     proc = convc(str(mini[0]), "--target", "thetis", "-o", str(out), "--calib", str(mini[1]),

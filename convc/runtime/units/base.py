@@ -170,6 +170,13 @@ class Unit:
         "program: <kind>" for loading an engine (weights, configurations), "compute: <kind>"."""
         return f"compute: {self.kind}"
 
+    def resource(self, cmd) -> str:
+        """The hardware a command occupies while it runs (timing.py): commands on one resource
+        of a core run one at a time, in queue order; commands on different ones overlap where
+        their bytes allow. An engine is one resource: programming its array and computing
+        with it take turns."""
+        return self.kind
+
     # Synchronisation: the scheduler's only concern besides cycles. A command may mark an
     # event done, or block its core until one is.
     def signals(self, cmd) -> int | None:

@@ -52,6 +52,9 @@ class CoreUnit(StatelessUnit):
     def track(self, cmd):
         return {DMA: "dma", WAIT: "wait"}.get(cmd.op, "sync")
 
+    def resource(self, cmd):  # "wait" and "signal" are timed by their own rules (timing.py)
+        return {DMA: "dma", WAIT: "wait"}.get(cmd.op, "signal")
+
     def signals(self, cmd):
         return cmd.fields["event"] if cmd.op is SIGNAL else None
 
