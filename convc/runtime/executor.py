@@ -133,14 +133,10 @@ def execute_batch(stream: Stream, target: Target, memory: BatchMemory, plan: Pla
                 activity[i].append({"core": core, "command": step.index, "op": cmd.op.name, "cycles": got.cycles,
                                     "energy_uj": got.energy_pj * 1e-6, **got.activity})
             waited, signalled = unit.waits_for(cmd), unit.signals(cmd)
-            line = lines[core]
-            if waited is not None:
-                began, ended = line.wait(events[waited], cycles)
-            elif signalled is not None:
-                began, ended = line.signal(cycles)
+            began, ended = lines[core].time(unit.resource(cmd), step.accesses, cycles,
+                                            events[waited] if waited is not None else 0)
+            if signalled is not None:
                 events[signalled] = ended
-            else:
-                began, ended = line.run(unit.resource(cmd), step.accesses, cycles)
             if spans is not None:
                 spans.append(Span(core, step.index, cmd.op.name, unit.track(cmd), int(began[0]), int(ended[0]),
                                   sum(step.bytes), float(np.asarray(step_energy).reshape(-1)[0])))

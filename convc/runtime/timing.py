@@ -33,6 +33,15 @@ class CoreTimeline:
         # (lo, hi, write, finish) of the byte ranges touched by commands that may still run
         self.pending: list[tuple[int, int, bool, np.ndarray]] = []
 
+    def time(self, resource: str, accesses, cycles, event_time=0) -> tuple[np.ndarray, np.ndarray]:
+        """(start, finish) of the next command: a WAIT (`resource` "wait", for the event at
+        `event_time`), a SIGNAL ("signal") or a command occupying `resource`."""
+        if resource == "wait":
+            return self.wait(event_time, cycles)
+        if resource == "signal":
+            return self.signal(cycles)
+        return self.run(resource, accesses, cycles)
+
     def run(self, resource: str, accesses, cycles) -> tuple[np.ndarray, np.ndarray]:
         """Time one command on `resource` touching `accesses` for `cycles` (scalar or per
         sample); returns (start, finish)."""
@@ -72,11 +81,6 @@ def makespan(steps) -> int:
     with their accesses and resource) run on a fresh core: the compiler's price of a queue."""
     line = CoreTimeline()
     for s in steps:
-        if s.resource == "wait":
-            line.wait(0, s.cycles)
-        elif s.resource == "signal":
-            line.signal(s.cycles)
-        else:
-            line.run(s.resource, s.accesses, s.cycles)
+        line.time(s.resource, s.accesses, s.cycles)  # a WAIT's event: at once
     return int(line.end[0])
 
